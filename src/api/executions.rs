@@ -1,0 +1,323 @@
+//! Execution operations: StartExecution, DescribeExecution, ListExecutions, StopExecution.
+
+use serde::Deserialize;
+use serde_json::json;
+use serde_json::Value;
+
+use super::express;
+use super::pagination::decode_token;
+use super::pagination::encode_token;
+use super::state_machines;
+use super::validate::execution_input;
+use super::validate::page_size;
+use super::validate::Constraints;
+use super::ApiState;
+use crate::arn::Arn;
+use crate::arn::ResourceKind;
+use crate::aws_error::AwsError;
+use crate::aws_error::ErrorCode;
+use crate::clock::now_ms;
+use crate::clock::wire_seconds;
+use crate::engine::ExecutionInfo;
+use crate::engine::ExecutionState;
+use crate::history::StoredEvent;
+use crate::names::is_valid_name;
+use crate::raft::Command;
+use crate::store::ExecutionRecord;
+use crate::store::ExecutionStatus;
+use crate::store::StateMachineStatus;
+use crate::store::StateMachineType;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartExecutionInput {
+    pub state_machine_arn: Option<String>,
+    pub name: Option<String>,
+    pub input: Option<String>,
+    pub trace_header: Option<String>,
+}
+
+/// What StartExecution and StartSyncExecution check before anything runs.
+pub struct ValidStart {
+    pub machine: crate::store::StateMachineRecord,
+    pub name: String,
+    pub input: String,
+    pub trace_header: Option<String>,
+}
+
+/// Validates a start request against the model and the state machine it names.
+pub fn validate_start(state: &ApiState, input: &StartExecutionInput) -> Result<ValidStart, AwsError> {
+    let mut c = Constraints::default();
+    let arn = c.required("stateMachineArn", &input.state_machine_arn, 1, 256);
+    c.length("name", input.name.as_ref(), 1, 80);
+    c.bytes("input", input.input.as_ref(), 262_144);
+    c.length("traceHeader", input.trace_header.as_ref(), 0, 256);
+    c.finish()?;
+    state_machines::state_machine_arn(arn)?;
+    let name = match &input.name {
+        Some(name) if !is_valid_name(name) => {
+            return Err(AwsError::new(ErrorCode::InvalidName, format!("Invalid Name: '{name}'")))
+        }
+        Some(name) => name.clone(),
+        None => uuid::Uuid::new_v4().to_string(),
+    };
+    let execution_input = execution_input(input.input.as_ref())?;
+    let machine = state_machines::load(state, arn)?;
+    if machine.status == StateMachineStatus::Deleting {
+        return Err(AwsError::state_machine_deleting(arn));
+    }
+    Ok(ValidStart {
+        machine,
+        name,
+        input: execution_input,
+        trace_header: input.trace_header.clone(),
+    })
+}
+
+pub async fn start(state: &ApiState, input: StartExecutionInput) -> Result<Value, AwsError> {
+    let start = validate_start(state, &input)?;
+    if start.machine.machine_type == StateMachineType::Express {
+        let (arn, start_ms) = express::start_async(state, start)?;
+        return Ok(json!({ "executionArn": arn, "startDate": wire_seconds(start_ms) }));
+    }
+    let machine = &start.machine;
+    let arn = state.arns.execution(&machine.name, &start.name);
+    let now = now_ms();
+    let info = ExecutionInfo {
+        execution_arn: arn.clone(),
+        execution_name: start.name.clone(),
+        state_machine_arn: machine.arn.clone(),
+        state_machine_name: machine.name.clone(),
+        role_arn: machine.role_arn.clone(),
+        start_time_ms: now,
+        input: start.input.clone(),
+    };
+    let engine_state = serde_json::to_string(&ExecutionState::new(info))
+        .map_err(|e| AwsError::internal(format!("cannot encode the execution state: {e}")))?;
+    let execution = ExecutionRecord {
+        arn: arn.clone(),
+        state_machine_arn: machine.arn.clone(),
+        name: start.name.clone(),
+        status: ExecutionStatus::Running,
+        start_ms: now,
+        stop_ms: None,
+        input: start.input.clone(),
+        output: None,
+        error: None,
+        cause: None,
+        trace_header: start.trace_header.clone(),
+        revision_id: machine.revision_id.clone(),
+        next_event_id: 2,
+        engine_state,
+        timers: Vec::new(),
+    };
+    let details = json!({ "input": start.input, "inputDetails": { "truncated": false }, "roleArn": machine.role_arn });
+    let started = StoredEvent {
+        id: 1,
+        previous_event_id: 0,
+        timestamp_ms: now,
+        event_type: "ExecutionStarted".into(),
+        details: Some(("executionStartedEventDetails".into(), details.to_string())),
+    };
+    let start_ms = state
+        .node
+        .propose(&arn, Command::StartExecution { execution, started })
+        .await?;
+    state.executions.ensure_running(&arn);
+    Ok(json!({ "executionArn": arn, "startDate": wire_seconds(start_ms) }))
+}
+
+/// Checks an execution ARN and loads the execution, or ExecutionDoesNotExist.
+pub fn load(state: &ApiState, arn: &str) -> Result<ExecutionRecord, AwsError> {
+    let parsed = Arn::parse(arn, &[ResourceKind::Execution, ResourceKind::ExpressExecution])
+        .map_err(|e| AwsError::new(ErrorCode::InvalidArn, e.to_string()))?;
+    if parsed.kind == ResourceKind::ExpressExecution {
+        return Err(AwsError::new(
+            ErrorCode::InvalidArn,
+            format!("Invalid Arn: 'Resource type not valid in this context: express' ({arn})"),
+        ));
+    }
+    state
+        .node
+        .store
+        .execution(arn)
+        .map_err(|e| AwsError::internal(e.to_string()))?
+        .ok_or_else(|| AwsError::execution_does_not_exist(arn))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DescribeExecutionInput {
+    execution_arn: Option<String>,
+    included_data: Option<String>,
+}
+
+pub async fn describe(state: &ApiState, input: DescribeExecutionInput) -> Result<Value, AwsError> {
+    let mut c = Constraints::default();
+    let arn = c.required("executionArn", &input.execution_arn, 1, 256);
+    c.one_of(
+        "includedData",
+        input.included_data.as_ref(),
+        &["ALL_DATA", "METADATA_ONLY"],
+    );
+    c.finish()?;
+    let e = load(state, arn)?;
+    let with_data = input.included_data.as_deref() != Some("METADATA_ONLY");
+    let mut out = json!({
+        "executionArn": e.arn,
+        "stateMachineArn": e.state_machine_arn,
+        "name": e.name,
+        "status": e.status.as_str(),
+        "startDate": wire_seconds(e.start_ms),
+        "redriveCount": 0,
+    });
+    if with_data {
+        out["input"] = json!(e.input);
+        out["inputDetails"] = json!({ "included": true });
+    }
+    if let Some(stop) = e.stop_ms {
+        out["stopDate"] = json!(wire_seconds(stop));
+    }
+    if let (Some(output), true) = (&e.output, with_data) {
+        out["output"] = json!(output);
+        out["outputDetails"] = json!({ "included": true });
+    }
+    if let Some(error) = &e.error {
+        out["error"] = json!(error);
+    }
+    if let Some(cause) = &e.cause {
+        out["cause"] = json!(cause);
+    }
+    if let Some(trace) = &e.trace_header {
+        out["traceHeader"] = json!(trace);
+    }
+    match e.status {
+        ExecutionStatus::Running | ExecutionStatus::Succeeded => {
+            out["redriveStatus"] = json!("NOT_REDRIVABLE");
+            out["redriveStatusReason"] = json!(format!("Execution is {} and cannot be redriven", e.status.as_str()));
+        }
+        _ => out["redriveStatus"] = json!("REDRIVABLE"),
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListExecutionsInput {
+    state_machine_arn: Option<String>,
+    status_filter: Option<String>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+    map_run_arn: Option<String>,
+    redrive_filter: Option<String>,
+}
+
+pub async fn list(state: &ApiState, input: ListExecutionsInput) -> Result<Value, AwsError> {
+    let mut c = Constraints::default();
+    c.length("stateMachineArn", input.state_machine_arn.as_ref(), 1, 256);
+    c.one_of(
+        "statusFilter",
+        input.status_filter.as_ref(),
+        &[
+            "RUNNING",
+            "SUCCEEDED",
+            "FAILED",
+            "TIMED_OUT",
+            "ABORTED",
+            "PENDING_REDRIVE",
+        ],
+    );
+    c.range("maxResults", input.max_results, 0, 1000);
+    c.length("nextToken", input.next_token.as_ref(), 1, 3096);
+    c.length("mapRunArn", input.map_run_arn.as_ref(), 1, 2000);
+    c.one_of(
+        "redriveFilter",
+        input.redrive_filter.as_ref(),
+        &["REDRIVEN", "NOT_REDRIVEN"],
+    );
+    c.finish()?;
+    let arn = match (&input.state_machine_arn, &input.map_run_arn) {
+        (Some(arn), None) => arn.as_str(),
+        (None, Some(map_run)) => return Err(AwsError::resource_not_found(map_run)),
+        _ => {
+            return Err(AwsError::new(
+                ErrorCode::ValidationException,
+                "Must provide exactly one of stateMachineArn or mapRunArn",
+            ))
+        }
+    };
+    state_machines::state_machine_arn(arn)?;
+    if input.status_filter.as_deref() == Some("PENDING_REDRIVE") {
+        return Err(AwsError::new(
+            ErrorCode::ValidationException,
+            "The PENDING_REDRIVE status filter requires a mapRunArn",
+        ));
+    }
+    let machine = state_machines::load(state, arn)?;
+    if machine.machine_type == StateMachineType::Express {
+        return Err(AwsError::new(
+            ErrorCode::StateMachineTypeNotSupported,
+            "This operation is not supported by this type of state machine",
+        ));
+    }
+    let scope = format!("ListExecutions:{arn}:{}", input.status_filter.as_deref().unwrap_or(""));
+    let from = match input.next_token.as_deref() {
+        Some(token) => Some(super::validate::decoded::<(u64, String)>(&decode_token(
+            &scope, token,
+        )?)?),
+        None => None,
+    };
+    let status = input.status_filter.as_deref().and_then(ExecutionStatus::parse);
+    let page = state
+        .node
+        .store
+        .list_executions(arn, status, from, page_size(input.max_results))
+        .map_err(|e| AwsError::internal(e.to_string()))?;
+    let redriven = input.redrive_filter.as_deref() == Some("REDRIVEN");
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .filter(|_| !redriven)
+        .map(|e| {
+            let mut item = json!({
+                "executionArn": e.arn,
+                "stateMachineArn": e.state_machine_arn,
+                "name": e.name,
+                "status": e.status.as_str(),
+                "startDate": wire_seconds(e.start_ms),
+                "redriveCount": 0,
+            });
+            if let Some(stop) = e.stop_ms {
+                item["stopDate"] = json!(wire_seconds(stop));
+            }
+            item
+        })
+        .collect();
+    let mut out = json!({ "executions": items });
+    if let (Some(next), false) = (page.next, redriven) {
+        out["nextToken"] = json!(encode_token(&scope, &next));
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StopExecutionInput {
+    execution_arn: Option<String>,
+    error: Option<String>,
+    cause: Option<String>,
+}
+
+pub async fn stop(state: &ApiState, input: StopExecutionInput) -> Result<Value, AwsError> {
+    let mut c = Constraints::default();
+    let arn = c.required("executionArn", &input.execution_arn, 1, 256);
+    c.length("error", input.error.as_ref(), 0, 256);
+    c.length("cause", input.cause.as_ref(), 0, 32_768);
+    c.finish()?;
+    let execution = load(state, arn)?;
+    if let Some(stop_ms) = execution.stop_ms {
+        return Ok(json!({ "stopDate": wire_seconds(stop_ms) }));
+    }
+    let stop_ms = state.executions.stop(arn, input.error, input.cause).await?;
+    Ok(json!({ "stopDate": wire_seconds(stop_ms) }))
+}

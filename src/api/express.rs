@@ -1,0 +1,155 @@
+//! EXPRESS executions: run in memory on the receiving node, no Raft, no history API, at most five minutes.
+//! StartSyncExecution waits for the result; StartExecution of an EXPRESS machine runs it in the background.
+
+use std::time::Duration;
+
+use serde_json::json;
+use serde_json::Value;
+
+use super::executions::validate_start;
+use super::executions::StartExecutionInput;
+use super::executions::ValidStart;
+use super::state_machines::parse_definition;
+use super::ApiState;
+use crate::aws_error::AwsError;
+use crate::aws_error::ErrorCode;
+use crate::clock::now_ms;
+use crate::clock::wire_seconds;
+use crate::engine;
+use crate::engine::Effect;
+use crate::engine::ExecutionInfo;
+use crate::engine::ExecutionState;
+use crate::engine::FinalStatus;
+use crate::engine::Input;
+use crate::store::StateMachineType;
+
+/// Longest an EXPRESS execution may run.
+const EXPRESS_LIMIT: Duration = Duration::from_secs(300);
+
+/// How an EXPRESS execution ended.
+struct Outcome {
+    status: FinalStatus,
+    output: Option<String>,
+    error: Option<String>,
+    cause: Option<String>,
+    stop_ms: i64,
+}
+
+/// Runs an execution to its end in memory, arming timers as sleeps, within the EXPRESS time limit.
+async fn run(definition: crate::asl::Definition, info: ExecutionInfo) -> Outcome {
+    let deadline = info.start_time_ms + EXPRESS_LIMIT.as_millis() as i64;
+    let mut state = ExecutionState::new(info);
+    let mut input = Input::Start;
+    let mut timers: Vec<(engine::TimerId, i64)> = Vec::new();
+    loop {
+        let step = engine::step(&definition, &mut state, input, now_ms());
+        for effect in step.effects {
+            match effect {
+                Effect::Finished {
+                    status,
+                    output,
+                    error,
+                    cause,
+                } => {
+                    return Outcome {
+                        status,
+                        output,
+                        error,
+                        cause,
+                        stop_ms: now_ms(),
+                    }
+                }
+                Effect::ArmTimer { timer, due_ms } => timers.push((timer, due_ms)),
+            }
+        }
+        timers.sort_by_key(|(_, due)| *due);
+        let Some((timer, due)) = (!timers.is_empty()).then(|| timers.remove(0)) else {
+            return Outcome {
+                status: FinalStatus::Failed,
+                output: None,
+                error: Some("States.Runtime".into()),
+                cause: Some("The execution stopped making progress.".into()),
+                stop_ms: now_ms(),
+            };
+        };
+        if due > deadline {
+            tokio::time::sleep(Duration::from_millis((deadline - now_ms()).max(0) as u64)).await;
+            return Outcome {
+                status: FinalStatus::TimedOut,
+                output: None,
+                error: Some("States.Timeout".into()),
+                cause: None,
+                stop_ms: now_ms(),
+            };
+        }
+        tokio::time::sleep(Duration::from_millis((due - now_ms()).max(0) as u64)).await;
+        input = Input::TimerFired { timer };
+    }
+}
+
+fn prepare(state: &ApiState, start: &ValidStart) -> Result<(crate::asl::Definition, ExecutionInfo), AwsError> {
+    let machine = &start.machine;
+    let definition = parse_definition(&machine.definition)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let info = ExecutionInfo {
+        execution_arn: state.arns.express_execution(&machine.name, &start.name, &id),
+        execution_name: start.name.clone(),
+        state_machine_arn: machine.arn.clone(),
+        state_machine_name: machine.name.clone(),
+        role_arn: machine.role_arn.clone(),
+        start_time_ms: now_ms(),
+        input: start.input.clone(),
+    };
+    Ok((definition, info))
+}
+
+/// StartExecution of an EXPRESS machine: starts it in the background and answers at once.
+pub fn start_async(state: &ApiState, start: ValidStart) -> Result<(String, i64), AwsError> {
+    let (definition, info) = prepare(state, &start)?;
+    let answer = (info.execution_arn.clone(), info.start_time_ms);
+    actix_rt::spawn(async move {
+        let arn = info.execution_arn.clone();
+        let outcome = run(definition, info).await;
+        tracing::debug!(execution = %arn, status = outcome.status.as_str(), "express execution ended");
+    });
+    Ok(answer)
+}
+
+pub async fn start_sync(state: &ApiState, input: StartExecutionInput) -> Result<Value, AwsError> {
+    let start = validate_start(state, &input)?;
+    if start.machine.machine_type != StateMachineType::Express {
+        return Err(AwsError::new(
+            ErrorCode::StateMachineTypeNotSupported,
+            "This operation is not supported by this type of state machine",
+        ));
+    }
+    let (definition, info) = prepare(state, &start)?;
+    let mut out = json!({
+        "executionArn": info.execution_arn,
+        "stateMachineArn": info.state_machine_arn,
+        "name": info.execution_name,
+        "startDate": wire_seconds(info.start_time_ms),
+        "input": info.input,
+        "inputDetails": { "included": true },
+    });
+    if let Some(trace) = &start.trace_header {
+        out["traceHeader"] = json!(trace);
+    }
+    let started = info.start_time_ms;
+    let outcome = run(definition, info).await;
+    out["stopDate"] = json!(wire_seconds(outcome.stop_ms));
+    out["status"] = json!(outcome.status.as_str());
+    if let Some(output) = outcome.output {
+        out["output"] = json!(output);
+        out["outputDetails"] = json!({ "included": true });
+    }
+    if let Some(error) = outcome.error {
+        out["error"] = json!(error);
+    }
+    if let Some(cause) = outcome.cause {
+        out["cause"] = json!(cause);
+    }
+    let billed_ms = ((outcome.stop_ms - started).max(1) + 99) / 100 * 100;
+    out["billingDetails"] = json!({ "billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": billed_ms });
+    Ok(out)
+}

@@ -1,0 +1,34 @@
+//! The AWS Step Functions front end: awsJson1_0 over HTTP (`POST /` with `X-Amz-Target`), exact
+//! botocore shapes, AWS error codes. Handlers validate input, read the replicated state, and write only
+//! by proposing commands through [`crate::raft::RaftNode`].
+
+mod activities;
+mod executions;
+mod express;
+mod history;
+mod pagination;
+mod protocol;
+mod state_machines;
+mod tags;
+mod tasks;
+mod validate;
+
+use std::sync::Arc;
+
+use crate::actors::ExecutionSupervisor;
+use crate::arn::ArnBuilder;
+use crate::config::Config;
+use crate::raft::RaftNode;
+
+pub use protocol::configure;
+
+/// Largest request body accepted (AWS: 1 MB including headers).
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
+/// What every handler can reach.
+pub struct ApiState {
+    pub node: RaftNode,
+    pub arns: ArnBuilder,
+    pub config: Config,
+    pub executions: Arc<ExecutionSupervisor>,
+}

@@ -1,0 +1,133 @@
+//! The awsJson1_0 protocol: dispatch on `X-Amz-Target`, JSON in and out, errors as `__type` + `message`.
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::json;
+
+use super::activities;
+use super::executions;
+use super::express;
+use super::history;
+use super::state_machines;
+use super::tags;
+use super::tasks;
+use super::ApiState;
+use super::MAX_REQUEST_BYTES;
+use crate::aws_error::AwsError;
+use crate::aws_error::ErrorCode;
+
+const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+const TARGET_PREFIX: &str = "AWSStepFunctions.";
+
+/// Routes: `POST /` for the API, `GET /health` for liveness.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(MAX_REQUEST_BYTES))
+        .route("/", web::post().to(dispatch))
+        .route("/health", web::get().to(health));
+}
+
+async fn health(state: web::Data<ApiState>) -> HttpResponse {
+    let metrics = state.node.raft.metrics().borrow().clone();
+    HttpResponse::Ok().json(json!({
+        "status": "ok",
+        "nodeId": state.node.id,
+        "leader": metrics.current_leader,
+        "appliedIndex": metrics.last_applied.map(|l| l.index),
+    }))
+}
+
+/// Renders an error the way AWS does.
+pub fn error_response(error: &AwsError) -> HttpResponse {
+    let mut body = json!({ "__type": error.code.type_id(), "message": error.message });
+    if let Some(resource) = &error.resource_name {
+        body["resourceName"] = json!(resource);
+    }
+    HttpResponse::build(StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST))
+        .content_type(CONTENT_TYPE)
+        .body(body.to_string())
+}
+
+fn ok_response<T: Serialize>(output: &T) -> HttpResponse {
+    match serde_json::to_string(output) {
+        Ok(body) => HttpResponse::Ok().content_type(CONTENT_TYPE).body(body),
+        Err(e) => error_response(&AwsError::internal(format!("cannot encode the response: {e}"))),
+    }
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        AwsError::new(
+            ErrorCode::SerializationException,
+            format!("Cannot deserialize the request body: {e}"),
+        )
+    })
+}
+
+macro_rules! operations {
+    ($state:ident, $op:ident, $body:ident; $($name:literal => $handler:path),* $(,)?) => {
+        match $op {
+            $($name => match parse(&$body) {
+                Ok(input) => match $handler(&$state, input).await {
+                    Ok(output) => ok_response(&output),
+                    Err(error) => error_response(&error),
+                },
+                Err(error) => error_response(&error),
+            },)*
+            _ => error_response(&AwsError::new(
+                ErrorCode::UnknownOperationException,
+                format!("Operation '{}' is not supported by this service", $op),
+            )),
+        }
+    };
+}
+
+async fn dispatch(request: HttpRequest, body: web::Bytes, state: web::Data<ApiState>) -> HttpResponse {
+    let target = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some(op) = target.strip_prefix(TARGET_PREFIX) else {
+        return error_response(&AwsError::new(
+            ErrorCode::UnknownOperationException,
+            format!("Unknown target '{target}': expected 'AWSStepFunctions.<Operation>'"),
+        ));
+    };
+    tracing::debug!(op, "request");
+    let state = state.into_inner();
+    operations!(state, op, body;
+        "CreateStateMachine" => state_machines::create,
+        "DescribeStateMachine" => state_machines::describe,
+        "UpdateStateMachine" => state_machines::update,
+        "DeleteStateMachine" => state_machines::delete,
+        "ListStateMachines" => state_machines::list,
+        "ValidateStateMachineDefinition" => state_machines::validate_definition,
+        "DescribeStateMachineForExecution" => state_machines::describe_for_execution,
+        "CreateActivity" => activities::create,
+        "DescribeActivity" => activities::describe,
+        "DeleteActivity" => activities::delete,
+        "ListActivities" => activities::list,
+        "GetActivityTask" => activities::get_task,
+        "StartExecution" => executions::start,
+        "DescribeExecution" => executions::describe,
+        "ListExecutions" => executions::list,
+        "StopExecution" => executions::stop,
+        "StartSyncExecution" => express::start_sync,
+        "GetExecutionHistory" => history::get,
+        "TagResource" => tags::tag,
+        "UntagResource" => tags::untag,
+        "ListTagsForResource" => tags::list,
+        "SendTaskSuccess" => tasks::success,
+        "SendTaskFailure" => tasks::failure,
+        "SendTaskHeartbeat" => tasks::heartbeat,
+    )
+}

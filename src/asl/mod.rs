@@ -1,0 +1,25 @@
+//! The Amazon States Language: the typed model of a state machine definition, its parser and validator (with
+//! AWS-worded diagnostics), JSONPath, and the syntax of intrinsic functions. Pure: no IO, no clock.
+
+pub mod choice;
+pub mod definition;
+pub mod diagnostic;
+mod graph;
+pub mod intrinsic;
+mod parse;
+pub mod path;
+pub mod retry;
+pub mod state;
+pub mod timestamp;
+
+pub use definition::Definition;
+pub use definition::StatesBody;
+pub use diagnostic::Diagnostic;
+pub use diagnostic::InvalidDefinition;
+pub use diagnostic::Severity;
+pub use state::QueryLanguage;
+pub use state::State;
+pub use state::StateKind;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+//! The errors a client sees: AWS error codes with AWS-worded messages. The one place that decides the
+//! `__type` namespace and HTTP status of each code.
+
+use serde::Deserialize;
+use serde::Serialize;
+
+/// An AWS Step Functions error code (the `__type` suffix) plus the generic AWS protocol errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorCode {
+    ActivityDoesNotExist,
+    ActivityAlreadyExists,
+    ExecutionAlreadyExists,
+    ExecutionDoesNotExist,
+    ExecutionLimitExceeded,
+    InvalidArn,
+    InvalidDefinition,
+    InvalidExecutionInput,
+    InvalidLoggingConfiguration,
+    InvalidName,
+    InvalidOutput,
+    InvalidToken,
+    InvalidTracingConfiguration,
+    InvalidEncryptionConfiguration,
+    MissingRequiredParameter,
+    ResourceNotFound,
+    StateMachineAlreadyExists,
+    StateMachineDeleting,
+    StateMachineDoesNotExist,
+    StateMachineTypeNotSupported,
+    TaskDoesNotExist,
+    TaskTimedOut,
+    TooManyTags,
+    ValidationException,
+    UnknownOperationException,
+    SerializationException,
+    ThrottlingException,
+    ServiceUnavailable,
+    InternalFailure,
+}
+
+impl ErrorCode {
+    /// The code as it appears after `#` in `__type`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::ActivityDoesNotExist => "ActivityDoesNotExist",
+            ErrorCode::ActivityAlreadyExists => "ActivityAlreadyExists",
+            ErrorCode::ExecutionAlreadyExists => "ExecutionAlreadyExists",
+            ErrorCode::ExecutionDoesNotExist => "ExecutionDoesNotExist",
+            ErrorCode::ExecutionLimitExceeded => "ExecutionLimitExceeded",
+            ErrorCode::InvalidArn => "InvalidArn",
+            ErrorCode::InvalidDefinition => "InvalidDefinition",
+            ErrorCode::InvalidExecutionInput => "InvalidExecutionInput",
+            ErrorCode::InvalidLoggingConfiguration => "InvalidLoggingConfiguration",
+            ErrorCode::InvalidName => "InvalidName",
+            ErrorCode::InvalidOutput => "InvalidOutput",
+            ErrorCode::InvalidToken => "InvalidToken",
+            ErrorCode::InvalidTracingConfiguration => "InvalidTracingConfiguration",
+            ErrorCode::InvalidEncryptionConfiguration => "InvalidEncryptionConfiguration",
+            ErrorCode::MissingRequiredParameter => "MissingRequiredParameter",
+            ErrorCode::ResourceNotFound => "ResourceNotFound",
+            ErrorCode::StateMachineAlreadyExists => "StateMachineAlreadyExists",
+            ErrorCode::StateMachineDeleting => "StateMachineDeleting",
+            ErrorCode::StateMachineDoesNotExist => "StateMachineDoesNotExist",
+            ErrorCode::StateMachineTypeNotSupported => "StateMachineTypeNotSupported",
+            ErrorCode::TaskDoesNotExist => "TaskDoesNotExist",
+            ErrorCode::TaskTimedOut => "TaskTimedOut",
+            ErrorCode::TooManyTags => "TooManyTags",
+            ErrorCode::ValidationException => "ValidationException",
+            ErrorCode::UnknownOperationException => "UnknownOperationException",
+            ErrorCode::SerializationException => "SerializationException",
+            ErrorCode::ThrottlingException => "ThrottlingException",
+            ErrorCode::ServiceUnavailable => "ServiceUnavailable",
+            ErrorCode::InternalFailure => "InternalFailure",
+        }
+    }
+
+    /// The full `__type` value AWS sends.
+    pub fn type_id(self) -> String {
+        let namespace = match self {
+            ErrorCode::ValidationException => "com.amazon.coral.validate",
+            ErrorCode::UnknownOperationException
+            | ErrorCode::SerializationException
+            | ErrorCode::ThrottlingException
+            | ErrorCode::ServiceUnavailable
+            | ErrorCode::InternalFailure => "com.amazon.coral.service",
+            _ => "com.amazonaws.swf.service.v2.model",
+        };
+        format!("{namespace}#{}", self.name())
+    }
+
+    /// The HTTP status AWS answers with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::ServiceUnavailable => 503,
+            ErrorCode::InternalFailure => 500,
+            _ => 400,
+        }
+    }
+}
+
+/// An error as the client receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct AwsError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// `resourceName` for ResourceNotFound and TooManyTags.
+    pub resource_name: Option<String>,
+}
+
+impl AwsError {
+    /// An error with a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> AwsError {
+        AwsError {
+            code,
+            message: message.into(),
+            resource_name: None,
+        }
+    }
+
+    /// An error naming the resource it concerns.
+    pub fn with_resource(code: ErrorCode, message: impl Into<String>, resource: &str) -> AwsError {
+        AwsError {
+            code,
+            message: message.into(),
+            resource_name: Some(resource.to_string()),
+        }
+    }
+
+    pub fn state_machine_does_not_exist(arn: &str) -> AwsError {
+        AwsError::new(
+            ErrorCode::StateMachineDoesNotExist,
+            format!("State Machine Does Not Exist: '{arn}'"),
+        )
+    }
+
+    pub fn execution_does_not_exist(arn: &str) -> AwsError {
+        AwsError::new(
+            ErrorCode::ExecutionDoesNotExist,
+            format!("Execution Does Not Exist: '{arn}'"),
+        )
+    }
+
+    pub fn activity_does_not_exist(arn: &str) -> AwsError {
+        AwsError::new(
+            ErrorCode::ActivityDoesNotExist,
+            format!("Activity Does Not Exist: '{arn}'"),
+        )
+    }
+
+    pub fn resource_not_found(arn: &str) -> AwsError {
+        AwsError::with_resource(ErrorCode::ResourceNotFound, format!("Resource not found: '{arn}'"), arn)
+    }
+
+    pub fn state_machine_deleting(arn: &str) -> AwsError {
+        AwsError::new(
+            ErrorCode::StateMachineDeleting,
+            format!("State machine is being deleted: '{arn}'"),
+        )
+    }
+
+    pub fn internal(message: impl Into<String>) -> AwsError {
+        AwsError::new(ErrorCode::InternalFailure, message)
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> AwsError {
+        AwsError::new(ErrorCode::ServiceUnavailable, message)
+    }
+}

@@ -1,0 +1,99 @@
+//! Node configuration, layered: built-in defaults < TOML file < `STATEHOUSE_*` environment < command-line flags.
+
+use std::path::PathBuf;
+
+use figment::providers::Env;
+use figment::providers::Format;
+use figment::providers::Serialized;
+use figment::providers::Toml;
+use figment::Figment;
+use serde::Deserialize;
+use serde::Serialize;
+
+/// Everything a node needs to start. Every key is documented in `config/single.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the Step Functions API listens on (`host:port`; port 0 picks a free port).
+    pub listen: String,
+    /// Directory holding the Raft log and the replicated state.
+    pub data_dir: PathBuf,
+    /// AWS region written into every ARN.
+    pub region: String,
+    /// AWS account id written into every ARN.
+    pub account: String,
+    /// This node's id in the cluster.
+    pub node_id: u64,
+    /// Longest time GetActivityTask waits for a task, in seconds (AWS: 60).
+    pub activity_poll_seconds: u64,
+    /// Log filter (tracing `EnvFilter` syntax); `RUST_LOG` overrides it.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: "127.0.0.1:8083".into(),
+            data_dir: PathBuf::from("statehouse-data"),
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            node_id: 1,
+            activity_poll_seconds: 60,
+            log: "info".into(),
+        }
+    }
+}
+
+/// Values given on the command line; each one set overrides every other layer.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl Config {
+    /// Loads the layered configuration.
+    pub fn load(file: Option<&std::path::Path>, overrides: &Overrides) -> Result<Config, Box<figment::Error>> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            .merge(Env::prefixed("STATEHOUSE_"))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(Box::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_override_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "node.toml",
+                "listen = \"127.0.0.1:9000\"\nregion = \"eu-west-1\"\naccount = \"111111111111\"",
+            )?;
+            jail.set_env("STATEHOUSE_REGION", "ap-south-1");
+            let overrides = Overrides {
+                account: Some("222222222222".into()),
+                ..Default::default()
+            };
+            let config = Config::load(Some(std::path::Path::new("node.toml")), &overrides).expect("loads");
+            assert_eq!(config.listen, "127.0.0.1:9000", "file beats default");
+            assert_eq!(config.region, "ap-south-1", "env beats file");
+            assert_eq!(config.account, "222222222222", "flag beats env");
+            assert_eq!(config.data_dir, PathBuf::from("statehouse-data"), "default stays");
+            Ok(())
+        });
+    }
+}

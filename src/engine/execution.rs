@@ -1,0 +1,159 @@
+//! The persistent state of one execution: what it was started with, where each of its threads stands
+//! (the top level, Parallel branches, Map iterations), its variables and its timers.
+
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::Map;
+use serde_json::Value;
+
+use crate::engine::error::StateError;
+use crate::engine::io::FinalStatus;
+use crate::engine::io::TimerId;
+
+/// What the context object needs about the execution (all fixed at start).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionInfo {
+    pub execution_arn: String,
+    pub execution_name: String,
+    pub state_machine_arn: String,
+    pub state_machine_name: String,
+    pub role_arn: String,
+    pub start_time_ms: i64,
+    /// The execution input as JSON text.
+    pub input: String,
+}
+
+/// All state of one running execution that the engine needs to continue.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExecutionState {
+    pub info: ExecutionInfo,
+    /// The id the next event gets.
+    pub next_event_id: u64,
+    /// `None` while running.
+    pub status: Option<FinalStatus>,
+    pub root: Thread,
+    pub next_timer_id: u64,
+    /// The timer armed for the execution's `TimeoutSeconds`.
+    pub execution_timer: Option<TimerId>,
+    /// Timers that came due and were not consumed yet.
+    pub fired: Vec<TimerId>,
+}
+
+impl ExecutionState {
+    /// A fresh execution whose ExecutionStarted event (id 1) the server has already written.
+    pub fn new(info: ExecutionInfo) -> ExecutionState {
+        ExecutionState {
+            info,
+            next_event_id: 2,
+            status: None,
+            root: Thread::new(Vec::new(), 0, Position::NotStarted),
+            next_timer_id: 1,
+            execution_timer: None,
+            fired: Vec::new(),
+        }
+    }
+
+    /// Whether the execution has closed.
+    pub fn is_finished(&self) -> bool {
+        self.status.is_some()
+    }
+}
+
+/// One step from a `States` body down into a nested one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ScopeStep {
+    /// Branch `index` of the Parallel state `state`.
+    Branch { state: String, index: usize },
+    /// The item processor of the Map state `state`.
+    Processor { state: String },
+}
+
+/// A sequence of states run one after another: the top level, one Parallel branch or one Map iteration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Thread {
+    /// Where its `States` body sits in the definition.
+    pub scope: Vec<ScopeStep>,
+    /// The id of the last event in this thread's causal chain.
+    pub last_event: u64,
+    pub position: Position,
+    /// Variables assigned in this thread's scope.
+    pub variables: Map<String, Value>,
+}
+
+impl Thread {
+    /// A thread at `position` whose next event follows `last_event`.
+    pub fn new(scope: Vec<ScopeStep>, last_event: u64, position: Position) -> Thread {
+        Thread {
+            scope,
+            last_event,
+            position,
+            variables: Map::new(),
+        }
+    }
+}
+
+/// Per-retrier attempt counts of the state being run.
+pub type RetryCounts = Vec<u64>;
+
+/// What a state in progress remembers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Active {
+    pub state: String,
+    /// The raw input of the state (before InputPath).
+    pub input: Value,
+    pub entered_event: u64,
+    pub entered_ms: i64,
+    pub retries: RetryCounts,
+}
+
+/// Where a thread stands.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Position {
+    /// The top level before `Input::Start`.
+    NotStarted,
+    /// About to enter `state` with `input`.
+    Enter { state: String, input: Value },
+    /// A Wait state waiting for `timer`.
+    Waiting {
+        active: Active,
+        timer: TimerId,
+        output: Value,
+        assigned: Option<Map<String, Value>>,
+    },
+    /// A Task/Parallel/Map state waiting for `timer` before its next attempt.
+    RetryWait {
+        active: Active,
+        timer: TimerId,
+        error: StateError,
+    },
+    /// A Parallel state running its branches.
+    Parallel {
+        active: Active,
+        effective: Value,
+        branches: Vec<Thread>,
+    },
+    /// A Map state running its iterations.
+    Map(Box<MapProgress>),
+    /// The thread's last state finished with this output.
+    Done { output: Value },
+    /// The thread failed.
+    Failed { error: StateError },
+}
+
+/// The progress of a Map state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MapProgress {
+    pub active: Active,
+    /// Inputs of every iteration (after ItemSelector).
+    pub inputs: Vec<Value>,
+    /// Concurrency limit; 0 means no limit.
+    pub max_concurrency: u64,
+    /// Iterations started so far (index = item index).
+    pub iterations: Vec<Thread>,
+    /// Whether each started iteration has been reported finished.
+    pub reported: Vec<bool>,
+    /// The event a new iteration's `MapIterationStarted` follows.
+    pub cursor: u64,
+    /// The last `MapIterationSucceeded` event.
+    pub last_iteration_event: u64,
+}

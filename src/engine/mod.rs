@@ -1,0 +1,39 @@
+//! The execution engine: a pure state machine that advances one execution of a [`crate::asl::Definition`].
+//!
+//! [`step`] takes the execution's state and one [`Input`] (start, a fired timer, a stop request) and returns the
+//! history events to append and the [`Effect`]s the runtime must carry out (arm a timer, record the close).
+//! `engine` performs no IO, reads no clock (the caller passes `now_ms`) and uses no randomness except what is
+//! derived from its inputs; its state is serializable so the server can persist it after every step.
+
+mod choice_eval;
+mod dataflow;
+mod env;
+pub mod error;
+pub mod event;
+pub mod execution;
+mod intrinsics;
+pub mod io;
+mod json;
+mod map;
+mod parallel;
+mod run;
+mod step;
+mod thread;
+mod work;
+
+pub use error::StateError;
+pub use event::EventDraft;
+pub use event::EventType;
+pub use execution::ExecutionInfo;
+pub use execution::ExecutionState;
+pub use io::Effect;
+pub use io::FinalStatus;
+pub use io::Input;
+pub use io::Step;
+pub use io::TimerId;
+pub use json::to_text;
+pub use json::PAYLOAD_LIMIT_BYTES;
+pub use step::step;
+
+#[cfg(test)]
+mod tests;

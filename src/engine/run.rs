@@ -1,0 +1,103 @@
+//! The per-step working set: the definition, the clock value given by the caller, event id and timer id
+//! allocation, fired timers and the collected events and effects.
+
+use serde_json::json;
+use serde_json::Map;
+use serde_json::Value;
+
+use crate::asl::definition::StatesBody;
+use crate::asl::state::StateKind;
+use crate::asl::Definition;
+use crate::engine::event::EventDraft;
+use crate::engine::event::EventType;
+use crate::engine::execution::ExecutionInfo;
+use crate::engine::execution::ScopeStep;
+use crate::engine::io::Effect;
+use crate::engine::io::TimerId;
+use crate::engine::json::to_text;
+
+/// Everything one call of `step` works with.
+pub struct Run<'a> {
+    pub definition: &'a Definition,
+    pub info: &'a ExecutionInfo,
+    pub execution_input: Value,
+    pub now_ms: i64,
+    pub next_event_id: u64,
+    pub next_timer_id: u64,
+    pub fired: Vec<TimerId>,
+    pub events: Vec<EventDraft>,
+    pub effects: Vec<Effect>,
+}
+
+impl<'a> Run<'a> {
+    /// Appends an event after `previous` and returns its id.
+    pub fn emit(&mut self, event_type: EventType, previous: u64, details: Option<Value>) -> u64 {
+        let id = self.next_event_id;
+        self.next_event_id += 1;
+        self.events.push(EventDraft {
+            id,
+            previous_event_id: previous,
+            event_type,
+            details,
+        });
+        id
+    }
+
+    /// Asks the runtime for a timer due at `due_ms`.
+    pub fn arm(&mut self, due_ms: i64) -> TimerId {
+        let timer = TimerId(self.next_timer_id);
+        self.next_timer_id += 1;
+        self.effects.push(Effect::ArmTimer { timer, due_ms });
+        timer
+    }
+
+    /// Consumes `timer` if it has fired.
+    pub fn take_fired(&mut self, timer: TimerId) -> bool {
+        match self.fired.iter().position(|t| *t == timer) {
+            Some(i) => {
+                self.fired.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The `States` body a thread with `scope` runs.
+    pub fn body(&self, scope: &[ScopeStep]) -> &'a StatesBody {
+        let mut body = &self.definition.body;
+        for step in scope {
+            let (ScopeStep::Branch { state, .. } | ScopeStep::Processor { state }) = step;
+            let Some(found) = body.get(state) else { return body };
+            body = match (&found.kind, step) {
+                (StateKind::Parallel(p), ScopeStep::Branch { index, .. }) => &p.branches[*index],
+                (StateKind::Map(m), ScopeStep::Processor { .. }) => &m.processor,
+                _ => return body,
+            };
+        }
+        body
+    }
+
+    /// Material for deterministic pseudo-randomness, unique per event position.
+    pub fn entropy(&self) -> String {
+        format!("{}#{}", self.info.execution_arn, self.next_event_id)
+    }
+}
+
+/// `stateEnteredEventDetails`.
+pub fn entered_details(name: &str, input: &Value) -> Value {
+    json!({"name": name, "input": to_text(input), "inputDetails": {"truncated": false}})
+}
+
+/// `stateExitedEventDetails`, with `assignedVariables` when the state assigned any.
+pub fn exited_details(name: &str, output: &Value, assigned: Option<&Map<String, Value>>) -> Value {
+    let mut details = json!({"name": name, "output": to_text(output), "outputDetails": {"truncated": false}});
+    if let Some(assigned) = assigned.filter(|a| !a.is_empty()) {
+        let texts: Map<String, Value> = assigned
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(to_text(v))))
+            .collect();
+        details["assignedVariables"] = Value::Object(texts);
+        details["assignedVariablesDetails"] = json!({"truncated": false});
+    }
+    details
+}

@@ -1,0 +1,269 @@
+//! Running one thread (the top level, a Parallel branch or a Map iteration) as far as it can go: entering
+//! states, leaving them, and handling their failures with Retry and Catch.
+
+use serde_json::Map;
+use serde_json::Value;
+
+use crate::asl::retry::error_matches;
+use crate::asl::State;
+use crate::engine::dataflow;
+use crate::engine::dataflow::Site;
+use crate::engine::env::context_object;
+use crate::engine::env::Env;
+use crate::engine::env::Scope;
+use crate::engine::error::StateError;
+use crate::engine::event::EventType;
+use crate::engine::execution::Active;
+use crate::engine::execution::Position;
+use crate::engine::execution::Thread;
+use crate::engine::map;
+use crate::engine::parallel;
+use crate::engine::run::entered_details;
+use crate::engine::run::exited_details;
+use crate::engine::run::Run;
+use crate::engine::work;
+
+/// Whether a thread can go on now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// It waits for a timer (or for nested threads that wait).
+    Blocked,
+    /// It reached `Done` or `Failed`.
+    Finished,
+}
+
+/// Runs `thread` until it blocks or finishes.
+pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>) -> Progress {
+    loop {
+        let position = std::mem::replace(&mut thread.position, Position::NotStarted);
+        match position {
+            Position::NotStarted => return Progress::Blocked,
+            Position::Done { .. } | Position::Failed { .. } => {
+                thread.position = position;
+                return Progress::Finished;
+            }
+            Position::Enter { state, input } => enter(run, thread, parent, &state, input),
+            Position::Waiting {
+                active,
+                timer,
+                output,
+                assigned,
+            } => {
+                if !run.take_fired(timer) {
+                    thread.position = Position::Waiting {
+                        active,
+                        timer,
+                        output,
+                        assigned,
+                    };
+                    return Progress::Blocked;
+                }
+                let state = state_of(run, thread, &active.state);
+                let previous = thread.last_event;
+                finish(run, thread, state, output, assigned, previous);
+            }
+            Position::RetryWait { active, timer, error } => {
+                if !run.take_fired(timer) {
+                    thread.position = Position::RetryWait { active, timer, error };
+                    return Progress::Blocked;
+                }
+                let state = state_of(run, thread, &active.state);
+                work::start(run, thread, parent, state, active);
+            }
+            Position::Parallel {
+                active,
+                effective,
+                branches,
+            } => {
+                if parallel::advance(run, thread, parent, active, effective, branches) == Progress::Blocked {
+                    return Progress::Blocked;
+                }
+            }
+            Position::Map(progress) => {
+                if map::advance(run, thread, parent, *progress) == Progress::Blocked {
+                    return Progress::Blocked;
+                }
+            }
+        }
+    }
+}
+
+/// The declaration of `name` in the thread's body.
+pub fn state_of<'a>(run: &Run<'a>, thread: &Thread, name: &str) -> &'a State {
+    let body = run.body(&thread.scope);
+    body.get(name).unwrap_or(&body.states[0])
+}
+
+fn enter(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, name: &str, input: Value) {
+    let state = state_of(run, thread, name);
+    let entered = run.emit(
+        EventType::entered(state.type_name()),
+        thread.last_event,
+        Some(entered_details(&state.name, &input)),
+    );
+    thread.last_event = entered;
+    let active = Active {
+        state: state.name.clone(),
+        input,
+        entered_event: entered,
+        entered_ms: run.now_ms,
+        retries: vec![0; state.retry.len()],
+    };
+    work::start(run, thread, parent, state, active);
+}
+
+/// The environment a state sees (context object and variables).
+pub fn env_for<'s>(run: &Run<'_>, active: &Active, scope: &'s Scope<'s>) -> Env<'s> {
+    let retry_count = active.retries.iter().sum();
+    Env {
+        context: context_object(
+            run.info,
+            &run.execution_input,
+            &active.state,
+            active.entered_ms,
+            retry_count,
+        ),
+        scope,
+        entropy: run.entropy(),
+    }
+}
+
+/// Where a state's errors are reported.
+pub fn site(active: &Active) -> Site<'_> {
+    Site {
+        state: &active.state,
+        entered_event: active.entered_event,
+    }
+}
+
+/// Leaves `state` with `output`: emits its Exited event after `previous`, stores assigned variables and moves on.
+pub fn finish(
+    run: &mut Run<'_>,
+    thread: &mut Thread,
+    state: &State,
+    output: Value,
+    assigned: Option<Map<String, Value>>,
+    previous: u64,
+) {
+    let exited = run.emit(
+        EventType::exited(state.type_name()),
+        previous,
+        Some(exited_details(&state.name, &output, assigned.as_ref())),
+    );
+    thread.last_event = exited;
+    if let Some(assigned) = assigned {
+        thread.variables.extend(assigned);
+    }
+    thread.position = match &state.next {
+        Some(next) if !state.end => Position::Enter {
+            state: next.clone(),
+            input: output,
+        },
+        _ => Position::Done { output },
+    };
+}
+
+/// A failure of a running state.
+pub struct Failure {
+    pub error: StateError,
+    /// The event the failure follows.
+    pub previous: u64,
+    /// Emitted when the state does not retry (ParallelStateFailed, MapStateFailed).
+    pub failed_event: Option<EventType>,
+}
+
+impl Failure {
+    /// A failure right after `previous` with no state-level failure event.
+    pub fn after(error: StateError, previous: u64) -> Failure {
+        Failure {
+            error,
+            previous,
+            failed_event: None,
+        }
+    }
+}
+
+/// Handles a failure of `state`: retry when a retrier allows, else catch, else fail the thread.
+pub fn fail(
+    run: &mut Run<'_>,
+    thread: &mut Thread,
+    parent: Option<&Scope<'_>>,
+    state: &State,
+    mut active: Active,
+    failure: Failure,
+) {
+    let Failure {
+        error,
+        previous,
+        failed_event,
+    } = failure;
+    thread.last_event = previous;
+    if let Some(i) = state
+        .retry
+        .iter()
+        .position(|r| error_matches(&r.error_equals, error.name()))
+    {
+        let retrier = &state.retry[i];
+        if active.retries[i] < retrier.max_attempts {
+            active.retries[i] += 1;
+            let attempt = active.retries[i];
+            let mut delay = retrier.interval_seconds as f64 * retrier.backoff_rate.powi(attempt as i32 - 1);
+            if let Some(max) = retrier.max_delay_seconds {
+                delay = delay.min(max as f64);
+            }
+            let timer = run.arm(run.now_ms + (delay * 1000.0) as i64);
+            thread.position = Position::RetryWait { active, timer, error };
+            return;
+        }
+    }
+    let previous = match failed_event {
+        Some(event_type) => run.emit(event_type, previous, None),
+        None => previous,
+    };
+    thread.last_event = previous;
+    let Some(catcher) = state
+        .catch
+        .iter()
+        .find(|c| error_matches(&c.error_equals, error.name()))
+    else {
+        thread.position = Position::Failed { error };
+        return;
+    };
+    let error_output = error.output();
+    let scope = Scope {
+        variables: &thread.variables,
+        parent,
+    };
+    let env = env_for(run, &active, &scope);
+    let assigned = match &catcher.assign {
+        Some(assign) => match dataflow::template(assign, &error_output, &env, site(&active)) {
+            Ok(Value::Object(values)) => Some(values),
+            Ok(_) => None,
+            Err(e) => {
+                thread.position = Position::Failed { error: e };
+                return;
+            }
+        },
+        None => None,
+    };
+    let output = match dataflow::result_path(&catcher.result_path, &active.input, error_output, site(&active)) {
+        Ok(output) => output,
+        Err(e) => {
+            thread.position = Position::Failed { error: e };
+            return;
+        }
+    };
+    let exited = run.emit(
+        EventType::exited(state.type_name()),
+        previous,
+        Some(exited_details(&state.name, &output, assigned.as_ref())),
+    );
+    thread.last_event = exited;
+    if let Some(assigned) = assigned {
+        thread.variables.extend(assigned);
+    }
+    thread.position = Position::Enter {
+        state: catcher.next.clone(),
+        input: output,
+    };
+}

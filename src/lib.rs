@@ -1,0 +1,26 @@
+//! statehouse: a self-hosted, Raft-replicated workflow service that speaks the AWS Step Functions API.
+//!
+//! Module map (see `docs/architecture.md`):
+//! - [`api`]: the awsJson1_0 front end (routing by `X-Amz-Target`, shapes, errors, pagination).
+//! - [`asl`]: the States Language model, parser and validator.
+//! - [`engine`]: the pure interpreter; no IO, no clock.
+//! - [`history`]: stored history events and their wire form.
+//! - [`actors`]: one actix actor per open execution.
+//! - [`raft`]: openraft type config, commands, log store, state machine, node.
+//! - [`store`]: the replicated state in redb and the codec.
+//! - [`cluster`]: shards, ownership epochs.
+
+pub mod actors;
+pub mod api;
+pub mod arn;
+pub mod asl;
+pub mod aws_error;
+pub mod clock;
+pub mod cluster;
+pub mod config;
+pub mod engine;
+pub mod history;
+pub mod names;
+pub mod raft;
+pub mod server;
+pub mod store;

@@ -1,0 +1,76 @@
+//! The `statehouse` command: the server and its tools.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use clap::Subcommand;
+use statehouse::config::Config;
+use statehouse::config::Overrides;
+
+#[derive(Parser)]
+#[command(
+    name = "statehouse",
+    version,
+    about = "A Raft-replicated workflow service speaking the AWS Step Functions API"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs a node (one-node cluster by default: 127.0.0.1:8083, data in ./statehouse-data).
+    Serve {
+        /// TOML configuration file (see config/single.toml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Address to serve the API on, e.g. 127.0.0.1:8083.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Directory for the Raft log and state.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// AWS region used in ARNs.
+        #[arg(long)]
+        region: Option<String>,
+        /// AWS account id used in ARNs.
+        #[arg(long)]
+        account: Option<String>,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            config,
+            listen,
+            data_dir,
+            region,
+            account,
+        } => {
+            let overrides = Overrides {
+                listen,
+                data_dir,
+                region,
+                account,
+            };
+            let config = match Config::load(config.as_deref(), &overrides) {
+                Ok(config) => config,
+                Err(e) => {
+                    eprintln!("statehouse: invalid configuration: {e}");
+                    return std::process::ExitCode::from(2);
+                }
+            };
+            statehouse::server::init_logging(&config.log);
+            match statehouse::server::run(config) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("statehouse: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The Raft layer: openraft's type configuration, the commands in the log, the redb log store with group
+//! commit, the state machine that applies commands to [`crate::store::StateStore`], and the node that
+//! proposes. Every write to the replicated state goes through here; nothing else writes the state.
+
+mod command;
+mod log_store;
+mod network;
+mod node;
+mod state_machine;
+mod types;
+
+pub use command::Applied;
+pub use command::Command;
+pub use command::EventAppend;
+pub use command::ExecutionClose;
+pub use command::Proposal;
+pub use command::StateMachineUpdate;
+pub use log_store::LogStore;
+pub use node::RaftNode;
+pub use state_machine::StateMachine;
+pub use types::Raft;
+pub use types::TypeConfig;

@@ -1,0 +1,21 @@
+//! openraft's type configuration for statehouse.
+
+use std::io::Cursor;
+
+use super::Applied;
+use super::Proposal;
+
+openraft::declare_raft_types!(
+    /// The statehouse Raft group: log entries are [`Proposal`]s, responses are [`Applied`].
+    pub TypeConfig:
+        D = Proposal,
+        R = Applied,
+        NodeId = u64,
+        Node = openraft::BasicNode,
+        Entry = openraft::Entry<TypeConfig>,
+        SnapshotData = Cursor<Vec<u8>>,
+        AsyncRuntime = openraft::TokioRuntime,
+);
+
+/// A Raft group of statehouse.
+pub type Raft = openraft::Raft<TypeConfig>;

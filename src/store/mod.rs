@@ -1,0 +1,33 @@
+//! The replicated state on disk (redb) and the one codec every stored or sent value goes through.
+//!
+//! `state` holds what `apply` writes: state machines, activities, tags, executions, histories, the
+//! shard map, and the indexes behind the List operations. Reads for the API come straight from it.
+
+mod apply;
+mod codec;
+mod error;
+mod records;
+mod state;
+mod tables;
+
+pub use apply::apply_proposal;
+pub use apply::put_meta;
+pub use codec::decode;
+pub use codec::encode;
+pub use codec::Codec;
+pub use codec::CodecError;
+pub use error::StoreError;
+pub use records::ActivityRecord;
+pub use records::ExecutionRecord;
+pub use records::ExecutionStatus;
+pub use records::RevisionRecord;
+pub use records::StateMachineRecord;
+pub use records::StateMachineStatus;
+pub use records::StateMachineType;
+pub use records::Tag;
+pub use state::Page;
+pub use state::StateDump;
+pub use state::StateStore;
+pub use tables::META_APPLIED;
+pub use tables::META_MEMBERSHIP;
+pub use tables::META_SNAPSHOT;

@@ -1,0 +1,148 @@
+//! The records the replicated state keeps. Encoded with the project codec; JSON documents stay text.
+
+use serde::Deserialize;
+use serde::Serialize;
+
+/// STANDARD or EXPRESS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StateMachineType {
+    Standard,
+    Express,
+}
+
+impl StateMachineType {
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateMachineType::Standard => "STANDARD",
+            StateMachineType::Express => "EXPRESS",
+        }
+    }
+}
+
+/// ACTIVE, or DELETING while executions still run after DeleteStateMachine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StateMachineStatus {
+    Active,
+    Deleting,
+}
+
+impl StateMachineStatus {
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateMachineStatus::Active => "ACTIVE",
+            StateMachineStatus::Deleting => "DELETING",
+        }
+    }
+}
+
+/// A resource tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// A state machine and its current revision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateMachineRecord {
+    pub arn: String,
+    pub name: String,
+    pub machine_type: StateMachineType,
+    pub status: StateMachineStatus,
+    pub creation_ms: i64,
+    pub definition: String,
+    pub role_arn: String,
+    /// The id of the current revision (a UUID); every update makes a new one.
+    pub revision_id: String,
+    /// When the current revision was made (the creation date until the first update).
+    pub revision_ms: i64,
+    /// LoggingConfiguration as the API JSON text.
+    pub logging: String,
+    /// TracingConfiguration as the API JSON text.
+    pub tracing: String,
+    /// EncryptionConfiguration as the API JSON text, when one was given.
+    pub encryption: Option<String>,
+    /// Executions of this machine that have not ended yet.
+    pub open_executions: u64,
+}
+
+/// A past or current revision of a state machine, as executions started on it saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevisionRecord {
+    pub definition: String,
+    pub role_arn: String,
+    pub revision_ms: i64,
+    pub logging: String,
+    pub tracing: String,
+}
+
+/// An activity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityRecord {
+    pub arn: String,
+    pub name: String,
+    pub creation_ms: i64,
+    pub encryption: Option<String>,
+}
+
+/// The status of an execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExecutionStatus {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl ExecutionStatus {
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionStatus::Running => "RUNNING",
+            ExecutionStatus::Succeeded => "SUCCEEDED",
+            ExecutionStatus::Failed => "FAILED",
+            ExecutionStatus::TimedOut => "TIMED_OUT",
+            ExecutionStatus::Aborted => "ABORTED",
+        }
+    }
+
+    /// Parses the API spelling (PENDING_REDRIVE is never a stored status).
+    pub fn parse(text: &str) -> Option<ExecutionStatus> {
+        [
+            ExecutionStatus::Running,
+            ExecutionStatus::Succeeded,
+            ExecutionStatus::Failed,
+            ExecutionStatus::TimedOut,
+            ExecutionStatus::Aborted,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A STANDARD execution: its identity, status, result and the interpreter state needed to continue it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionRecord {
+    pub arn: String,
+    pub state_machine_arn: String,
+    pub name: String,
+    pub status: ExecutionStatus,
+    pub start_ms: i64,
+    pub stop_ms: Option<i64>,
+    pub input: String,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub trace_header: Option<String>,
+    /// The state machine revision the execution runs.
+    pub revision_id: String,
+    /// The id the next history event gets.
+    pub next_event_id: u64,
+    /// The interpreter's state after the last committed step (JSON text).
+    pub engine_state: String,
+    /// Timers the interpreter is waiting on, `(timer JSON, due epoch ms)`.
+    pub timers: Vec<(String, i64)>,
+}

@@ -1,0 +1,341 @@
+//! The replicated state in a redb database: reads for the API, and the write transaction `apply` uses.
+
+use std::path::Path;
+
+use redb::Database;
+use redb::Durability;
+use redb::ReadableDatabase;
+use redb::ReadableTable;
+use redb::ReadableTableMetadata;
+use serde::Deserialize;
+use serde::Serialize;
+
+use super::codec::decode;
+use super::codec::encode;
+use super::tables::*;
+use super::ActivityRecord;
+use super::ExecutionRecord;
+use super::ExecutionStatus;
+use super::RevisionRecord;
+use super::StateMachineRecord;
+use super::StoreError;
+use super::Tag;
+use crate::cluster::ShardMap;
+use crate::history::StoredEvent;
+
+/// One page of a listing and where the next one starts.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The key of the first item of the next page, when there is one.
+    pub next: Option<Vec<u8>>,
+}
+
+/// The on-disk replicated state.
+pub struct StateStore {
+    db: Database,
+}
+
+/// Every row of the state, for snapshots (indexes are rebuilt from the records on install).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct StateDump {
+    pub meta: Vec<(String, Vec<u8>)>,
+    pub state_machines: Vec<(String, Vec<u8>)>,
+    pub revisions: Vec<((String, String), Vec<u8>)>,
+    pub activities: Vec<(String, Vec<u8>)>,
+    pub tags: Vec<(String, Vec<u8>)>,
+    pub executions: Vec<(String, Vec<u8>)>,
+    pub history: Vec<((String, u64), Vec<u8>)>,
+}
+
+impl StateStore {
+    /// Opens (or creates) the state database at `path`.
+    pub fn open(path: &Path) -> Result<StateStore, StoreError> {
+        let db = Database::create(path)?;
+        let txn = db.begin_write()?;
+        {
+            txn.open_table(META)?;
+            txn.open_table(STATE_MACHINES)?;
+            txn.open_table(REVISIONS)?;
+            txn.open_table(ACTIVITIES)?;
+            txn.open_table(TAGS)?;
+            txn.open_table(EXECUTIONS)?;
+            txn.open_table(EXECUTIONS_BY_MACHINE)?;
+            txn.open_table(OPEN_EXECUTIONS)?;
+            txn.open_table(HISTORY)?;
+        }
+        txn.commit()?;
+        Ok(StateStore { db })
+    }
+
+    /// A raw metadata value.
+    pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(META)?;
+        Ok(table.get(key)?.map(|v| v.value().to_vec()))
+    }
+
+    /// The shard map (empty before the cluster is initialized).
+    pub fn shard_map(&self) -> Result<ShardMap, StoreError> {
+        Ok(match self.meta(META_SHARD_MAP)? {
+            Some(bytes) => decode(&bytes)?,
+            None => ShardMap::default(),
+        })
+    }
+
+    /// Runs `f` in one write transaction. `durable` makes the commit fsync; otherwise it becomes durable with
+    /// the next durable commit (the Raft log replays what a crash lost).
+    pub fn write<T>(
+        &self,
+        durable: bool,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut txn = self.db.begin_write()?;
+        if !durable {
+            txn.set_durability(Durability::None)?;
+        }
+        let out = f(&txn)?;
+        txn.commit()?;
+        Ok(out)
+    }
+
+    pub fn state_machine(&self, arn: &str) -> Result<Option<StateMachineRecord>, StoreError> {
+        self.get(STATE_MACHINES, arn)
+    }
+
+    pub fn revision(&self, arn: &str, revision_id: &str) -> Result<Option<RevisionRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(REVISIONS)?;
+        Ok(match table.get((arn, revision_id))? {
+            Some(v) => Some(decode(v.value())?),
+            None => None,
+        })
+    }
+
+    pub fn activity(&self, arn: &str) -> Result<Option<ActivityRecord>, StoreError> {
+        self.get(ACTIVITIES, arn)
+    }
+
+    pub fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError> {
+        self.get(EXECUTIONS, arn)
+    }
+
+    pub fn tags(&self, arn: &str) -> Result<Vec<Tag>, StoreError> {
+        Ok(self.get(TAGS, arn)?.unwrap_or_default())
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        table: redb::TableDefinition<&str, &[u8]>,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(table)?;
+        Ok(match table.get(key)? {
+            Some(v) => Some(decode(v.value())?),
+            None => None,
+        })
+    }
+
+    /// State machines in ARN order, starting at `from`.
+    pub fn list_state_machines(
+        &self,
+        from: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StateMachineRecord>, StoreError> {
+        self.list(STATE_MACHINES, from, limit)
+    }
+
+    /// Activities in ARN order, starting at `from`.
+    pub fn list_activities(&self, from: Option<&str>, limit: usize) -> Result<Page<ActivityRecord>, StoreError> {
+        self.list(ACTIVITIES, from, limit)
+    }
+
+    fn list<T: serde::de::DeserializeOwned>(
+        &self,
+        table: redb::TableDefinition<&str, &[u8]>,
+        from: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<T>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(table)?;
+        let mut items = Vec::new();
+        for row in table.range(from.unwrap_or("")..)? {
+            let (key, value) = row?;
+            if items.len() == limit {
+                return Ok(Page {
+                    items,
+                    next: Some(key.value().as_bytes().to_vec()),
+                });
+            }
+            items.push(decode(value.value())?);
+        }
+        Ok(Page { items, next: None })
+    }
+
+    /// Executions of a state machine, newest first, optionally only those with `status`.
+    pub fn list_executions(
+        &self,
+        machine_arn: &str,
+        status: Option<ExecutionStatus>,
+        from: Option<(u64, String)>,
+        limit: usize,
+    ) -> Result<Page<ExecutionRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let index = txn.open_table(EXECUTIONS_BY_MACHINE)?;
+        let executions = txn.open_table(EXECUTIONS)?;
+        let (start_key, start_arn) = from.unwrap_or((0, String::new()));
+        let mut items = Vec::new();
+        for row in index.range((machine_arn, start_key, start_arn.as_str())..(machine_arn, u64::MAX, "\u{10ffff}"))? {
+            let (key, _) = row?;
+            let (_, order, arn) = key.value();
+            let Some(record) = executions.get(arn)? else { continue };
+            let record: ExecutionRecord = decode(record.value())?;
+            if status.is_some_and(|s| s != record.status) {
+                continue;
+            }
+            if items.len() == limit {
+                return Ok(Page {
+                    items,
+                    next: Some(encode(&(order, arn.to_string()))),
+                });
+            }
+            items.push(record);
+        }
+        Ok(Page { items, next: None })
+    }
+
+    /// History events of an execution from event id `from` on, ascending or descending.
+    pub fn history(
+        &self,
+        execution_arn: &str,
+        from: Option<u64>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Page<StoredEvent>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(HISTORY)?;
+        let range = if reverse {
+            table
+                .range((execution_arn, 0)..=(execution_arn, from.unwrap_or(u64::MAX)))?
+                .rev()
+                .collect::<Vec<_>>()
+        } else {
+            table
+                .range((execution_arn, from.unwrap_or(0))..=(execution_arn, u64::MAX))?
+                .collect::<Vec<_>>()
+        };
+        let mut items = Vec::new();
+        for row in range {
+            let (key, value) = row?;
+            if items.len() == limit {
+                return Ok(Page {
+                    items,
+                    next: Some(key.value().1.to_be_bytes().to_vec()),
+                });
+            }
+            items.push(decode(value.value())?);
+        }
+        Ok(Page { items, next: None })
+    }
+
+    /// ARNs of every RUNNING execution.
+    pub fn open_executions(&self) -> Result<Vec<String>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(OPEN_EXECUTIONS)?;
+        let mut arns = Vec::with_capacity(table.len()? as usize);
+        for row in table.iter()? {
+            arns.push(row?.0.value().to_string());
+        }
+        Ok(arns)
+    }
+
+    /// Every row, read from one consistent view.
+    pub fn dump(&self) -> Result<StateDump, StoreError> {
+        let txn = self.db.begin_read()?;
+        let mut dump = StateDump::default();
+        macro_rules! rows {
+            ($table:expr, $field:ident, $key:expr) => {
+                for row in txn.open_table($table)?.iter()? {
+                    let (k, v) = row?;
+                    let k = k.value();
+                    dump.$field.push(($key(k), v.value().to_vec()));
+                }
+            };
+        }
+        rows!(META, meta, |k: &str| k.to_string());
+        rows!(STATE_MACHINES, state_machines, |k: &str| k.to_string());
+        rows!(REVISIONS, revisions, |k: (&str, &str)| (
+            k.0.to_string(),
+            k.1.to_string()
+        ));
+        rows!(ACTIVITIES, activities, |k: &str| k.to_string());
+        rows!(TAGS, tags, |k: &str| k.to_string());
+        rows!(EXECUTIONS, executions, |k: &str| k.to_string());
+        rows!(HISTORY, history, |k: (&str, u64)| (k.0.to_string(), k.1));
+        Ok(dump)
+    }
+
+    /// Replaces the whole state with `dump` in one durable transaction.
+    pub fn restore(&self, dump: StateDump) -> Result<(), StoreError> {
+        self.write(true, |txn| {
+            txn.delete_table(META)?;
+            txn.delete_table(STATE_MACHINES)?;
+            txn.delete_table(REVISIONS)?;
+            txn.delete_table(ACTIVITIES)?;
+            txn.delete_table(TAGS)?;
+            txn.delete_table(EXECUTIONS)?;
+            txn.delete_table(EXECUTIONS_BY_MACHINE)?;
+            txn.delete_table(OPEN_EXECUTIONS)?;
+            txn.delete_table(HISTORY)?;
+            let mut meta = txn.open_table(META)?;
+            for (k, v) in &dump.meta {
+                meta.insert(k.as_str(), v.as_slice())?;
+            }
+            let mut machines = txn.open_table(STATE_MACHINES)?;
+            for (k, v) in &dump.state_machines {
+                machines.insert(k.as_str(), v.as_slice())?;
+            }
+            let mut revisions = txn.open_table(REVISIONS)?;
+            for ((a, r), v) in &dump.revisions {
+                revisions.insert((a.as_str(), r.as_str()), v.as_slice())?;
+            }
+            let mut activities = txn.open_table(ACTIVITIES)?;
+            for (k, v) in &dump.activities {
+                activities.insert(k.as_str(), v.as_slice())?;
+            }
+            let mut tags = txn.open_table(TAGS)?;
+            for (k, v) in &dump.tags {
+                tags.insert(k.as_str(), v.as_slice())?;
+            }
+            let mut executions = txn.open_table(EXECUTIONS)?;
+            let mut by_machine = txn.open_table(EXECUTIONS_BY_MACHINE)?;
+            let mut open = txn.open_table(OPEN_EXECUTIONS)?;
+            for (k, v) in &dump.executions {
+                executions.insert(k.as_str(), v.as_slice())?;
+                let record: ExecutionRecord = decode(v)?;
+                by_machine.insert(
+                    (
+                        record.state_machine_arn.as_str(),
+                        newest_first(record.start_ms),
+                        k.as_str(),
+                    ),
+                    (),
+                )?;
+                if record.status == ExecutionStatus::Running {
+                    open.insert(k.as_str(), ())?;
+                }
+            }
+            let mut history = txn.open_table(HISTORY)?;
+            for ((a, id), v) in &dump.history {
+                history.insert((a.as_str(), *id), v.as_slice())?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The index order that lists the newest start first.
+pub fn newest_first(start_ms: i64) -> u64 {
+    u64::MAX - start_ms.max(0) as u64
+}

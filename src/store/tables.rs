@@ -1,0 +1,27 @@
+//! The redb tables of the replicated state.
+
+use redb::TableDefinition;
+
+/// Applied log id, membership, shard map, current snapshot.
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// State machine ARN -> StateMachineRecord.
+pub const STATE_MACHINES: TableDefinition<&str, &[u8]> = TableDefinition::new("state_machines");
+/// (state machine ARN, revision id) -> RevisionRecord.
+pub const REVISIONS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("revisions");
+/// Activity ARN -> ActivityRecord.
+pub const ACTIVITIES: TableDefinition<&str, &[u8]> = TableDefinition::new("activities");
+/// Resource ARN -> Vec<Tag>.
+pub const TAGS: TableDefinition<&str, &[u8]> = TableDefinition::new("tags");
+/// Execution ARN -> ExecutionRecord.
+pub const EXECUTIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("executions");
+/// (state machine ARN, u64::MAX - start ms, execution ARN): executions newest first.
+pub const EXECUTIONS_BY_MACHINE: TableDefinition<(&str, u64, &str), ()> = TableDefinition::new("executions_by_machine");
+/// Execution ARN of every RUNNING execution.
+pub const OPEN_EXECUTIONS: TableDefinition<&str, ()> = TableDefinition::new("open_executions");
+/// (execution ARN, event id) -> StoredEvent.
+pub const HISTORY: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("history");
+
+pub const META_APPLIED: &str = "applied";
+pub const META_MEMBERSHIP: &str = "membership";
+pub const META_SHARD_MAP: &str = "shard_map";
+pub const META_SNAPSHOT: &str = "snapshot";

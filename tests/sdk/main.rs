@@ -1,0 +1,10 @@
+//! End-to-end tests: a real statehouse process driven through the official `aws-sdk-sfn` client
+//! (and raw HTTP where the wire protocol itself is the subject).
+
+mod server;
+mod t10_activities;
+mod t10_protocol;
+mod t10_state_machines;
+mod t10_tags;
+mod t20_executions;
+mod t50_durability;

@@ -1,0 +1,155 @@
+//! A real statehouse process for tests: spawned from the built binary on a free port in a temp dir,
+//! killable with SIGKILL and restartable on the same data directory.
+
+use std::io::BufRead;
+use std::io::BufReader;
+use std::path::PathBuf;
+use std::process::Child;
+use std::process::Command;
+use std::process::Stdio;
+use std::time::Duration;
+
+use aws_sdk_sfn::config::BehaviorVersion;
+use aws_sdk_sfn::config::Credentials;
+use aws_sdk_sfn::config::Region;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+/// Undoes the `sync-` host prefix the SDK adds to StartSyncExecution, so loopback endpoints work.
+#[derive(Debug)]
+struct StripHostPrefix;
+
+impl Intercept for StripHostPrefix {
+    fn name(&self) -> &'static str {
+        "StripHostPrefix"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let uri = context.request().uri().replace("://sync-", "://");
+        context.request_mut().set_uri(uri)?;
+        Ok(())
+    }
+}
+
+pub struct TestServer {
+    child: Child,
+    pub address: String,
+    pub data_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// Starts a one-node server with a fresh data directory.
+    pub fn start() -> TestServer {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let data_dir = temp.path().join("data");
+        let mut server = TestServer::spawn(data_dir);
+        server._temp = Some(temp);
+        server
+    }
+
+    fn spawn(data_dir: PathBuf) -> TestServer {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_statehouse"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&data_dir)
+            .env("STATEHOUSE_ACTIVITY_POLL_SECONDS", "1")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn statehouse");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(address) = line.strip_prefix("statehouse listening on http://") {
+                    let _ = tx.send(address.to_string());
+                }
+            }
+        });
+        let address = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("server announces its address");
+        TestServer {
+            child,
+            address,
+            data_dir,
+            _temp: None,
+        }
+    }
+
+    /// An SDK client pointed at this server.
+    pub fn client(&self) -> aws_sdk_sfn::Client {
+        let conf = aws_sdk_sfn::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("AKIDTEST", "SECRETTEST", None, None, "static"))
+            .endpoint_url(format!("http://{}", self.address))
+            .interceptor(StripHostPrefix)
+            .build();
+        aws_sdk_sfn::Client::from_conf(conf)
+    }
+
+    /// Kills the process with SIGKILL (no shutdown) and starts a new one on the same data directory.
+    pub fn kill_and_restart(mut self) -> TestServer {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reap");
+        let temp = self._temp.take();
+        let mut next = TestServer::spawn(self.data_dir.clone());
+        next._temp = temp;
+        next
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The error code of a failed SDK call.
+pub fn code<E, R>(result: Result<R, aws_sdk_sfn::error::SdkError<E>>) -> String
+where
+    E: aws_sdk_sfn::error::ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    use aws_sdk_sfn::error::ProvideErrorMetadata;
+    match result {
+        Ok(r) => panic!("expected an error, got {r:?}"),
+        Err(e) => e.code().unwrap_or("<none>").to_string(),
+    }
+}
+
+pub const ROLE: &str = "arn:aws:iam::123456789012:role/sfn";
+
+/// A two-state Pass machine whose output is `{"Arg1":"argument1"}` merged as AWS does.
+pub const PASS_MACHINE: &str = r#"{"StartAt":"State_1","States":{"State_1":{"Type":"Pass","Parameters":{"Arg1":"argument1"},"Next":"Done"},"Done":{"Type":"Succeed"}}}"#;
+
+/// Polls DescribeExecution until the execution leaves RUNNING (bounded).
+pub async fn wait_closed(
+    client: &aws_sdk_sfn::Client,
+    arn: &str,
+) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+    for _ in 0..400 {
+        let d = client
+            .describe_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+            .expect("describe");
+        if *d.status() != aws_sdk_sfn::types::ExecutionStatus::Running {
+            return d;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("execution {arn} still running after 10 s");
+}
