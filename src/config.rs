@@ -77,6 +77,10 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(
+        clippy::result_large_err,
+        reason = "figment's Jail closure returns figment::Error by value"
+    )]
     fn layers_override_in_order() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(

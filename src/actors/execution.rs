@@ -54,6 +54,14 @@ pub struct Stop {
     pub cause: Option<String>,
 }
 
+/// What a proposal attempt left behind: the state to roll back to, and whether it committed.
+struct Attempt {
+    state_before: ExecutionState,
+    timers_before: Vec<(TimerId, i64)>,
+    next_before: u64,
+    result: Result<Committed, AwsError>,
+}
+
 /// A committed step: the outcome of proposing one step's events.
 struct Committed {
     effects: Vec<Effect>,
@@ -91,12 +99,8 @@ impl ExecutionActor {
         ctx.wait(wrap_future::<_, Self>(fut).map(move |result, act, ctx| act.after_commit(ctx, Some(input), result)));
     }
 
-    fn step_and_propose(
-        &mut self,
-        input: Input,
-    ) -> impl std::future::Future<Output = (ExecutionState, Vec<(TimerId, i64)>, u64, Result<Committed, AwsError>)> + 'static
-    {
-        let before = (self.state.clone(), self.timers.clone(), self.next_event_id);
+    fn step_and_propose(&mut self, input: Input) -> impl std::future::Future<Output = Attempt> + 'static {
+        let (state_before, timers_before, next_before) = (self.state.clone(), self.timers.clone(), self.next_event_id);
         let now = now_ms();
         if let Input::TimerFired { timer } = &input {
             self.timers.retain(|(t, _)| t != timer);
@@ -160,18 +164,23 @@ impl ExecutionActor {
                 .propose(&arn, Command::AppendEvents { append })
                 .await
                 .map(|_| Committed { effects, stop_ms });
-            (before.0, before.1, before.2, result)
+            Attempt {
+                state_before,
+                timers_before,
+                next_before,
+                result,
+            }
         }
     }
 
-    fn after_commit(
-        &mut self,
-        ctx: &mut Context<Self>,
-        retry: Option<Input>,
-        result: (ExecutionState, Vec<(TimerId, i64)>, u64, Result<Committed, AwsError>),
-    ) {
-        let (state_before, timers_before, next_before, outcome) = result;
-        match outcome {
+    fn after_commit(&mut self, ctx: &mut Context<Self>, retry: Option<Input>, attempt: Attempt) {
+        let Attempt {
+            state_before,
+            timers_before,
+            next_before,
+            result,
+        } = attempt;
+        match result {
             Ok(committed) => {
                 for effect in committed.effects {
                     match effect {
@@ -252,7 +261,7 @@ impl Handler<Stop> for ExecutionActor {
         };
         let fut = self.step_and_propose(input);
         AtomicResponse::new(Box::pin(wrap_future::<_, Self>(fut).map(move |result, act, ctx| {
-            let failed = result.3.as_ref().err().cloned();
+            let failed = result.result.as_ref().err().cloned();
             act.after_commit(ctx, None, result);
             match failed {
                 None => Ok(act.closed_at.unwrap_or_else(now_ms)),

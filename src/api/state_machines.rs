@@ -445,11 +445,11 @@ pub async fn validate_definition(_state: &ApiState, input: ValidateInput) -> Res
             item
         })
         .collect();
-    let mut out = json!({ "result": if failed { "FAIL" } else { "OK" }, "diagnostics": shown });
-    if diagnostics.len() > limit {
-        out["truncated"] = json!(true);
-    }
-    Ok(out)
+    Ok(json!({
+        "result": if failed { "FAIL" } else { "OK" },
+        "diagnostics": shown,
+        "truncated": diagnostics.len() > limit,
+    }))
 }
 
 #[derive(Deserialize)]

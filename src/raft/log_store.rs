@@ -1,6 +1,9 @@
 //! The Raft log and vote in redb, with group commit: appends are written at once (readable immediately)
 //! and made durable by one flusher thread that fsyncs many appends per commit before acknowledging them.
 
+// openraft's storage traits return `StorageError` by value; the helpers here follow them.
+#![allow(clippy::result_large_err)]
+
 use std::fmt::Debug;
 use std::ops::RangeBounds;
 use std::path::Path;

@@ -20,3 +20,6 @@ pub use node::RaftNode;
 pub use state_machine::StateMachine;
 pub use types::Raft;
 pub use types::TypeConfig;
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,9 @@
 //! openraft's state machine over [`StateStore`]: applies committed entries in one transaction per batch,
 //! builds and installs snapshots of the whole state.
 
+// openraft's storage traits return `StorageError` by value; the helpers here follow them.
+#![allow(clippy::result_large_err)]
+
 use std::io::Cursor;
 use std::sync::Arc;
 
@@ -118,7 +121,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                     answers.push(answer);
                 }
                 if let Some(last) = entries.last() {
-                    put_meta(txn, META_APPLIED, &encode(&Some(last.log_id)))?;
+                    put_meta(txn, META_APPLIED, &encode(&last.log_id))?;
                 }
                 Ok(answers)
             })
@@ -138,7 +141,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let mut dump: StateDump = decode(&data).map_err(snapshot_err)?;
         dump.meta
             .retain(|(key, _)| key != META_APPLIED && key != META_MEMBERSHIP && key != META_SNAPSHOT);
-        dump.meta.push((META_APPLIED.to_string(), encode(&meta.last_log_id)));
+        if let Some(applied) = meta.last_log_id {
+            dump.meta.push((META_APPLIED.to_string(), encode(&applied)));
+        }
         dump.meta
             .push((META_MEMBERSHIP.to_string(), encode(&meta.last_membership)));
         dump.meta
