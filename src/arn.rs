@@ -88,12 +88,7 @@ impl<'a> Arn<'a> {
         if region.is_empty() || account.is_empty() || parts.len() < arity || parts.iter().any(|p| p.is_empty()) {
             return Err(ArnError::Malformed(text.to_string()));
         }
-        Ok(Arn {
-            region,
-            account,
-            kind,
-            parts,
-        })
+        Ok(Arn { region, account, kind, parts })
     }
 
     /// The first resource name (state machine or activity name).
@@ -141,28 +136,17 @@ mod tests {
 
     #[test]
     fn parses_each_kind_and_rejects_the_rest() {
-        let b = ArnBuilder {
-            region: "us-east-1".into(),
-            account: "123456789012".into(),
-        };
+        let b = ArnBuilder { region: "us-east-1".into(), account: "123456789012".into() };
         let sm = b.state_machine("m");
         let parsed = Arn::parse(&sm, &[ResourceKind::StateMachine]).unwrap();
         assert_eq!(parsed.name(), "m");
         let ex = b.execution("m", "e");
+        assert_eq!(Arn::parse(&ex, &[ResourceKind::Execution]).unwrap().parts, vec!["m", "e"]);
         assert_eq!(
-            Arn::parse(&ex, &[ResourceKind::Execution]).unwrap().parts,
-            vec!["m", "e"]
-        );
-        assert_eq!(
-            Arn::parse("invalid_state_machine_arn", &[ResourceKind::Execution])
-                .unwrap_err()
-                .to_string(),
+            Arn::parse("invalid_state_machine_arn", &[ResourceKind::Execution]).unwrap_err().to_string(),
             "Invalid Arn: 'Invalid ARN prefix: invalid_state_machine_arn'"
         );
-        assert!(matches!(
-            Arn::parse(&sm, &[ResourceKind::Activity]),
-            Err(ArnError::ResourceType(_))
-        ));
+        assert!(matches!(Arn::parse(&sm, &[ResourceKind::Activity]), Err(ArnError::ResourceType(_))));
         assert!(matches!(
             Arn::parse("arn:aws:states:us-east-1:1:execution:m", &[ResourceKind::Execution]),
             Err(ArnError::Malformed(_))

@@ -9,6 +9,7 @@ use serde::Serialize;
 pub enum ErrorCode {
     ActivityDoesNotExist,
     ActivityAlreadyExists,
+    ActivityWorkerLimitExceeded,
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
     ExecutionLimitExceeded,
@@ -44,6 +45,7 @@ impl ErrorCode {
         match self {
             ErrorCode::ActivityDoesNotExist => "ActivityDoesNotExist",
             ErrorCode::ActivityAlreadyExists => "ActivityAlreadyExists",
+            ErrorCode::ActivityWorkerLimitExceeded => "ActivityWorkerLimitExceeded",
             ErrorCode::ExecutionAlreadyExists => "ExecutionAlreadyExists",
             ErrorCode::ExecutionDoesNotExist => "ExecutionDoesNotExist",
             ErrorCode::ExecutionLimitExceeded => "ExecutionLimitExceeded",
@@ -111,41 +113,24 @@ pub struct AwsError {
 impl AwsError {
     /// An error with a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> AwsError {
-        AwsError {
-            code,
-            message: message.into(),
-            resource_name: None,
-        }
+        AwsError { code, message: message.into(), resource_name: None }
     }
 
     /// An error naming the resource it concerns.
     pub fn with_resource(code: ErrorCode, message: impl Into<String>, resource: &str) -> AwsError {
-        AwsError {
-            code,
-            message: message.into(),
-            resource_name: Some(resource.to_string()),
-        }
+        AwsError { code, message: message.into(), resource_name: Some(resource.to_string()) }
     }
 
     pub fn state_machine_does_not_exist(arn: &str) -> AwsError {
-        AwsError::new(
-            ErrorCode::StateMachineDoesNotExist,
-            format!("State Machine Does Not Exist: '{arn}'"),
-        )
+        AwsError::new(ErrorCode::StateMachineDoesNotExist, format!("State Machine Does Not Exist: '{arn}'"))
     }
 
     pub fn execution_does_not_exist(arn: &str) -> AwsError {
-        AwsError::new(
-            ErrorCode::ExecutionDoesNotExist,
-            format!("Execution Does Not Exist: '{arn}'"),
-        )
+        AwsError::new(ErrorCode::ExecutionDoesNotExist, format!("Execution Does Not Exist: '{arn}'"))
     }
 
     pub fn activity_does_not_exist(arn: &str) -> AwsError {
-        AwsError::new(
-            ErrorCode::ActivityDoesNotExist,
-            format!("Activity Does Not Exist: '{arn}'"),
-        )
+        AwsError::new(ErrorCode::ActivityDoesNotExist, format!("Activity Does Not Exist: '{arn}'"))
     }
 
     pub fn resource_not_found(arn: &str) -> AwsError {
@@ -153,10 +138,7 @@ impl AwsError {
     }
 
     pub fn state_machine_deleting(arn: &str) -> AwsError {
-        AwsError::new(
-            ErrorCode::StateMachineDeleting,
-            format!("State machine is being deleted: '{arn}'"),
-        )
+        AwsError::new(ErrorCode::StateMachineDeleting, format!("State machine is being deleted: '{arn}'"))
     }
 
     pub fn internal(message: impl Into<String>) -> AwsError {

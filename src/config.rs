@@ -10,6 +10,9 @@ use figment::Figment;
 use serde::Deserialize;
 use serde::Serialize;
 
+/// The configuration keys; other `STATEHOUSE_*` environment variables are not configuration.
+const KEYS: &[&str] = &["listen", "data_dir", "region", "account", "node_id", "activity_poll_seconds", "log", "connectors"];
+
 /// Everything a node needs to start. Every key is documented in `config/single.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -28,6 +31,8 @@ pub struct Config {
     pub activity_poll_seconds: u64,
     /// Log filter (tracing `EnvFilter` syntax); `RUST_LOG` overrides it.
     pub log: String,
+    /// Service integrations: `integration -> URL`, e.g. `"lambda:invoke" = "http://127.0.0.1:9000/"`.
+    pub connectors: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Config {
@@ -40,6 +45,7 @@ impl Default for Config {
             node_id: 1,
             activity_poll_seconds: 60,
             log: "info".into(),
+            connectors: Default::default(),
         }
     }
 }
@@ -64,11 +70,7 @@ impl Config {
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment
-            .merge(Env::prefixed("STATEHOUSE_"))
-            .merge(Serialized::defaults(overrides))
-            .extract()
-            .map_err(Box::new)
+        figment.merge(Env::prefixed("STATEHOUSE_")).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
     }
 }
 
@@ -77,10 +79,7 @@ mod tests {
     use super::*;
 
     #[test]
-    #[allow(
-        clippy::result_large_err,
-        reason = "figment's Jail closure returns figment::Error by value"
-    )]
+    #[allow(clippy::result_large_err, reason = "figment's Jail closure returns figment::Error by value")]
     fn layers_override_in_order() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(
@@ -88,10 +87,7 @@ mod tests {
                 "listen = \"127.0.0.1:9000\"\nregion = \"eu-west-1\"\naccount = \"111111111111\"",
             )?;
             jail.set_env("STATEHOUSE_REGION", "ap-south-1");
-            let overrides = Overrides {
-                account: Some("222222222222".into()),
-                ..Default::default()
-            };
+            let overrides = Overrides { account: Some("222222222222".into()), ..Default::default() };
             let config = Config::load(Some(std::path::Path::new("node.toml")), &overrides).expect("loads");
             assert_eq!(config.listen, "127.0.0.1:9000", "file beats default");
             assert_eq!(config.region, "ap-south-1", "env beats file");

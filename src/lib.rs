@@ -18,6 +18,7 @@ pub mod aws_error;
 pub mod clock;
 pub mod cluster;
 pub mod config;
+pub mod connectors;
 pub mod engine;
 pub mod history;
 pub mod names;

@@ -43,19 +43,8 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve {
-            config,
-            listen,
-            data_dir,
-            region,
-            account,
-        } => {
-            let overrides = Overrides {
-                listen,
-                data_dir,
-                region,
-                account,
-            };
+        Command::Serve { config, listen, data_dir, region, account } => {
+            let overrides = Overrides { listen, data_dir, region, account };
             let config = match Config::load(config.as_deref(), &overrides) {
                 Ok(config) => config,
                 Err(e) => {

@@ -13,15 +13,13 @@ use crate::api;
 use crate::api::ApiState;
 use crate::arn::ArnBuilder;
 use crate::config::Config;
+use crate::connectors::Connectors;
 use crate::raft::RaftNode;
 
 /// Sets up tracing with `filter` unless `RUST_LOG` is set.
 pub fn init_logging(filter: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
 }
 
 /// Runs a node until it is interrupted (Ctrl-C or SIGTERM).
@@ -32,17 +30,12 @@ pub fn run(config: Config) -> io::Result<()> {
 }
 
 async fn serve(config: Config, listener: TcpListener, address: String) -> io::Result<()> {
-    let node = RaftNode::start_single(config.node_id, &address, &config.data_dir)
-        .await
-        .map_err(io::Error::other)?;
-    let executions = ExecutionSupervisor::new(node.clone());
+    let node = RaftNode::start_single(config.node_id, &address, &config.data_dir).await.map_err(io::Error::other)?;
+    let executions = ExecutionSupervisor::new(node.clone(), Connectors::new(config.connectors.clone()));
     let resumed = executions.resume_all().map_err(|e| io::Error::other(e.message))?;
     let state = web::Data::new(ApiState {
         node: node.clone(),
-        arns: ArnBuilder {
-            region: config.region.clone(),
-            account: config.account.clone(),
-        },
+        arns: ArnBuilder { region: config.region.clone(), account: config.account.clone() },
         config: config.clone(),
         executions,
     });

@@ -1,11 +1,14 @@
 //! actix actors that drive executions on the node that owns their shard.
 //!
-//! One [`ExecutionActor`] per open STANDARD execution; the [`ExecutionSupervisor`] starts them (on start,
-//! and for every open execution when the node starts), spreads them over one Arbiter per core, and routes
-//! StopExecution to them.
+//! One [`ExecutionActor`] per open STANDARD execution, one `TaskTokenActor` per started task token, one
+//! `ActivityQueueActor` per activity in use. The [`ExecutionSupervisor`] starts them (on demand, and for
+//! every open execution when the node starts), spreads them over one Arbiter per core, and routes
+//! StopExecution, task reports, heartbeats and activity polls to them.
 
+mod activity_queue;
 mod execution;
 mod supervisor;
+mod task_token;
 
 pub use execution::ExecutionActor;
 pub use supervisor::ExecutionSupervisor;

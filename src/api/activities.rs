@@ -47,10 +47,7 @@ pub async fn create(state: &ApiState, input: CreateActivityInput) -> Result<Valu
         creation_ms: now_ms(),
         encryption: encryption_configuration(input.encryption_configuration.as_ref())?,
     };
-    let created = state
-        .node
-        .propose(&arn, Command::CreateActivity { activity, tags })
-        .await?;
+    let created = state.node.propose(&arn, Command::CreateActivity { activity, tags }).await?;
     Ok(json!({ "activityArn": arn, "creationDate": wire_seconds(created) }))
 }
 
@@ -97,10 +94,7 @@ pub async fn delete(state: &ApiState, input: ActivityArnInput) -> Result<Value, 
     let arn = c.required("activityArn", &input.activity_arn, 1, 256);
     c.finish()?;
     activity_arn(arn)?;
-    state
-        .node
-        .propose(arn, Command::DeleteActivity { arn: arn.to_string() })
-        .await?;
+    state.node.propose(arn, Command::DeleteActivity { arn: arn.to_string() }).await?;
     Ok(json!({}))
 }
 
@@ -117,11 +111,7 @@ pub async fn list(state: &ApiState, input: ListInput) -> Result<Value, AwsError>
     c.length("nextToken", input.next_token.as_ref(), 1, 1024);
     c.finish()?;
     const SCOPE: &str = "ListActivities";
-    let from = input
-        .next_token
-        .as_deref()
-        .map(|t| decode_token(SCOPE, t))
-        .transpose()?;
+    let from = input.next_token.as_deref().map(|t| decode_token(SCOPE, t)).transpose()?;
     let from = from.map(|k| String::from_utf8(k).unwrap_or_default());
     let page = state
         .node
@@ -147,8 +137,8 @@ pub struct GetActivityTaskInput {
     worker_name: Option<String>,
 }
 
-/// Long-polls for a task of the activity. No state type schedules activity tasks yet, so a poll of an
-/// existing activity waits the full poll time and answers without a task, as AWS does when none comes.
+/// Long-polls for a task of the activity: answers with a task token and its input once a task has been
+/// handed to this worker (its ActivityStarted committed), or with no token after the poll time.
 pub async fn get_task(state: &ApiState, input: GetActivityTaskInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("activityArn", &input.activity_arn, 1, 256);
@@ -156,6 +146,9 @@ pub async fn get_task(state: &ApiState, input: GetActivityTaskInput) -> Result<V
     c.finish()?;
     activity_arn(arn)?;
     load(state, arn)?;
-    tokio::time::sleep(Duration::from_secs(state.config.activity_poll_seconds)).await;
-    Ok(json!({}))
+    let wait = Duration::from_secs(state.config.activity_poll_seconds);
+    match state.executions.poll(arn, input.worker_name, wait).await? {
+        Some((token, task_input)) => Ok(json!({ "taskToken": token, "input": task_input })),
+        None => Ok(json!({})),
+    }
 }

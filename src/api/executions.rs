@@ -66,12 +66,7 @@ pub fn validate_start(state: &ApiState, input: &StartExecutionInput) -> Result<V
     if machine.status == StateMachineStatus::Deleting {
         return Err(AwsError::state_machine_deleting(arn));
     }
-    Ok(ValidStart {
-        machine,
-        name,
-        input: execution_input,
-        trace_header: input.trace_header.clone(),
-    })
+    Ok(ValidStart { machine, name, input: execution_input, trace_header: input.trace_header.clone() })
 }
 
 pub async fn start(state: &ApiState, input: StartExecutionInput) -> Result<Value, AwsError> {
@@ -91,6 +86,7 @@ pub async fn start(state: &ApiState, input: StartExecutionInput) -> Result<Value
         role_arn: machine.role_arn.clone(),
         start_time_ms: now,
         input: start.input.clone(),
+        token_key: state.node.token_key().to_string(),
     };
     let engine_state = serde_json::to_string(&ExecutionState::new(info))
         .map_err(|e| AwsError::internal(format!("cannot encode the execution state: {e}")))?;
@@ -110,6 +106,7 @@ pub async fn start(state: &ApiState, input: StartExecutionInput) -> Result<Value
         next_event_id: 2,
         engine_state,
         timers: Vec::new(),
+        open_tasks: Vec::new(),
     };
     let details = json!({ "input": start.input, "inputDetails": { "truncated": false }, "roleArn": machine.role_arn });
     let started = StoredEvent {
@@ -119,10 +116,7 @@ pub async fn start(state: &ApiState, input: StartExecutionInput) -> Result<Value
         event_type: "ExecutionStarted".into(),
         details: Some(("executionStartedEventDetails".into(), details.to_string())),
     };
-    let start_ms = state
-        .node
-        .propose(&arn, Command::StartExecution { execution, started })
-        .await?;
+    let start_ms = state.node.propose(&arn, Command::StartExecution { execution, started }).await?;
     state.executions.ensure_running(&arn);
     Ok(json!({ "executionArn": arn, "startDate": wire_seconds(start_ms) }))
 }
@@ -155,11 +149,7 @@ pub struct DescribeExecutionInput {
 pub async fn describe(state: &ApiState, input: DescribeExecutionInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("executionArn", &input.execution_arn, 1, 256);
-    c.one_of(
-        "includedData",
-        input.included_data.as_ref(),
-        &["ALL_DATA", "METADATA_ONLY"],
-    );
+    c.one_of("includedData", input.included_data.as_ref(), &["ALL_DATA", "METADATA_ONLY"]);
     c.finish()?;
     let e = load(state, arn)?;
     let with_data = input.included_data.as_deref() != Some("METADATA_ONLY");
@@ -218,23 +208,12 @@ pub async fn list(state: &ApiState, input: ListExecutionsInput) -> Result<Value,
     c.one_of(
         "statusFilter",
         input.status_filter.as_ref(),
-        &[
-            "RUNNING",
-            "SUCCEEDED",
-            "FAILED",
-            "TIMED_OUT",
-            "ABORTED",
-            "PENDING_REDRIVE",
-        ],
+        &["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"],
     );
     c.range("maxResults", input.max_results, 0, 1000);
     c.length("nextToken", input.next_token.as_ref(), 1, 3096);
     c.length("mapRunArn", input.map_run_arn.as_ref(), 1, 2000);
-    c.one_of(
-        "redriveFilter",
-        input.redrive_filter.as_ref(),
-        &["REDRIVEN", "NOT_REDRIVEN"],
-    );
+    c.one_of("redriveFilter", input.redrive_filter.as_ref(), &["REDRIVEN", "NOT_REDRIVEN"]);
     c.finish()?;
     let arn = match (&input.state_machine_arn, &input.map_run_arn) {
         (Some(arn), None) => arn.as_str(),
@@ -262,9 +241,7 @@ pub async fn list(state: &ApiState, input: ListExecutionsInput) -> Result<Value,
     }
     let scope = format!("ListExecutions:{arn}:{}", input.status_filter.as_deref().unwrap_or(""));
     let from = match input.next_token.as_deref() {
-        Some(token) => Some(super::validate::decoded::<(u64, String)>(&decode_token(
-            &scope, token,
-        )?)?),
+        Some(token) => Some(super::validate::decoded::<(u64, String)>(&decode_token(&scope, token)?)?),
         None => None,
     };
     let status = input.status_filter.as_deref().and_then(ExecutionStatus::parse);

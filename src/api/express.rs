@@ -1,6 +1,8 @@
 //! EXPRESS executions: run in memory on the receiving node, no Raft, no history API, at most five minutes.
 //! StartSyncExecution waits for the result; StartExecution of an EXPRESS machine runs it in the background.
 
+use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
@@ -15,12 +17,17 @@ use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
 use crate::clock::now_ms;
 use crate::clock::wire_seconds;
+use crate::connectors::integration;
+use crate::connectors::Connectors;
+use crate::connectors::Outcome as ConnectorOutcome;
+use crate::connectors::Pattern;
 use crate::engine;
 use crate::engine::Effect;
 use crate::engine::ExecutionInfo;
 use crate::engine::ExecutionState;
 use crate::engine::FinalStatus;
 use crate::engine::Input;
+use crate::engine::TaskEvent;
 use crate::store::StateMachineType;
 
 /// Longest an EXPRESS execution may run.
@@ -35,31 +42,46 @@ struct Outcome {
     stop_ms: i64,
 }
 
-/// Runs an execution to its end in memory, arming timers as sleeps, within the EXPRESS time limit.
-async fn run(definition: crate::asl::Definition, info: ExecutionInfo) -> Outcome {
+/// Runs an execution to its end in memory, arming timers as sleeps and calling connectors inline, within
+/// the EXPRESS time limit.
+async fn run(definition: crate::asl::Definition, info: ExecutionInfo, connectors: Arc<Connectors>) -> Outcome {
     let deadline = info.start_time_ms + EXPRESS_LIMIT.as_millis() as i64;
     let mut state = ExecutionState::new(info);
-    let mut input = Input::Start;
+    let mut inputs = VecDeque::from([Input::Start]);
     let mut timers: Vec<(engine::TimerId, i64)> = Vec::new();
     loop {
-        let step = engine::step(&definition, &mut state, input, now_ms());
-        for effect in step.effects {
-            match effect {
-                Effect::Finished {
-                    status,
-                    output,
-                    error,
-                    cause,
-                } => {
-                    return Outcome {
-                        status,
-                        output,
-                        error,
-                        cause,
-                        stop_ms: now_ms(),
+        while let Some(input) = inputs.pop_front() {
+            let step = engine::step(&definition, &mut state, input, now_ms());
+            for effect in step.effects {
+                match effect {
+                    Effect::Finished { status, output, error, cause } => {
+                        return Outcome { status, output, error, cause, stop_ms: now_ms() }
                     }
+                    Effect::ArmTimer { timer, due_ms } => timers.push((timer, due_ms)),
+                    Effect::ScheduleActivity { slot, .. } => inputs.push_back(Input::Task {
+                        slot,
+                        event: TaskEvent::ScheduleFailed {
+                            cause: "Express state machines do not support activities.".into(),
+                        },
+                    }),
+                    Effect::InvokeTask { slot, resource, parameters, task_token, .. } => {
+                        let event = match connectors.invoke(&resource, &parameters, &task_token).await {
+                            _ if integration(&resource).is_some_and(|(_, p)| p != Pattern::RequestResponse) => {
+                                TaskEvent::Failed {
+                                    error: Some("States.Runtime".into()),
+                                    cause: Some(format!("Express state machines support only request-response integrations ('{resource}').")),
+                                }
+                            }
+                            ConnectorOutcome::Answered { output } => TaskEvent::Succeeded { output },
+                            ConnectorOutcome::Failed { error, cause } => {
+                                TaskEvent::Failed { error: Some(error), cause: Some(cause) }
+                            }
+                        };
+                        inputs.push_back(Input::Task { slot, event: TaskEvent::Started { worker_name: None } });
+                        inputs.push_back(Input::Task { slot, event });
+                    }
+                    Effect::CloseTask { .. } => {}
                 }
-                Effect::ArmTimer { timer, due_ms } => timers.push((timer, due_ms)),
             }
         }
         timers.sort_by_key(|(_, due)| *due);
@@ -83,7 +105,7 @@ async fn run(definition: crate::asl::Definition, info: ExecutionInfo) -> Outcome
             };
         }
         tokio::time::sleep(Duration::from_millis((due - now_ms()).max(0) as u64)).await;
-        input = Input::TimerFired { timer };
+        inputs.push_back(Input::TimerFired { timer });
     }
 }
 
@@ -99,6 +121,7 @@ fn prepare(state: &ApiState, start: &ValidStart) -> Result<(crate::asl::Definiti
         role_arn: machine.role_arn.clone(),
         start_time_ms: now_ms(),
         input: start.input.clone(),
+        token_key: state.node.token_key().to_string(),
     };
     Ok((definition, info))
 }
@@ -107,9 +130,10 @@ fn prepare(state: &ApiState, start: &ValidStart) -> Result<(crate::asl::Definiti
 pub fn start_async(state: &ApiState, start: ValidStart) -> Result<(String, i64), AwsError> {
     let (definition, info) = prepare(state, &start)?;
     let answer = (info.execution_arn.clone(), info.start_time_ms);
+    let connectors = state.executions.connectors();
     actix_rt::spawn(async move {
         let arn = info.execution_arn.clone();
-        let outcome = run(definition, info).await;
+        let outcome = run(definition, info, connectors).await;
         tracing::debug!(execution = %arn, status = outcome.status.as_str(), "express execution ended");
     });
     Ok(answer)
@@ -136,7 +160,7 @@ pub async fn start_sync(state: &ApiState, input: StartExecutionInput) -> Result<
         out["traceHeader"] = json!(trace);
     }
     let started = info.start_time_ms;
-    let outcome = run(definition, info).await;
+    let outcome = run(definition, info, state.executions.connectors()).await;
     out["stopDate"] = json!(wire_seconds(outcome.stop_ms));
     out["status"] = json!(outcome.status.as_str());
     if let Some(output) = outcome.output {

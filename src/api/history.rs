@@ -35,10 +35,7 @@ pub async fn get(state: &ApiState, input: GetExecutionHistoryInput) -> Result<Va
         Some(token) => {
             let key = decode_token(&scope, token)?;
             Some(u64::from_be_bytes(key.try_into().map_err(|_| {
-                AwsError::new(
-                    crate::aws_error::ErrorCode::InvalidToken,
-                    format!("Invalid Token: '{token}'"),
-                )
+                AwsError::new(crate::aws_error::ErrorCode::InvalidToken, format!("Invalid Token: '{token}'"))
             })?))
         }
         None => None,

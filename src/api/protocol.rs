@@ -59,16 +59,9 @@ fn ok_response<T: Serialize>(output: &T) -> HttpResponse {
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}".as_slice()
-    } else {
-        body
-    };
+    let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
     serde_json::from_slice(body).map_err(|e| {
-        AwsError::new(
-            ErrorCode::SerializationException,
-            format!("Cannot deserialize the request body: {e}"),
-        )
+        AwsError::new(ErrorCode::SerializationException, format!("Cannot deserialize the request body: {e}"))
     })
 }
 
@@ -91,11 +84,7 @@ macro_rules! operations {
 }
 
 async fn dispatch(request: HttpRequest, body: web::Bytes, state: web::Data<ApiState>) -> HttpResponse {
-    let target = request
-        .headers()
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let target = request.headers().get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let Some(op) = target.strip_prefix(TARGET_PREFIX) else {
         return error_response(&AwsError::new(
             ErrorCode::UnknownOperationException,

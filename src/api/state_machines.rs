@@ -62,10 +62,7 @@ fn check_role_arn(role: &str) -> Result<(), AwsError> {
     if role.starts_with("arn:") {
         Ok(())
     } else {
-        Err(AwsError::new(
-            ErrorCode::InvalidArn,
-            format!("Invalid Arn: 'Invalid ARN prefix: {role}'"),
-        ))
+        Err(AwsError::new(ErrorCode::InvalidArn, format!("Invalid Arn: 'Invalid ARN prefix: {role}'")))
     }
 }
 
@@ -77,22 +74,13 @@ fn logging_configuration(value: Option<&Value>) -> Result<String, AwsError> {
     if !["ALL", "ERROR", "FATAL", "OFF"].contains(&level) {
         return Err(invalid(&format!("Invalid logging level: '{level}'")));
     }
-    let include = value
-        .get("includeExecutionData")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let destinations = value
-        .get("destinations")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let include = value.get("includeExecutionData").and_then(Value::as_bool).unwrap_or(false);
+    let destinations = value.get("destinations").and_then(Value::as_array).cloned().unwrap_or_default();
     if destinations.len() > 1 {
         return Err(invalid("Logging configuration can have at most one destination."));
     }
     if level != "OFF" && destinations.is_empty() {
-        return Err(invalid(
-            "Invalid Logging Configuration: Must specify exactly one Log Destination.",
-        ));
+        return Err(invalid("Invalid Logging Configuration: Must specify exactly one Log Destination."));
     }
     let mut logging = json!({ "level": level, "includeExecutionData": include });
     if !destinations.is_empty() {
@@ -184,14 +172,8 @@ pub async fn create(state: &ApiState, input: CreateStateMachineInput) -> Result<
         encryption: encryption_configuration(input.encryption_configuration.as_ref())?,
         open_executions: 0,
     };
-    let created = state
-        .node
-        .propose(&arn, Command::CreateStateMachine { machine, tags })
-        .await?;
-    Ok(CreateStateMachineOutput {
-        state_machine_arn: arn,
-        creation_date: wire_seconds(created),
-    })
+    let created = state.node.propose(&arn, Command::CreateStateMachine { machine, tags }).await?;
+    Ok(CreateStateMachineOutput { state_machine_arn: arn, creation_date: wire_seconds(created) })
 }
 
 /// Parses a state machine ARN from a request member.
@@ -227,11 +209,7 @@ pub struct DescribeStateMachineInput {
 pub async fn describe(state: &ApiState, input: DescribeStateMachineInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("stateMachineArn", &input.state_machine_arn, 1, 256);
-    c.one_of(
-        "includedData",
-        input.included_data.as_ref(),
-        &["ALL_DATA", "METADATA_ONLY"],
-    );
+    c.one_of("includedData", input.included_data.as_ref(), &["ALL_DATA", "METADATA_ONLY"]);
     c.finish()?;
     state_machine_arn(arn)?;
     let machine = load(state, arn)?;
@@ -322,25 +300,14 @@ pub async fn update(state: &ApiState, input: UpdateStateMachineInput) -> Result<
         arn: arn.to_string(),
         definition: input.definition.clone(),
         role_arn: input.role_arn.clone(),
-        logging: input
-            .logging_configuration
-            .as_ref()
-            .map(|v| logging_configuration(Some(v)))
-            .transpose()?,
-        tracing: input
-            .tracing_configuration
-            .as_ref()
-            .map(|v| tracing_configuration(Some(v)))
-            .transpose()?,
+        logging: input.logging_configuration.as_ref().map(|v| logging_configuration(Some(v))).transpose()?,
+        tracing: input.tracing_configuration.as_ref().map(|v| tracing_configuration(Some(v))).transpose()?,
         revision_id: uuid::Uuid::new_v4().to_string(),
         update_ms: now_ms(),
     };
     let revision_id = update.revision_id.clone();
     let updated = state.node.propose(arn, Command::UpdateStateMachine { update }).await?;
-    Ok(UpdateStateMachineOutput {
-        update_date: wire_seconds(updated),
-        revision_id,
-    })
+    Ok(UpdateStateMachineOutput { update_date: wire_seconds(updated), revision_id })
 }
 
 #[derive(Deserialize)]
@@ -354,10 +321,7 @@ pub async fn delete(state: &ApiState, input: DeleteStateMachineInput) -> Result<
     let arn = c.required("stateMachineArn", &input.state_machine_arn, 1, 256);
     c.finish()?;
     state_machine_arn(arn)?;
-    state
-        .node
-        .propose(arn, Command::DeleteStateMachine { arn: arn.to_string() })
-        .await?;
+    state.node.propose(arn, Command::DeleteStateMachine { arn: arn.to_string() }).await?;
     Ok(json!({}))
 }
 
@@ -374,11 +338,7 @@ pub async fn list(state: &ApiState, input: ListInput) -> Result<Value, AwsError>
     c.length("nextToken", input.next_token.as_ref(), 1, 1024);
     c.finish()?;
     const SCOPE: &str = "ListStateMachines";
-    let from = input
-        .next_token
-        .as_deref()
-        .map(|t| decode_token(SCOPE, t))
-        .transpose()?;
+    let from = input.next_token.as_deref().map(|t| decode_token(SCOPE, t)).transpose()?;
     let from = from.map(|k| String::from_utf8(k).unwrap_or_default());
     let page = state
         .node
@@ -462,11 +422,7 @@ pub struct DescribeForExecutionInput {
 pub async fn describe_for_execution(state: &ApiState, input: DescribeForExecutionInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("executionArn", &input.execution_arn, 1, 256);
-    c.one_of(
-        "includedData",
-        input.included_data.as_ref(),
-        &["ALL_DATA", "METADATA_ONLY"],
-    );
+    c.one_of("includedData", input.included_data.as_ref(), &["ALL_DATA", "METADATA_ONLY"]);
     c.finish()?;
     let execution = super::executions::load(state, arn)?;
     let revision = state
@@ -475,17 +431,9 @@ pub async fn describe_for_execution(state: &ApiState, input: DescribeForExecutio
         .revision(&execution.state_machine_arn, &execution.revision_id)
         .map_err(|e| AwsError::internal(e.to_string()))?
         .ok_or_else(|| AwsError::execution_does_not_exist(arn))?;
-    let name = execution
-        .state_machine_arn
-        .rsplit(':')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let definition = if input.included_data.as_deref() == Some("METADATA_ONLY") {
-        "{}".to_string()
-    } else {
-        revision.definition
-    };
+    let name = execution.state_machine_arn.rsplit(':').next().unwrap_or_default().to_string();
+    let definition =
+        if input.included_data.as_deref() == Some("METADATA_ONLY") { "{}".to_string() } else { revision.definition };
     Ok(json!({
         "stateMachineArn": execution.state_machine_arn,
         "name": name,

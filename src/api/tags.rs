@@ -77,16 +77,7 @@ pub async fn tag(state: &ApiState, input: TagResourceInput) -> Result<Value, Aws
     c.finish()?;
     resource_arn(arn)?;
     let tags = validate_tags(input.tags.unwrap_or_default(), arn)?;
-    state
-        .node
-        .propose(
-            arn,
-            Command::TagResource {
-                arn: arn.to_string(),
-                tags,
-            },
-        )
-        .await?;
+    state.node.propose(arn, Command::TagResource { arn: arn.to_string(), tags }).await?;
     Ok(json!({}))
 }
 
@@ -109,16 +100,7 @@ pub async fn untag(state: &ApiState, input: UntagResourceInput) -> Result<Value,
     c.finish()?;
     resource_arn(arn)?;
     let keys = input.tag_keys.unwrap_or_default();
-    state
-        .node
-        .propose(
-            arn,
-            Command::UntagResource {
-                arn: arn.to_string(),
-                keys,
-            },
-        )
-        .await?;
+    state.node.propose(arn, Command::UntagResource { arn: arn.to_string(), keys }).await?;
     Ok(json!({}))
 }
 
@@ -134,14 +116,8 @@ pub async fn list(state: &ApiState, input: ListTagsInput) -> Result<Value, AwsEr
     c.finish()?;
     resource_arn(arn)?;
     let store = &state.node.store;
-    let exists = store
-        .state_machine(arn)
-        .map_err(|e| AwsError::internal(e.to_string()))?
-        .is_some()
-        || store
-            .activity(arn)
-            .map_err(|e| AwsError::internal(e.to_string()))?
-            .is_some();
+    let exists = store.state_machine(arn).map_err(|e| AwsError::internal(e.to_string()))?.is_some()
+        || store.activity(arn).map_err(|e| AwsError::internal(e.to_string()))?.is_some();
     if !exists {
         return Err(AwsError::resource_not_found(arn));
     }

@@ -1,14 +1,19 @@
 //! Task token operations: SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat.
 //!
-//! Tokens are issued only to running Task states; a token this cluster did not issue is `InvalidToken`.
+//! A token is checked against the cluster's signing secret first (forged or malformed: `InvalidToken`),
+//! then routed by the execution it names to that execution's actors; a closed task is `TaskTimedOut`.
 
 use serde::Deserialize;
+use serde_json::json;
 use serde_json::Value;
 
 use super::validate::Constraints;
 use super::ApiState;
 use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
+use crate::engine::verify_task_token;
+use crate::engine::TaskEvent;
+use crate::engine::TaskSlot;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,37 +36,42 @@ pub struct SendTaskHeartbeatInput {
     task_token: Option<String>,
 }
 
-fn unknown_token(token: &str) -> AwsError {
-    AwsError::new(ErrorCode::InvalidToken, format!("Invalid Token: '{token}'"))
+/// The execution and task slot a token names, if this cluster signed it.
+fn verify(state: &ApiState, token: &str) -> Result<(String, TaskSlot), AwsError> {
+    verify_task_token(state.node.token_key(), token)
+        .ok_or_else(|| AwsError::new(ErrorCode::InvalidToken, format!("Invalid Token: '{token}'")))
 }
 
-pub async fn success(_state: &ApiState, input: SendTaskSuccessInput) -> Result<Value, AwsError> {
+pub async fn success(state: &ApiState, input: SendTaskSuccessInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let token = c.required("taskToken", &input.task_token, 1, 2048);
     let output = c.required("output", &input.output, 0, usize::MAX);
     c.bytes("output", input.output.as_ref(), 262_144);
     c.finish()?;
     if serde_json::from_str::<Value>(output).is_err() {
-        return Err(AwsError::new(
-            ErrorCode::InvalidOutput,
-            format!("Invalid Output: '{output}'"),
-        ));
+        return Err(AwsError::new(ErrorCode::InvalidOutput, format!("Invalid Output: '{output}'")));
     }
-    Err(unknown_token(token))
+    let (arn, slot) = verify(state, token)?;
+    state.executions.report(&arn, slot, TaskEvent::Succeeded { output: output.to_string() }).await?;
+    Ok(json!({}))
 }
 
-pub async fn failure(_state: &ApiState, input: SendTaskFailureInput) -> Result<Value, AwsError> {
+pub async fn failure(state: &ApiState, input: SendTaskFailureInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let token = c.required("taskToken", &input.task_token, 1, 2048);
     c.length("error", input.error.as_ref(), 0, 256);
     c.length("cause", input.cause.as_ref(), 0, 32_768);
     c.finish()?;
-    Err(unknown_token(token))
+    let (arn, slot) = verify(state, token)?;
+    state.executions.report(&arn, slot, TaskEvent::Failed { error: input.error, cause: input.cause }).await?;
+    Ok(json!({}))
 }
 
-pub async fn heartbeat(_state: &ApiState, input: SendTaskHeartbeatInput) -> Result<Value, AwsError> {
+pub async fn heartbeat(state: &ApiState, input: SendTaskHeartbeatInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let token = c.required("taskToken", &input.task_token, 1, 2048);
     c.finish()?;
-    Err(unknown_token(token))
+    let (arn, slot) = verify(state, token)?;
+    state.executions.heartbeat(token, &arn, slot)?;
+    Ok(json!({}))
 }

@@ -16,9 +16,8 @@ impl Constraints {
     pub fn required<'a>(&mut self, member: &str, value: &'a Option<String>, min: usize, max: usize) -> &'a str {
         match value {
             None => {
-                self.violations.push(format!(
-                    "Value null at '{member}' failed to satisfy constraint: Member must not be null"
-                ));
+                self.violations
+                    .push(format!("Value null at '{member}' failed to satisfy constraint: Member must not be null"));
                 ""
             }
             Some(v) => {
@@ -113,10 +112,7 @@ pub fn execution_input(input: Option<&String>) -> Result<String, AwsError> {
         ));
     }
     serde_json::from_str::<serde_json::Value>(input).map_err(|e| {
-        AwsError::new(
-            ErrorCode::InvalidExecutionInput,
-            format!("Invalid State Machine Execution Input: '{e}'"),
-        )
+        AwsError::new(ErrorCode::InvalidExecutionInput, format!("Invalid State Machine Execution Input: '{e}'"))
     })?;
     Ok(input.clone())
 }

@@ -31,12 +31,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error finding.
     pub fn error(code: &str, message: impl Into<String>, location: Option<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Error,
-            code: code.to_string(),
-            message: message.into(),
-            location,
-        }
+        Diagnostic { severity: Severity::Error, code: code.to_string(), message: message.into(), location }
     }
 
     /// A `SCHEMA_VALIDATION_FAILED` error at `location`.

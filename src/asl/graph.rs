@@ -11,11 +11,7 @@ use crate::asl::state::StateKind;
 /// Appends the graph findings for `body` located at `prefix` (`""` for the top level).
 pub fn check_body(diagnostics: &mut Vec<Diagnostic>, body: &StatesBody, prefix: &str) {
     let missing = |target: &str, location: String| {
-        Diagnostic::error(
-            codes::MISSING_TRANSITION_TARGET,
-            format!("Missing 'Next' target: {target}"),
-            Some(location),
-        )
+        Diagnostic::error(codes::MISSING_TRANSITION_TARGET, format!("Missing 'Next' target: {target}"), Some(location))
     };
     if body.get(&body.start_at).is_none() {
         diagnostics.push(missing(&body.start_at, format!("{prefix}/StartAt")));
@@ -38,11 +34,7 @@ pub fn check_body(diagnostics: &mut Vec<Diagnostic>, body: &StatesBody, prefix: 
         }
     }
     if !body.states.iter().any(|s| s.is_terminal()) {
-        diagnostics.push(Diagnostic::error(
-            codes::MISSING_END_STATE,
-            "Workflow has no terminal state",
-            None,
-        ));
+        diagnostics.push(Diagnostic::error(codes::MISSING_END_STATE, "Workflow has no terminal state", None));
         return;
     }
     let mut reachable = HashSet::new();

@@ -54,11 +54,7 @@ impl IntrinsicCall {
     /// Parses a whole call; the text must hold exactly one call.
     pub fn parse(text: &str) -> Result<IntrinsicCall, String> {
         let chars: Vec<char> = text.trim().chars().collect();
-        let mut p = Parser {
-            chars: &chars,
-            pos: 0,
-            depth: 0,
-        };
+        let mut p = Parser { chars: &chars, pos: 0, depth: 0 };
         let call = p.call()?;
         p.skip_ws();
         if p.pos != chars.len() {
@@ -211,16 +207,11 @@ impl Parser<'_> {
 
     fn number(&mut self) -> Result<IntrinsicArg, String> {
         let start = self.pos;
-        while self
-            .peek()
-            .is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
-        {
+        while self.peek().is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E')) {
             self.pos += 1;
         }
         let text: String = self.chars[start..self.pos].iter().collect();
-        serde_json::from_str::<Number>(&text)
-            .map(IntrinsicArg::Number)
-            .map_err(|_| format!("Invalid number '{text}'"))
+        serde_json::from_str::<Number>(&text).map(IntrinsicArg::Number).map_err(|_| format!("Invalid number '{text}'"))
     }
 }
 
@@ -246,13 +237,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_calls() {
-        for text in [
-            "States.Nope(1)",
-            "States.UUID(1)",
-            "States.Format(",
-            "States.Format('x'",
-            "States.MathAdd(1)",
-        ] {
+        for text in ["States.Nope(1)", "States.UUID(1)", "States.Format(", "States.Format('x'", "States.MathAdd(1)"] {
             assert!(IntrinsicCall::parse(text).is_err(), "{text}");
         }
     }

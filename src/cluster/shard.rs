@@ -36,13 +36,8 @@ mod tests {
         let b = ShardId::of("arn:aws:states:us-east-1:123456789012:execution:m:e", 64);
         assert_eq!(a, b);
         assert!(a.0 < 64);
-        let spread: std::collections::HashSet<_> = (0..1000)
-            .map(|i| ShardId::of(&format!("execution:m:{i}"), 64))
-            .collect();
-        assert!(
-            spread.len() > 48,
-            "1000 keys should cover most of 64 shards, got {}",
-            spread.len()
-        );
+        let spread: std::collections::HashSet<_> =
+            (0..1000).map(|i| ShardId::of(&format!("execution:m:{i}"), 64)).collect();
+        assert!(spread.len() > 48, "1000 keys should cover most of 64 shards, got {}", spread.len());
     }
 }

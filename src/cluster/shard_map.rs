@@ -19,9 +19,7 @@ pub struct ShardMap {
 impl ShardMap {
     /// A map giving every one of `count` shards to `owner` at epoch 1.
     pub fn single_owner(count: u16, owner: NodeId) -> ShardMap {
-        ShardMap {
-            owners: vec![(owner, Epoch(1)); usize::from(count)],
-        }
+        ShardMap { owners: vec![(owner, Epoch(1)); usize::from(count)] }
     }
 
     /// Whether the map has been created yet.

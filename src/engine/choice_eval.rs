@@ -37,11 +37,7 @@ pub fn evaluate(condition: &Condition, input: &Value, env: &Env<'_>) -> Result<b
             Value::Bool(b) => Ok(*b),
             _ => Err("JSONata conditions are not supported".to_string()),
         },
-        Condition::Compare {
-            variable,
-            operator,
-            operand,
-        } => {
+        Condition::Compare { variable, operator, operand } => {
             let actual = match read_text(variable, input, env) {
                 Ok(v) => Some(v),
                 Err(ReadError::NotFound(_)) => None,
@@ -72,10 +68,7 @@ fn compare(operator: Operator, actual: &Value, expected: &Value) -> Result<bool,
         StringLessThan => ordering_str(actual, expected) == Some(Ordering::Less),
         StringGreaterThan => ordering_str(actual, expected) == Some(Ordering::Greater),
         StringLessThanEquals => matches!(ordering_str(actual, expected), Some(Ordering::Less | Ordering::Equal)),
-        StringGreaterThanEquals => matches!(
-            ordering_str(actual, expected),
-            Some(Ordering::Greater | Ordering::Equal)
-        ),
+        StringGreaterThanEquals => matches!(ordering_str(actual, expected), Some(Ordering::Greater | Ordering::Equal)),
         StringMatches => match (actual.as_str(), expected.as_str()) {
             (Some(a), Some(pattern)) => wildcard_match(pattern, a)?,
             _ => false,
@@ -84,20 +77,14 @@ fn compare(operator: Operator, actual: &Value, expected: &Value) -> Result<bool,
         NumericLessThan => ordering_num(actual, expected) == Some(Ordering::Less),
         NumericGreaterThan => ordering_num(actual, expected) == Some(Ordering::Greater),
         NumericLessThanEquals => matches!(ordering_num(actual, expected), Some(Ordering::Less | Ordering::Equal)),
-        NumericGreaterThanEquals => matches!(
-            ordering_num(actual, expected),
-            Some(Ordering::Greater | Ordering::Equal)
-        ),
+        NumericGreaterThanEquals => matches!(ordering_num(actual, expected), Some(Ordering::Greater | Ordering::Equal)),
         BooleanEquals => matches!((actual, expected), (Value::Bool(a), Value::Bool(b)) if a == b),
         TimestampEquals => ordering_time(actual, expected) == Some(Ordering::Equal),
         TimestampLessThan => ordering_time(actual, expected) == Some(Ordering::Less),
         TimestampGreaterThan => ordering_time(actual, expected) == Some(Ordering::Greater),
         TimestampLessThanEquals => matches!(ordering_time(actual, expected), Some(Ordering::Less | Ordering::Equal)),
         TimestampGreaterThanEquals => {
-            matches!(
-                ordering_time(actual, expected),
-                Some(Ordering::Greater | Ordering::Equal)
-            )
+            matches!(ordering_time(actual, expected), Some(Ordering::Greater | Ordering::Equal))
         }
         IsNull => Some(actual.is_null()) == flag,
         IsNumeric => Some(actual.is_number()) == flag,
@@ -184,20 +171,9 @@ mod tests {
 
     fn check(operator: Operator, actual: Value, operand: Value) -> bool {
         let vars = Map::new();
-        let scope = Scope {
-            variables: &vars,
-            parent: None,
-        };
-        let env = Env {
-            context: json!({}),
-            scope: &scope,
-            entropy: String::new(),
-        };
-        let condition = Condition::Compare {
-            variable: "$.v".into(),
-            operator,
-            operand: Operand::Literal(operand),
-        };
+        let scope = Scope { variables: &vars, parent: None };
+        let env = Env { context: json!({}), scope: &scope, entropy: String::new() };
+        let condition = Condition::Compare { variable: "$.v".into(), operator, operand: Operand::Literal(operand) };
         evaluate(&condition, &json!({ "v": actual }), &env).unwrap()
     }
 
@@ -218,18 +194,8 @@ mod tests {
             (NumericGreaterThanEquals, json!(2), json!(1.5), true),
             (BooleanEquals, json!(false), json!(false), true),
             (BooleanEquals, json!(""), json!(false), false),
-            (
-                TimestampLessThan,
-                json!("2016-03-14T01:59:00Z"),
-                json!("2016-03-14T02:00:00Z"),
-                true,
-            ),
-            (
-                TimestampEquals,
-                json!("not a time"),
-                json!("2016-03-14T02:00:00Z"),
-                false,
-            ),
+            (TimestampLessThan, json!("2016-03-14T01:59:00Z"), json!("2016-03-14T02:00:00Z"), true),
+            (TimestampEquals, json!("not a time"), json!("2016-03-14T02:00:00Z"), false),
             (IsNull, json!(null), json!(true), true),
             (IsNull, json!(1), json!(true), false),
             (IsNumeric, json!(1.1), json!(true), true),
@@ -239,26 +205,15 @@ mod tests {
             (IsPresent, json!(null), json!(true), true),
         ];
         for (operator, actual, operand, expected) in cases {
-            assert_eq!(
-                check(operator, actual.clone(), operand.clone()),
-                expected,
-                "{operator:?} {actual} {operand}"
-            );
+            assert_eq!(check(operator, actual.clone(), operand.clone()), expected, "{operator:?} {actual} {operand}");
         }
     }
 
     #[test]
     fn missing_variable_is_false_for_is_present_and_an_error_otherwise() {
         let vars = Map::new();
-        let scope = Scope {
-            variables: &vars,
-            parent: None,
-        };
-        let env = Env {
-            context: json!({}),
-            scope: &scope,
-            entropy: String::new(),
-        };
+        let scope = Scope { variables: &vars, parent: None };
+        let env = Env { context: json!({}), scope: &scope, entropy: String::new() };
         let present = Condition::Compare {
             variable: "$.nope".into(),
             operator: Operator::IsPresent,

@@ -55,10 +55,7 @@ pub fn read(path: &JsonPath, input: &Value, env: &Env<'_>) -> Result<Value, Read
         PathRoot::Input => path.read(input).map_err(ReadError::NotFound),
         PathRoot::Context => path.read(&env.context).map_err(ReadError::NotFound),
         PathRoot::Variable(name) => {
-            let value = env
-                .scope
-                .lookup(name)
-                .ok_or_else(|| ReadError::UnknownVariable(name.clone()))?;
+            let value = env.scope.lookup(name).ok_or_else(|| ReadError::UnknownVariable(name.clone()))?;
             path.read(value).map_err(ReadError::NotFound)
         }
     }

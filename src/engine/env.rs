@@ -16,9 +16,7 @@ pub struct Scope<'a> {
 impl Scope<'_> {
     /// The value of `$name`, searching outwards.
     pub fn lookup(&self, name: &str) -> Option<&Value> {
-        self.variables
-            .get(name)
-            .or_else(|| self.parent.and_then(|p| p.lookup(name)))
+        self.variables.get(name).or_else(|| self.parent.and_then(|p| p.lookup(name)))
     }
 }
 

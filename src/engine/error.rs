@@ -14,6 +14,7 @@ pub mod names {
     pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
     pub const BRANCH_FAILED: &str = "States.BranchFailed";
     pub const TASK_FAILED: &str = "States.TaskFailed";
+    pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str = "States.ExceedToleratedFailureThreshold";
 }
 
 /// A failure of a state: an error name and an optional cause.
@@ -26,10 +27,7 @@ pub struct StateError {
 impl StateError {
     /// A named error with a cause.
     pub fn new(error: &str, cause: impl Into<String>) -> StateError {
-        StateError {
-            error: Some(error.to_string()),
-            cause: Some(cause.into()),
-        }
+        StateError { error: Some(error.to_string()), cause: Some(cause.into()) }
     }
 
     /// `States.Runtime`, worded as AWS words failures of a state it cannot process.

@@ -21,6 +21,9 @@ pub struct ExecutionInfo {
     pub start_time_ms: i64,
     /// The execution input as JSON text.
     pub input: String,
+    /// The cluster's secret for signing task tokens.
+    #[serde(default)]
+    pub token_key: String,
 }
 
 /// All state of one running execution that the engine needs to continue.
@@ -37,6 +40,13 @@ pub struct ExecutionState {
     pub execution_timer: Option<TimerId>,
     /// Timers that came due and were not consumed yet.
     pub fired: Vec<TimerId>,
+    /// The slot the next task attempt gets.
+    #[serde(default = "first_slot")]
+    pub next_task_slot: u64,
+}
+
+fn first_slot() -> u64 {
+    1
 }
 
 impl ExecutionState {
@@ -50,6 +60,7 @@ impl ExecutionState {
             next_timer_id: 1,
             execution_timer: None,
             fired: Vec::new(),
+            next_task_slot: 1,
         }
     }
 
@@ -78,17 +89,15 @@ pub struct Thread {
     pub position: Position,
     /// Variables assigned in this thread's scope.
     pub variables: Map<String, Value>,
+    /// A child of a Distributed Map: its events are not part of this execution's history.
+    #[serde(default)]
+    pub silent: bool,
 }
 
 impl Thread {
     /// A thread at `position` whose next event follows `last_event`.
     pub fn new(scope: Vec<ScopeStep>, last_event: u64, position: Position) -> Thread {
-        Thread {
-            scope,
-            last_event,
-            position,
-            variables: Map::new(),
-        }
+        Thread { scope, last_event, position, variables: Map::new(), silent: false }
     }
 }
 
@@ -114,24 +123,13 @@ pub enum Position {
     /// About to enter `state` with `input`.
     Enter { state: String, input: Value },
     /// A Wait state waiting for `timer`.
-    Waiting {
-        active: Active,
-        timer: TimerId,
-        output: Value,
-        assigned: Option<Map<String, Value>>,
-    },
+    Waiting { active: Active, timer: TimerId, output: Value, assigned: Option<Map<String, Value>> },
     /// A Task/Parallel/Map state waiting for `timer` before its next attempt.
-    RetryWait {
-        active: Active,
-        timer: TimerId,
-        error: StateError,
-    },
+    RetryWait { active: Active, timer: TimerId, error: StateError },
+    /// A Task state waiting for its work.
+    Task(Box<crate::engine::task::TaskProgress>),
     /// A Parallel state running its branches.
-    Parallel {
-        active: Active,
-        effective: Value,
-        branches: Vec<Thread>,
-    },
+    Parallel { active: Active, effective: Value, branches: Vec<Thread> },
     /// A Map state running its iterations.
     Map(Box<MapProgress>),
     /// The thread's last state finished with this output.
@@ -156,4 +154,33 @@ pub struct MapProgress {
     pub cursor: u64,
     /// The last `MapIterationSucceeded` event.
     pub last_iteration_event: u64,
+    /// Set for a Distributed Map: the id of its `MapRunStarted` event.
+    #[serde(default)]
+    pub map_run_event: Option<u64>,
+    /// Failed iterations a Distributed Map tolerates so far.
+    #[serde(default)]
+    pub tolerance: Option<Tolerance>,
+    /// Failed iterations so far (Distributed Map).
+    #[serde(default)]
+    pub failures: u64,
+}
+
+/// How many failed items a Distributed Map tolerates.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Tolerance {
+    pub count: Option<u64>,
+    pub percentage: Option<f64>,
+}
+
+impl Tolerance {
+    /// Whether `failures` out of `total` items exceed the tolerance.
+    pub fn exceeded(&self, failures: u64, total: u64) -> bool {
+        let percent = if total == 0 { 0.0 } else { failures as f64 * 100.0 / total as f64 };
+        match (self.count, self.percentage) {
+            (None, None) => failures > 0,
+            (Some(c), None) => failures > c,
+            (None, Some(p)) => percent > p,
+            (Some(c), Some(p)) => failures > c || percent > p,
+        }
+    }
 }

@@ -9,6 +9,30 @@ use crate::engine::event::EventDraft;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TimerId(pub u64);
 
+/// Names one attempt of a Task state; the task token encodes it (see `engine::task_token`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TaskSlot(pub u64);
+
+/// A report about a task from the runtime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TaskEvent {
+    /// The activity exists and the task is queued (answers `Effect::ScheduleActivity`).
+    Scheduled,
+    /// The activity cannot be scheduled (e.g. "The activity <arn> does not exist."): `States.Runtime`.
+    ScheduleFailed { cause: String },
+    /// A worker took the task (GetActivityTask) or the service call started.
+    Started { worker_name: Option<String> },
+    /// A `.waitForTaskToken` service call was submitted; `output` is the service response (JSON text).
+    Submitted { output: String },
+    /// No heartbeat came within `HeartbeatSeconds` of the start or of the last heartbeat. Heartbeats
+    /// themselves never reach the engine: the runtime's token actor keeps that deadline.
+    HeartbeatTimedOut,
+    /// SendTaskSuccess; `output` is JSON text.
+    Succeeded { output: String },
+    /// SendTaskFailure.
+    Failed { error: Option<String>, cause: Option<String> },
+}
+
 /// Something that happened to an execution from outside.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
@@ -17,10 +41,9 @@ pub enum Input {
     /// A timer the engine asked for came due.
     TimerFired { timer: TimerId },
     /// StopExecution.
-    Stop {
-        error: Option<String>,
-        cause: Option<String>,
-    },
+    Stop { error: Option<String>, cause: Option<String> },
+    /// News about the task in `slot`.
+    Task { slot: TaskSlot, event: TaskEvent },
 }
 
 /// How an execution closed.
@@ -48,14 +71,30 @@ impl FinalStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// The execution closed.
-    Finished {
-        status: FinalStatus,
-        output: Option<String>,
-        error: Option<String>,
-        cause: Option<String>,
-    },
+    Finished { status: FinalStatus, output: Option<String>, error: Option<String>, cause: Option<String> },
     /// Call `step(.., Input::TimerFired { timer }, ..)` at or after this wall-clock time (epoch ms).
     ArmTimer { timer: TimerId, due_ms: i64 },
+    /// Queue an activity task; answer with `TaskEvent::Scheduled` (or `ScheduleFailed` when the activity does not
+    /// exist) before anything else happens to the execution.
+    ScheduleActivity {
+        slot: TaskSlot,
+        activity_arn: String,
+        input: String,
+        timeout_seconds: Option<u64>,
+        heartbeat_seconds: Option<u64>,
+        task_token: String,
+    },
+    /// Call a service integration (TaskScheduled is already written); report progress with `Input::Task`.
+    InvokeTask {
+        slot: TaskSlot,
+        resource: String,
+        parameters: String,
+        timeout_seconds: Option<u64>,
+        heartbeat_seconds: Option<u64>,
+        task_token: String,
+    },
+    /// The task in `slot` is over (finished, failed, timed out or aborted): its token is no longer valid.
+    CloseTask { slot: TaskSlot },
 }
 
 /// The result of one step: events to append (in order) and effects for the runtime.

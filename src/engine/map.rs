@@ -3,16 +3,19 @@
 
 use serde_json::json;
 use serde_json::Value;
+use sha2::Digest;
 
 use crate::asl::state::Dynamic;
 use crate::asl::state::Map as MapSpec;
 use crate::asl::state::PathField;
+use crate::asl::state::ProcessorMode;
 use crate::asl::State;
 use crate::asl::StateKind;
 use crate::engine::dataflow;
 use crate::engine::env::with_map_item;
 use crate::engine::env::Env;
 use crate::engine::env::Scope;
+use crate::engine::error::names;
 use crate::engine::error::StateError;
 use crate::engine::event::EventType;
 use crate::engine::execution::Active;
@@ -20,6 +23,7 @@ use crate::engine::execution::MapProgress;
 use crate::engine::execution::Position;
 use crate::engine::execution::ScopeStep;
 use crate::engine::execution::Thread;
+use crate::engine::execution::Tolerance;
 use crate::engine::json::to_text;
 use crate::engine::parallel::complete;
 use crate::engine::run::Run;
@@ -36,6 +40,8 @@ pub struct Prepared {
     inputs: Vec<Value>,
     max_concurrency: u64,
     negative_tolerance: bool,
+    /// Set for a Distributed Map.
+    tolerance: Option<Tolerance>,
 }
 
 fn shown(value: &Value) -> String {
@@ -67,14 +73,20 @@ pub fn prepare(state: &State, spec: &MapSpec, active: &Active, env: &Env<'_>) ->
         }
         Some(Dynamic::Expression(_)) => return Err(at.runtime("JSONata expressions are not evaluated by this engine")),
     };
-    let negative_tolerance = match &spec.tolerated_failure_count {
-        Some(Dynamic::Path(path)) => dataflow::read_text(path, &effective, env)
-            .ok()
-            .and_then(|v| v.as_i64())
-            .is_some_and(|n| n < 0),
-        Some(Dynamic::Literal(v)) => v.as_i64().is_some_and(|n| n < 0),
-        _ => false,
+    let number = |field: &Option<Dynamic<Value>>| -> Option<f64> {
+        match field {
+            Some(Dynamic::Path(path)) => dataflow::read_text(path, &effective, env)
+                .ok()
+                .and_then(|v| v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))),
+            Some(Dynamic::Literal(v)) => v.as_f64(),
+            _ => None,
+        }
     };
+    let count = number(&spec.tolerated_failure_count);
+    let percentage = number(&spec.tolerated_failure_percentage);
+    let negative_tolerance = count.is_some_and(|n| n < 0.0);
+    let tolerance = (spec.mode == ProcessorMode::Distributed)
+        .then(|| Tolerance { count: count.map(|c| c.max(0.0) as u64), percentage });
     let mut inputs = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
         inputs.push(match &spec.item_selector {
@@ -89,11 +101,7 @@ pub fn prepare(state: &State, spec: &MapSpec, active: &Active, env: &Env<'_>) ->
             None => item.clone(),
         });
     }
-    Ok(Prepared {
-        inputs,
-        max_concurrency,
-        negative_tolerance,
-    })
+    Ok(Prepared { inputs, max_concurrency, negative_tolerance, tolerance })
 }
 
 /// Emits MapStateStarted and begins iterating.
@@ -105,25 +113,30 @@ pub fn start(
     active: Active,
     prepared: Prepared,
 ) {
-    let started = run.emit(
-        EventType::MapStateStarted,
-        thread.last_event,
-        Some(json!({"length": prepared.inputs.len()})),
-    );
+    let started =
+        run.emit(EventType::MapStateStarted, thread.last_event, Some(json!({"length": prepared.inputs.len()})));
     thread.last_event = started;
     if prepared.negative_tolerance {
         let error = site(&active).runtime("ToleratedFailureCount cannot be negative.");
         fail(run, thread, parent, state, active, Failure::after(error, started));
         return;
     }
+    let map_run_event = prepared.tolerance.as_ref().map(|_| {
+        let arn = map_run_arn(run, state);
+        run.emit(EventType::MapRunStarted, started, Some(json!({"mapRunArn": arn})))
+    });
+    let cursor = map_run_event.unwrap_or(started);
     thread.position = Position::Map(Box::new(MapProgress {
         active,
         inputs: prepared.inputs,
         max_concurrency: prepared.max_concurrency,
         iterations: Vec::new(),
         reported: Vec::new(),
-        cursor: started,
-        last_iteration_event: started,
+        cursor,
+        last_iteration_event: cursor,
+        map_run_event,
+        tolerance: prepared.tolerance,
+        failures: 0,
     }));
 }
 
@@ -136,10 +149,7 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
     loop {
         let mut failed: Option<(StateError, u64)> = None;
         {
-            let scope = Scope {
-                variables: &thread.variables,
-                parent,
-            };
+            let scope = Scope { variables: &thread.variables, parent };
             for index in 0..p.iterations.len() {
                 if p.reported[index] {
                     continue;
@@ -148,17 +158,32 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
                 advance_thread(run, iteration, Some(&scope));
                 let details = json!({"index": index, "name": state.name});
                 match &iteration.position {
-                    Position::Done { .. } => {
+                    Position::Done { .. } if p.map_run_event.is_none() => {
                         let id = run.emit(EventType::MapIterationSucceeded, iteration.last_event, Some(details));
                         p.cursor = iteration.last_event;
                         p.last_iteration_event = id;
                         p.reported[index] = true;
                     }
-                    Position::Failed { error } => {
+                    Position::Done { .. } => p.reported[index] = true,
+                    Position::Failed { error } if p.map_run_event.is_none() => {
                         run.emit(EventType::MapIterationFailed, iteration.last_event, Some(details));
                         p.reported[index] = true;
                         failed = Some((error.clone(), iteration.last_event));
                         break;
+                    }
+                    Position::Failed { error } => {
+                        p.reported[index] = true;
+                        p.failures += 1;
+                        let total = p.inputs.len() as u64;
+                        if p.tolerance.as_ref().is_some_and(|t| t.exceeded(p.failures, total)) {
+                            let cause = "The specified tolerated failure threshold was exceeded";
+                            let error = StateError::new(names::EXCEED_TOLERATED_FAILURE_THRESHOLD, cause);
+                            let run_event = p.map_run_event.unwrap_or(p.cursor);
+                            let id = run.emit(EventType::MapRunFailed, run_event, Some(error.details()));
+                            failed = Some((error, id));
+                            break;
+                        }
+                        iteration.position = Position::Done { output: error.output() };
                     }
                     _ => {}
                 }
@@ -166,11 +191,7 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
         }
         if let Some((error, previous)) = failed {
             abort_iterations(run, &mut p, &state.name);
-            let failure = Failure {
-                error,
-                previous,
-                failed_event: failed_event(state),
-            };
+            let failure = Failure { error, previous, failed_event: failed_event(state), from_task: false };
             fail(run, thread, parent, state, p.active, failure);
             return Progress::Finished;
         }
@@ -178,24 +199,22 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
         let may_start = p.max_concurrency == 0 || running < p.max_concurrency;
         if p.iterations.len() < p.inputs.len() && may_start {
             let index = p.iterations.len();
-            let id = run.emit(
-                EventType::MapIterationStarted,
-                p.cursor,
-                Some(json!({"index": index, "name": state.name})),
-            );
+            let distributed = p.map_run_event.is_some();
+            let id = match distributed {
+                true => p.cursor,
+                false => run.emit(
+                    EventType::MapIterationStarted,
+                    p.cursor,
+                    Some(json!({"index": index, "name": state.name})),
+                ),
+            };
             let mut scope = thread.scope.clone();
-            scope.push(ScopeStep::Processor {
-                state: state.name.clone(),
-            });
+            scope.push(ScopeStep::Processor { state: state.name.clone() });
             let input = p.inputs[index].clone();
-            p.iterations.push(Thread::new(
-                scope,
-                id,
-                Position::Enter {
-                    state: spec.processor.start_at.clone(),
-                    input,
-                },
-            ));
+            let start = Position::Enter { state: spec.processor.start_at.clone(), input };
+            let mut child = Thread::new(scope, id, start);
+            child.silent = distributed;
+            p.iterations.push(child);
             p.reported.push(false);
             continue;
         }
@@ -205,8 +224,17 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
         thread.position = Position::Map(Box::new(p));
         return Progress::Blocked;
     }
-    let last = p.last_iteration_event;
-    run.emit(EventType::MapStateSucceeded, last, None);
+    let last = match p.map_run_event {
+        Some(run_event) => {
+            let succeeded = run.emit(EventType::MapRunSucceeded, run_event, None);
+            run.emit(EventType::MapStateSucceeded, succeeded, None);
+            run_event
+        }
+        None => {
+            run.emit(EventType::MapStateSucceeded, p.last_iteration_event, None);
+            p.last_iteration_event
+        }
+    };
     let outputs: Vec<Value> = p
         .iterations
         .into_iter()
@@ -219,15 +247,27 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
     Progress::Finished
 }
 
+/// The ARN of the Map Run a Distributed Map starts.
+fn map_run_arn(run: &Run<'_>, state: &State) -> String {
+    let label = match &state.kind {
+        StateKind::Map(spec) => spec.label.clone(),
+        _ => None,
+    };
+    let bytes = |salt: &str| -> [u8; 16] {
+        let digest = sha2::Sha256::digest(format!("{salt}:{}", run.entropy()).as_bytes());
+        digest[..16].try_into().unwrap_or([0; 16])
+    };
+    let id = uuid::Builder::from_random_bytes(bytes("map-run")).into_uuid();
+    let label = label.unwrap_or_else(|| uuid::Builder::from_random_bytes(bytes("label")).into_uuid().to_string());
+    let machine = run.info.state_machine_arn.replacen(":stateMachine:", ":mapRun:", 1);
+    format!("{machine}/{label}:{id}")
+}
+
 fn abort_iterations(run: &mut Run<'_>, p: &mut MapProgress, name: &str) {
     for index in 0..p.iterations.len() {
         if !p.reported[index] {
             let previous = p.iterations[index].last_event;
-            run.emit(
-                EventType::MapIterationAborted,
-                previous,
-                Some(json!({"index": index, "name": name})),
-            );
+            run.emit(EventType::MapIterationAborted, previous, Some(json!({"index": index, "name": name})));
             p.reported[index] = true;
         }
     }

@@ -18,7 +18,9 @@ mod map;
 mod parallel;
 mod run;
 mod step;
+mod task;
 mod thread;
+mod token;
 mod work;
 
 pub use error::StateError;
@@ -30,10 +32,14 @@ pub use io::Effect;
 pub use io::FinalStatus;
 pub use io::Input;
 pub use io::Step;
+pub use io::TaskEvent;
+pub use io::TaskSlot;
 pub use io::TimerId;
 pub use json::to_text;
 pub use json::PAYLOAD_LIMIT_BYTES;
 pub use step::step;
+pub use token::mint_task_token;
+pub use token::verify_task_token;
 
 #[cfg(test)]
 mod tests;

@@ -49,25 +49,11 @@ pub fn start(run: &mut Run<'_>, thread: &mut Thread, state: &State, active: Acti
         .enumerate()
         .map(|(index, body)| {
             let mut scope = thread.scope.clone();
-            scope.push(ScopeStep::Branch {
-                state: state.name.clone(),
-                index,
-            });
-            Thread::new(
-                scope,
-                started,
-                Position::Enter {
-                    state: body.start_at.clone(),
-                    input: effective.clone(),
-                },
-            )
+            scope.push(ScopeStep::Branch { state: state.name.clone(), index });
+            Thread::new(scope, started, Position::Enter { state: body.start_at.clone(), input: effective.clone() })
         })
         .collect();
-    thread.position = Position::Parallel {
-        active,
-        effective,
-        branches,
-    };
+    thread.position = Position::Parallel { active, effective, branches };
 }
 
 /// Runs the branches as far as they go, then completes or fails the state.
@@ -82,10 +68,7 @@ pub fn advance(
     let state = state_of(run, thread, &active.state);
     let mut failed: Option<(StateError, u64)> = None;
     {
-        let scope = Scope {
-            variables: &thread.variables,
-            parent,
-        };
+        let scope = Scope { variables: &thread.variables, parent };
         for branch in branches.iter_mut() {
             advance_thread(run, branch, Some(&scope));
             if let Position::Failed { error } = &branch.position {
@@ -95,20 +78,12 @@ pub fn advance(
         }
     }
     if let Some((error, previous)) = failed {
-        let failure = Failure {
-            error,
-            previous,
-            failed_event: failed_event(state),
-        };
+        let failure = Failure { error, previous, failed_event: failed_event(state), from_task: false };
         fail(run, thread, parent, state, active, failure);
         return Progress::Finished;
     }
     if !branches.iter().all(|b| matches!(b.position, Position::Done { .. })) {
-        thread.position = Position::Parallel {
-            active,
-            effective,
-            branches,
-        };
+        thread.position = Position::Parallel { active, effective, branches };
         return Progress::Blocked;
     }
     let last = branches.iter().map(|b| b.last_event).max().unwrap_or(thread.last_event);
@@ -135,10 +110,7 @@ pub fn complete(
     previous: u64,
 ) {
     let shaped = {
-        let scope = Scope {
-            variables: &thread.variables,
-            parent,
-        };
+        let scope = Scope { variables: &thread.variables, parent };
         let env = env_for(run, &active, &scope);
         let selected = match &state.result_selector {
             Some(selector) => dataflow::template(selector, &result, &env, site(&active)),

@@ -13,6 +13,8 @@ use crate::engine::event::EventType;
 use crate::engine::execution::ExecutionInfo;
 use crate::engine::execution::ScopeStep;
 use crate::engine::io::Effect;
+use crate::engine::io::TaskEvent;
+use crate::engine::io::TaskSlot;
 use crate::engine::io::TimerId;
 use crate::engine::json::to_text;
 
@@ -27,19 +29,22 @@ pub struct Run<'a> {
     pub fired: Vec<TimerId>,
     pub events: Vec<EventDraft>,
     pub effects: Vec<Effect>,
+    /// While set, events are dropped (a Distributed Map child is running).
+    pub silent: bool,
+    pub next_task_slot: u64,
+    /// Task reports not yet consumed by the task they name.
+    pub task_events: Vec<(TaskSlot, TaskEvent)>,
 }
 
 impl<'a> Run<'a> {
     /// Appends an event after `previous` and returns its id.
     pub fn emit(&mut self, event_type: EventType, previous: u64, details: Option<Value>) -> u64 {
+        if self.silent {
+            return previous;
+        }
         let id = self.next_event_id;
         self.next_event_id += 1;
-        self.events.push(EventDraft {
-            id,
-            previous_event_id: previous,
-            event_type,
-            details,
-        });
+        self.events.push(EventDraft { id, previous_event_id: previous, event_type, details });
         id
     }
 
@@ -56,6 +61,23 @@ impl<'a> Run<'a> {
         match self.fired.iter().position(|t| *t == timer) {
             Some(i) => {
                 self.fired.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes the first unconsumed report for `slot`.
+    pub fn take_task_event(&mut self, slot: TaskSlot) -> Option<TaskEvent> {
+        let i = self.task_events.iter().position(|(s, _)| *s == slot)?;
+        Some(self.task_events.remove(i).1)
+    }
+
+    /// Removes the first report for `slot` that satisfies `wanted`; whether there was one.
+    pub fn take_task_event_if(&mut self, slot: TaskSlot, wanted: impl Fn(&TaskEvent) -> bool) -> bool {
+        match self.task_events.iter().position(|(s, e)| *s == slot && wanted(e)) {
+            Some(i) => {
+                self.task_events.remove(i);
                 true
             }
             None => false,
@@ -92,10 +114,7 @@ pub fn entered_details(name: &str, input: &Value) -> Value {
 pub fn exited_details(name: &str, output: &Value, assigned: Option<&Map<String, Value>>) -> Value {
     let mut details = json!({"name": name, "output": to_text(output), "outputDetails": {"truncated": false}});
     if let Some(assigned) = assigned.filter(|a| !a.is_empty()) {
-        let texts: Map<String, Value> = assigned
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(to_text(v))))
-            .collect();
+        let texts: Map<String, Value> = assigned.iter().map(|(k, v)| (k.clone(), Value::String(to_text(v)))).collect();
         details["assignedVariables"] = Value::Object(texts);
         details["assignedVariablesDetails"] = json!({"truncated": false});
     }

@@ -37,6 +37,9 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
         fired: std::mem::take(&mut state.fired),
         events: Vec::new(),
         effects: Vec::new(),
+        silent: false,
+        next_task_slot: state.next_task_slot,
+        task_events: Vec::new(),
     };
     let mut root = std::mem::replace(&mut state.root, Thread::new(Vec::new(), 0, Position::NotStarted));
     let mut execution_timer = state.execution_timer;
@@ -44,10 +47,7 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
     match input {
         Input::Start => {
             if matches!(root.position, Position::NotStarted) {
-                root.position = Position::Enter {
-                    state: definition.body.start_at.clone(),
-                    input: execution_input,
-                };
+                root.position = Position::Enter { state: definition.body.start_at.clone(), input: execution_input };
                 root.last_event = 0;
                 if let Some(seconds) = definition.timeout_seconds {
                     execution_timer = Some(run.arm(state.info.start_time_ms + seconds as i64 * 1000));
@@ -55,10 +55,7 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
             }
         }
         Input::TimerFired { timer } if Some(timer) == execution_timer => {
-            let error = StateError {
-                error: Some(names::TIMEOUT.to_string()),
-                cause: None,
-            };
+            let error = StateError { error: Some(names::TIMEOUT.to_string()), cause: None };
             let previous = run.events.last().map_or(root.last_event, |e| e.id);
             run.emit(EventType::ExecutionTimedOut, previous, Some(error.details()));
             run.effects.push(Effect::Finished {
@@ -70,20 +67,12 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
             status = Some(FinalStatus::TimedOut);
         }
         Input::TimerFired { timer } => run.fired.push(timer),
+        Input::Task { slot, event } => run.task_events.push((slot, event)),
         Input::Stop { error, cause } => {
             let previous = abort(&mut run, &root);
-            let details = StateError {
-                error: error.clone(),
-                cause: cause.clone(),
-            }
-            .details();
+            let details = StateError { error: error.clone(), cause: cause.clone() }.details();
             run.emit(EventType::ExecutionAborted, previous, Some(details));
-            run.effects.push(Effect::Finished {
-                status: FinalStatus::Aborted,
-                output: None,
-                error,
-                cause,
-            });
+            run.effects.push(Effect::Finished { status: FinalStatus::Aborted, output: None, error, cause });
             status = Some(FinalStatus::Aborted);
         }
     }
@@ -92,14 +81,12 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
     }
     state.next_event_id = run.next_event_id;
     state.next_timer_id = run.next_timer_id;
+    state.next_task_slot = run.next_task_slot;
     state.fired = run.fired;
     state.execution_timer = execution_timer;
     state.root = root;
     state.status = status;
-    Step {
-        events: run.events,
-        effects: run.effects,
-    }
+    Step { events: run.events, effects: run.effects }
 }
 
 /// Emits the closing event of a finished top-level thread.
@@ -138,6 +125,7 @@ fn close(run: &mut Run<'_>, root: &Thread) -> FinalStatus {
 fn abort(run: &mut Run<'_>, thread: &Thread) -> u64 {
     match &thread.position {
         Position::Waiting { .. } => run.emit(EventType::WaitStateAborted, thread.last_event, None),
+        Position::Task(progress) => crate::engine::task::abort(run, thread, progress),
         Position::Parallel { branches, .. } => {
             for branch in branches {
                 abort(run, branch);

@@ -21,6 +21,7 @@ use crate::engine::parallel;
 use crate::engine::run::entered_details;
 use crate::engine::run::exited_details;
 use crate::engine::run::Run;
+use crate::engine::task;
 use crate::engine::work;
 
 /// Whether a thread can go on now.
@@ -34,6 +35,14 @@ pub enum Progress {
 
 /// Runs `thread` until it blocks or finishes.
 pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>) -> Progress {
+    let outer = run.silent;
+    run.silent = outer || thread.silent;
+    let progress = advance_unsilenced(run, thread, parent);
+    run.silent = outer;
+    progress
+}
+
+fn advance_unsilenced(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>) -> Progress {
     loop {
         let position = std::mem::replace(&mut thread.position, Position::NotStarted);
         match position {
@@ -43,19 +52,9 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
                 return Progress::Finished;
             }
             Position::Enter { state, input } => enter(run, thread, parent, &state, input),
-            Position::Waiting {
-                active,
-                timer,
-                output,
-                assigned,
-            } => {
+            Position::Waiting { active, timer, output, assigned } => {
                 if !run.take_fired(timer) {
-                    thread.position = Position::Waiting {
-                        active,
-                        timer,
-                        output,
-                        assigned,
-                    };
+                    thread.position = Position::Waiting { active, timer, output, assigned };
                     return Progress::Blocked;
                 }
                 let state = state_of(run, thread, &active.state);
@@ -70,12 +69,13 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
                 let state = state_of(run, thread, &active.state);
                 work::start(run, thread, parent, state, active);
             }
-            Position::Parallel {
-                active,
-                effective,
-                branches,
-            } => {
+            Position::Parallel { active, effective, branches } => {
                 if parallel::advance(run, thread, parent, active, effective, branches) == Progress::Blocked {
+                    return Progress::Blocked;
+                }
+            }
+            Position::Task(progress) => {
+                if task::advance(run, thread, parent, *progress) == Progress::Blocked {
                     return Progress::Blocked;
                 }
             }
@@ -96,11 +96,8 @@ pub fn state_of<'a>(run: &Run<'a>, thread: &Thread, name: &str) -> &'a State {
 
 fn enter(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, name: &str, input: Value) {
     let state = state_of(run, thread, name);
-    let entered = run.emit(
-        EventType::entered(state.type_name()),
-        thread.last_event,
-        Some(entered_details(&state.name, &input)),
-    );
+    let entered =
+        run.emit(EventType::entered(state.type_name()), thread.last_event, Some(entered_details(&state.name, &input)));
     thread.last_event = entered;
     let active = Active {
         state: state.name.clone(),
@@ -116,13 +113,7 @@ fn enter(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, nam
 pub fn env_for<'s>(run: &Run<'_>, active: &Active, scope: &'s Scope<'s>) -> Env<'s> {
     let retry_count = active.retries.iter().sum();
     Env {
-        context: context_object(
-            run.info,
-            &run.execution_input,
-            &active.state,
-            active.entered_ms,
-            retry_count,
-        ),
+        context: context_object(run.info, &run.execution_input, &active.state, active.entered_ms, retry_count),
         scope,
         entropy: run.entropy(),
     }
@@ -130,10 +121,7 @@ pub fn env_for<'s>(run: &Run<'_>, active: &Active, scope: &'s Scope<'s>) -> Env<
 
 /// Where a state's errors are reported.
 pub fn site(active: &Active) -> Site<'_> {
-    Site {
-        state: &active.state,
-        entered_event: active.entered_event,
-    }
+    Site { state: &active.state, entered_event: active.entered_event }
 }
 
 /// Leaves `state` with `output`: emits its Exited event after `previous`, stores assigned variables and moves on.
@@ -155,10 +143,7 @@ pub fn finish(
         thread.variables.extend(assigned);
     }
     thread.position = match &state.next {
-        Some(next) if !state.end => Position::Enter {
-            state: next.clone(),
-            input: output,
-        },
+        Some(next) if !state.end => Position::Enter { state: next.clone(), input: output },
         _ => Position::Done { output },
     };
 }
@@ -170,16 +155,14 @@ pub struct Failure {
     pub previous: u64,
     /// Emitted when the state does not retry (ParallelStateFailed, MapStateFailed).
     pub failed_event: Option<EventType>,
+    /// Raised by the task itself (so `States.TaskFailed` matches it).
+    pub from_task: bool,
 }
 
 impl Failure {
     /// A failure right after `previous` with no state-level failure event.
     pub fn after(error: StateError, previous: u64) -> Failure {
-        Failure {
-            error,
-            previous,
-            failed_event: None,
-        }
+        Failure { error, previous, failed_event: None, from_task: false }
     }
 }
 
@@ -192,17 +175,12 @@ pub fn fail(
     mut active: Active,
     failure: Failure,
 ) {
-    let Failure {
-        error,
-        previous,
-        failed_event,
-    } = failure;
+    let Failure { error, previous, failed_event, from_task } = failure;
+    let matches = |names: &[String]| {
+        error_matches(names, error.name()) || (from_task && task::matches_task_failure(names, error.name()))
+    };
     thread.last_event = previous;
-    if let Some(i) = state
-        .retry
-        .iter()
-        .position(|r| error_matches(&r.error_equals, error.name()))
-    {
+    if let Some(i) = state.retry.iter().position(|r| matches(&r.error_equals)) {
         let retrier = &state.retry[i];
         if active.retries[i] < retrier.max_attempts {
             active.retries[i] += 1;
@@ -221,19 +199,12 @@ pub fn fail(
         None => previous,
     };
     thread.last_event = previous;
-    let Some(catcher) = state
-        .catch
-        .iter()
-        .find(|c| error_matches(&c.error_equals, error.name()))
-    else {
+    let Some(catcher) = state.catch.iter().find(|c| matches(&c.error_equals)) else {
         thread.position = Position::Failed { error };
         return;
     };
     let error_output = error.output();
-    let scope = Scope {
-        variables: &thread.variables,
-        parent,
-    };
+    let scope = Scope { variables: &thread.variables, parent };
     let env = env_for(run, &active, &scope);
     let assigned = match &catcher.assign {
         Some(assign) => match dataflow::template(assign, &error_output, &env, site(&active)) {
@@ -262,8 +233,5 @@ pub fn fail(
     if let Some(assigned) = assigned {
         thread.variables.extend(assigned);
     }
-    thread.position = Position::Enter {
-        state: catcher.next.clone(),
-        input: output,
-    };
+    thread.position = Position::Enter { state: catcher.next.clone(), input: output };
 }

@@ -27,6 +27,7 @@ use crate::engine::json::to_text;
 use crate::engine::map;
 use crate::engine::parallel;
 use crate::engine::run::Run;
+use crate::engine::task;
 use crate::engine::thread::env_for;
 use crate::engine::thread::fail;
 use crate::engine::thread::finish;
@@ -38,20 +39,14 @@ pub fn start(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>,
     if state.query_language == QueryLanguage::JsonAta {
         let error = StateError::new(
             "States.QueryEvaluationError",
-            format!(
-                "The state '{}' uses JSONata, which this engine does not evaluate",
-                state.name
-            ),
+            format!("The state '{}' uses JSONata, which this engine does not evaluate", state.name),
         );
         let previous = thread.last_event;
         fail(run, thread, parent, state, active, Failure::after(error, previous));
         return;
     }
     let outcome = {
-        let scope = Scope {
-            variables: &thread.variables,
-            parent,
-        };
+        let scope = Scope { variables: &thread.variables, parent };
         let env = env_for(run, &active, &scope);
         match &state.kind {
             StateKind::Pass { result } => pass(state, &active, &env, result.as_ref()),
@@ -59,18 +54,11 @@ pub fn start(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>,
             StateKind::Wait(wait) => wait_until(run, state, &active, &env, wait),
             StateKind::Succeed => dataflow::select(&state.input_path, &active.input, &env, site(&active))
                 .and_then(|effective| dataflow::select(&state.output_path, &effective, &env, site(&active)))
-                .map(|output| Outcome::Exit {
-                    output,
-                    assigned: None,
-                    next: None,
-                }),
+                .map(|output| Outcome::Exit { output, assigned: None, next: None }),
             StateKind::Fail(f) => Err(fail_error(f, &active, &env)),
             StateKind::Parallel(_) => parallel::effective_input(state, &active, &env).map(Outcome::Parallel),
             StateKind::Map(m) => map::prepare(state, m, &active, &env).map(Outcome::Map),
-            StateKind::Task(task) => Err(site(&active).runtime(format!(
-                "The resource '{}' cannot be invoked by this engine.",
-                task.resource
-            ))),
+            StateKind::Task(_) => Ok(Outcome::Task),
         }
     };
     let previous = thread.last_event;
@@ -82,31 +70,24 @@ pub fn start(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>,
                 if let Position::Done { output } | Position::Enter { input: output, .. } =
                     std::mem::replace(&mut thread.position, Position::NotStarted)
                 {
-                    thread.position = Position::Enter {
-                        state: next,
-                        input: output,
-                    };
+                    thread.position = Position::Enter { state: next, input: output };
                 }
             }
         }
-        Ok(Outcome::Wait {
-            timer_due,
-            output,
-            assigned,
-        }) => match timer_due {
+        Ok(Outcome::Wait { timer_due, output, assigned }) => match timer_due {
             Some(due) if due > run.now_ms => {
                 let timer = run.arm(due);
-                thread.position = Position::Waiting {
-                    active,
-                    timer,
-                    output,
-                    assigned,
-                };
+                thread.position = Position::Waiting { active, timer, output, assigned };
             }
             _ => finish(run, thread, state, output, assigned, previous),
         },
         Ok(Outcome::Parallel(effective)) => parallel::start(run, thread, state, active, effective),
         Ok(Outcome::Map(prepared)) => map::start(run, thread, parent, state, active, prepared),
+        Ok(Outcome::Task) => {
+            if let StateKind::Task(spec) = &state.kind {
+                task::start(run, thread, parent, state, spec, active);
+            }
+        }
     }
 }
 
@@ -125,6 +106,7 @@ enum Outcome {
     },
     Parallel(Value),
     Map(map::Prepared),
+    Task,
 }
 
 /// Evaluates an `Assign` block over `input`.
@@ -151,11 +133,7 @@ fn pass(state: &State, active: &Active, env: &Env<'_>, result: Option<&Value>) -
     }
     let result = result.cloned().unwrap_or(effective);
     let (output, assigned) = shape_output(state, active, env, result)?;
-    Ok(Outcome::Exit {
-        output,
-        assigned,
-        next: None,
-    })
+    Ok(Outcome::Exit { output, assigned, next: None })
 }
 
 /// From a result to the state output: payload limit, Assign (over the result), ResultPath, OutputPath.
@@ -183,9 +161,7 @@ pub fn shape_output(
 
 fn choice(state: &State, active: &Active, env: &Env<'_>) -> Result<Outcome, StateError> {
     let at = site(active);
-    let StateKind::Choice(choice) = &state.kind else {
-        unreachable!("choice() is only called for Choice states")
-    };
+    let StateKind::Choice(choice) = &state.kind else { unreachable!("choice() is only called for Choice states") };
     let effective = dataflow::select(&state.input_path, &active.input, env, at)?;
     let mut taken = None;
     for rule in &choice.choices {
@@ -198,19 +174,12 @@ fn choice(state: &State, active: &Active, env: &Env<'_>) -> Result<Outcome, Stat
         (Some(taken), _) => taken,
         (None, Some(default)) => (default.clone(), state.assign.as_ref()),
         (None, None) => {
-            return Err(StateError::new(
-                names::NO_CHOICE_MATCHED,
-                format!("No Matches! (state '{}')", state.name),
-            ))
+            return Err(StateError::new(names::NO_CHOICE_MATCHED, format!("No Matches! (state '{}')", state.name)))
         }
     };
     let assigned = assign(assign_block, &effective, env, active)?;
     let output = dataflow::select(&state.output_path, &effective, env, at)?;
-    Ok(Outcome::Exit {
-        output,
-        assigned,
-        next: Some(next),
-    })
+    Ok(Outcome::Exit { output, assigned, next: Some(next) })
 }
 
 fn wait_until(
@@ -229,9 +198,9 @@ fn wait_until(
             match value.as_i64() {
                 Some(s) if s >= 0 => run.now_ms + s * 1000,
                 Some(s) => {
-                    return Err(at.runtime(format!(
-                        "The SecondsPath parameter references a negative value: {path} == {s}"
-                    )))
+                    return Err(
+                        at.runtime(format!("The SecondsPath parameter references a negative value: {path} == {s}"))
+                    )
                 }
                 None => {
                     return Err(at.runtime(format!(
@@ -258,11 +227,7 @@ fn wait_until(
     };
     let assigned = assign(state.assign.as_ref(), &effective, env, active)?;
     let output = dataflow::select(&state.output_path, &effective, env, at)?;
-    Ok(Outcome::Wait {
-        timer_due: Some(due),
-        output,
-        assigned,
-    })
+    Ok(Outcome::Wait { timer_due: Some(due), output, assigned })
 }
 
 fn timestamp_ms(text: &str) -> Option<i64> {
@@ -287,9 +252,7 @@ fn fail_error(f: &Fail, active: &Active, env: &Env<'_>) -> StateError {
                         ))
                     })?
                 };
-                Ok(Some(
-                    value.as_str().map(String::from).unwrap_or_else(|| to_text(&value)),
-                ))
+                Ok(Some(value.as_str().map(String::from).unwrap_or_else(|| to_text(&value))))
             }
         }
     };

@@ -11,6 +11,7 @@ use crate::history::StoredEvent;
 use crate::store::ActivityRecord;
 use crate::store::ExecutionRecord;
 use crate::store::ExecutionStatus;
+use crate::store::OpenTask;
 use crate::store::StateMachineRecord;
 use crate::store::Tag;
 
@@ -32,9 +33,10 @@ impl std::fmt::Display for Proposal {
 /// A change to the replicated state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Command {
-    /// Creates the shard map when the cluster is first initialized.
+    /// Creates the shard map and the task-token secret when the cluster is first initialized.
     InitShards {
         map: ShardMap,
+        token_key: String,
     },
     CreateStateMachine {
         machine: StateMachineRecord,
@@ -110,6 +112,7 @@ pub struct EventAppend {
     pub events: Vec<StoredEvent>,
     pub engine_state: String,
     pub timers: Vec<(String, i64)>,
+    pub open_tasks: Vec<OpenTask>,
     pub close: Option<ExecutionClose>,
 }
 

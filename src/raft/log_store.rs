@@ -94,19 +94,13 @@ fn flush_loop(db: &Database, pending: &mpsc::Receiver<LogFlushed<TypeConfig>>) {
         flush_count += 1;
         let result = (|| -> Result<(), redb::Error> {
             let txn = db.begin_write()?;
-            txn.open_table(META)?
-                .insert("flushes", flush_count.to_be_bytes().as_slice())?;
+            txn.open_table(META)?.insert("flushes", flush_count.to_be_bytes().as_slice())?;
             txn.commit()?;
             Ok(())
         })();
         metrics_batch(batch.len());
         for callback in batch {
-            callback.log_io_completed(
-                result
-                    .as_ref()
-                    .map(|_| ())
-                    .map_err(|e| std::io::Error::other(e.to_string())),
-            );
+            callback.log_io_completed(result.as_ref().map(|_| ()).map_err(|e| std::io::Error::other(e.to_string())));
         }
     }
 }
@@ -142,10 +136,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             Some((_, v)) => Some(decode::<Entry>(v.value()).map_err(io_err)?.log_id),
             None => last_purged,
         };
-        Ok(LogState {
-            last_purged_log_id: last_purged,
-            last_log_id: last,
-        })
+        Ok(LogState { last_purged_log_id: last_purged, last_log_id: last })
     }
 
     async fn get_log_reader(&mut self) -> Self::LogReader {
@@ -189,9 +180,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             }
             Ok(())
         })?;
-        self.flusher
-            .send(callback)
-            .map_err(|_| io_err(std::io::Error::other("log flusher stopped")))
+        self.flusher.send(callback).map_err(|_| io_err(std::io::Error::other("log flusher stopped")))
     }
 
     async fn truncate(&mut self, log_id: LogId<u64>) -> Result<(), StorageError<u64>> {

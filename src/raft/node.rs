@@ -22,7 +22,9 @@ use crate::cluster::NodeId;
 use crate::cluster::ShardId;
 use crate::cluster::ShardMap;
 use crate::cluster::DEFAULT_SHARD_COUNT;
+use crate::store::decode;
 use crate::store::StateStore;
+use crate::store::META_TOKEN_KEY;
 
 /// This node's Raft group handle and the state it applies to.
 #[derive(Clone)]
@@ -31,6 +33,7 @@ pub struct RaftNode {
     pub raft: Raft,
     pub store: Arc<StateStore>,
     shard_map: Arc<std::sync::RwLock<ShardMap>>,
+    token_key: Arc<str>,
 }
 
 /// A failure to start the node.
@@ -40,6 +43,8 @@ pub enum StartError {
     DataDir { path: String, source: std::io::Error },
     #[error("cannot open the state store: {0}")]
     Store(#[from] crate::store::StoreError),
+    #[error("cannot decode the stored cluster state: {0}")]
+    Codec(#[from] crate::store::CodecError),
     #[error("raft: {0}")]
     Raft(String),
 }
@@ -47,10 +52,8 @@ pub enum StartError {
 impl RaftNode {
     /// Opens the data directory and starts a one-node group, initializing it on first start.
     pub async fn start_single(id: NodeId, address: &str, data_dir: &Path) -> Result<RaftNode, StartError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
-            path: data_dir.display().to_string(),
-            source,
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StartError::DataDir { path: data_dir.display().to_string(), source })?;
         let store = Arc::new(StateStore::open(&data_dir.join("state.redb"))?);
         let log = LogStore::open(&data_dir.join("raft-log.redb")).map_err(|e| StartError::Raft(e.to_string()))?;
         let config = Config {
@@ -67,48 +70,34 @@ impl RaftNode {
         let raft = Raft::new(id, config, NoPeers, log, StateMachine::new(store.clone()))
             .await
             .map_err(|e| StartError::Raft(e.to_string()))?;
-        if !raft
-            .is_initialized()
-            .await
-            .map_err(|e| StartError::Raft(e.to_string()))?
-        {
-            let members = BTreeMap::from([(
-                id,
-                BasicNode {
-                    addr: address.to_string(),
-                },
-            )]);
-            raft.initialize(members)
-                .await
-                .map_err(|e| StartError::Raft(e.to_string()))?;
+        if !raft.is_initialized().await.map_err(|e| StartError::Raft(e.to_string()))? {
+            let members = BTreeMap::from([(id, BasicNode { addr: address.to_string() })]);
+            raft.initialize(members).await.map_err(|e| StartError::Raft(e.to_string()))?;
         } else {
-            raft.trigger()
-                .elect()
-                .await
-                .map_err(|e| StartError::Raft(e.to_string()))?;
+            raft.trigger().elect().await.map_err(|e| StartError::Raft(e.to_string()))?;
         }
         raft.wait(Some(Duration::from_secs(30)))
             .current_leader(id, "this node leads its one-node group")
             .await
             .map_err(|e| StartError::Raft(e.to_string()))?;
-        let node = RaftNode {
-            id,
-            raft,
-            store: store.clone(),
-            shard_map: Default::default(),
-        };
+        let node = RaftNode { id, raft, store: store.clone(), shard_map: Default::default(), token_key: Arc::from("") };
         if store.shard_map()?.is_empty() {
             let map = ShardMap::single_owner(DEFAULT_SHARD_COUNT, id);
-            node.propose_raw(Proposal {
-                shard: ShardId(0),
-                epoch: crate::cluster::Epoch(0),
-                command: Command::InitShards { map },
-            })
-            .await
-            .map_err(|e| StartError::Raft(e.message))?;
+            let token_key = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+            let command = Command::InitShards { map, token_key };
+            node.propose_raw(Proposal { shard: ShardId(0), epoch: crate::cluster::Epoch(0), command })
+                .await
+                .map_err(|e| StartError::Raft(e.message))?;
         }
         *node.shard_map.write().expect("shard map lock") = store.shard_map()?;
-        Ok(node)
+        let token_key = store.meta(META_TOKEN_KEY)?.map(|bytes| decode::<String>(&bytes)).transpose()?;
+        let token_key = token_key.ok_or_else(|| StartError::Raft("the cluster has no task-token secret".into()))?;
+        Ok(RaftNode { token_key: Arc::from(token_key), ..node })
+    }
+
+    /// The cluster secret that signs task tokens.
+    pub fn token_key(&self) -> &str {
+        &self.token_key
     }
 
     /// The shard a key belongs to.

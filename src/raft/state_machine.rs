@@ -72,20 +72,11 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
             Some(id) => format!("{}-{}-{}", id.leader_id, id.index, crate::clock::now_ms()),
             None => format!("empty-{}", crate::clock::now_ms()),
         };
-        let meta = Meta {
-            last_log_id,
-            last_membership,
-            snapshot_id,
-        };
+        let meta = Meta { last_log_id, last_membership, snapshot_id };
         let data = encode(&dump);
         let stored = encode(&(meta.clone(), data.clone()));
-        self.store
-            .write(true, |txn| put_meta(txn, META_SNAPSHOT, &stored))
-            .map_err(snapshot_err)?;
-        Ok(Snapshot {
-            meta,
-            snapshot: Box::new(Cursor::new(data)),
-        })
+        self.store.write(true, |txn| put_meta(txn, META_SNAPSHOT, &stored)).map_err(snapshot_err)?;
+        Ok(Snapshot { meta, snapshot: Box::new(Cursor::new(data)) })
     }
 }
 
@@ -93,10 +84,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     type SnapshotBuilder = StateMachine;
 
     async fn applied_state(&mut self) -> Result<(Option<LogId<u64>>, Membership), StorageError<u64>> {
-        Ok((
-            self.read_meta(META_APPLIED)?,
-            self.read_meta(META_MEMBERSHIP)?.unwrap_or_default(),
-        ))
+        Ok((self.read_meta(META_APPLIED)?, self.read_meta(META_MEMBERSHIP)?.unwrap_or_default()))
     }
 
     async fn apply<I>(&mut self, entries: I) -> Result<Vec<Applied>, StorageError<u64>>
@@ -139,23 +127,17 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     async fn install_snapshot(&mut self, meta: &Meta, snapshot: Box<Cursor<Vec<u8>>>) -> Result<(), StorageError<u64>> {
         let data = snapshot.into_inner();
         let mut dump: StateDump = decode(&data).map_err(snapshot_err)?;
-        dump.meta
-            .retain(|(key, _)| key != META_APPLIED && key != META_MEMBERSHIP && key != META_SNAPSHOT);
+        dump.meta.retain(|(key, _)| key != META_APPLIED && key != META_MEMBERSHIP && key != META_SNAPSHOT);
         if let Some(applied) = meta.last_log_id {
             dump.meta.push((META_APPLIED.to_string(), encode(&applied)));
         }
-        dump.meta
-            .push((META_MEMBERSHIP.to_string(), encode(&meta.last_membership)));
-        dump.meta
-            .push((META_SNAPSHOT.to_string(), encode(&(meta.clone(), data))));
+        dump.meta.push((META_MEMBERSHIP.to_string(), encode(&meta.last_membership)));
+        dump.meta.push((META_SNAPSHOT.to_string(), encode(&(meta.clone(), data))));
         self.store.restore(dump).map_err(snapshot_err)
     }
 
     async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError<u64>> {
         let stored: Option<(Meta, Vec<u8>)> = self.read_meta(META_SNAPSHOT)?;
-        Ok(stored.map(|(meta, data)| Snapshot {
-            meta,
-            snapshot: Box::new(Cursor::new(data)),
-        }))
+        Ok(stored.map(|(meta, data)| Snapshot { meta, snapshot: Box::new(Cursor::new(data)) }))
     }
 }

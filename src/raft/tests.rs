@@ -14,12 +14,7 @@ use crate::store::StateStore;
 fn activity(i: usize) -> Command {
     let arn = format!("arn:aws:states:us-east-1:123456789012:activity:a{i:04}");
     Command::CreateActivity {
-        activity: ActivityRecord {
-            arn,
-            name: format!("a{i:04}"),
-            creation_ms: i as i64,
-            encryption: None,
-        },
+        activity: ActivityRecord { arn, name: format!("a{i:04}"), creation_ms: i as i64, encryption: None },
         tags: Vec::new(),
     }
 }
@@ -37,17 +32,9 @@ async fn snapshot_purge_and_restart_keep_every_write() {
 
     node.raft.trigger().snapshot().await.unwrap();
     let last = node.raft.metrics().borrow().last_applied.unwrap();
-    node.raft
-        .wait(Some(Duration::from_secs(10)))
-        .snapshot(last, "snapshot built")
-        .await
-        .unwrap();
+    node.raft.wait(Some(Duration::from_secs(10))).snapshot(last, "snapshot built").await.unwrap();
     node.raft.trigger().purge_log(last.index).await.unwrap();
-    node.raft
-        .wait(Some(Duration::from_secs(10)))
-        .purged(Some(last), "log purged")
-        .await
-        .unwrap();
+    node.raft.wait(Some(Duration::from_secs(10))).purged(Some(last), "log purged").await.unwrap();
     node.shutdown().await;
     drop(node);
 
@@ -76,23 +63,11 @@ async fn snapshot_purge_and_restart_keep_every_write() {
     let mut source = StateMachine::new(node.store.clone());
     let snapshot = source.build_snapshot().await.unwrap();
     let other = tempfile::tempdir().unwrap();
-    let mut target = StateMachine::new(std::sync::Arc::new(
-        StateStore::open(&other.path().join("s.redb")).unwrap(),
-    ));
-    target
-        .install_snapshot(&snapshot.meta, snapshot.snapshot)
-        .await
-        .unwrap();
+    let mut target = StateMachine::new(std::sync::Arc::new(StateStore::open(&other.path().join("s.redb")).unwrap()));
+    target.install_snapshot(&snapshot.meta, snapshot.snapshot).await.unwrap();
     let (applied, _) = target.applied_state().await.unwrap();
-    assert_eq!(
-        applied, snapshot.meta.last_log_id,
-        "an installed snapshot carries its applied log id"
-    );
-    let installed = target
-        .get_current_snapshot()
-        .await
-        .unwrap()
-        .expect("installed snapshot is current");
+    assert_eq!(applied, snapshot.meta.last_log_id, "an installed snapshot carries its applied log id");
+    let installed = target.get_current_snapshot().await.unwrap().expect("installed snapshot is current");
     assert_eq!(installed.meta.snapshot_id, snapshot.meta.snapshot_id);
     node.shutdown().await;
 }

@@ -34,9 +34,10 @@ pub fn apply_proposal(txn: &WriteTransaction, proposal: &Proposal) -> Result<App
         Some(v) => decode(v.value())?,
         None => ShardMap::default(),
     };
-    if let Command::InitShards { map } = &proposal.command {
+    if let Command::InitShards { map, token_key } = &proposal.command {
         if shard_map.is_empty() {
             meta.insert(META_SHARD_MAP, encode(map).as_slice())?;
+            meta.insert(META_TOKEN_KEY, encode(token_key).as_slice())?;
         }
         return Ok(Applied::Done { at_ms: 0 });
     }
@@ -62,16 +63,11 @@ pub fn apply_proposal(txn: &WriteTransaction, proposal: &Proposal) -> Result<App
                         format!("Activity already exists: '{}'", activity.arn),
                     ));
                 }
-                return Ok(Applied::Done {
-                    at_ms: existing.creation_ms,
-                });
+                return Ok(Applied::Done { at_ms: existing.creation_ms });
             }
             activities.insert(activity.arn.as_str(), encode(activity).as_slice())?;
-            txn.open_table(TAGS)?
-                .insert(activity.arn.as_str(), encode(tags).as_slice())?;
-            Ok(Applied::Done {
-                at_ms: activity.creation_ms,
-            })
+            txn.open_table(TAGS)?.insert(activity.arn.as_str(), encode(tags).as_slice())?;
+            Ok(Applied::Done { at_ms: activity.creation_ms })
         }
         Command::DeleteActivity { arn } => {
             txn.open_table(ACTIVITIES)?.remove(arn.as_str())?;
@@ -111,8 +107,7 @@ fn load_machine(txn: &WriteTransaction, arn: &str) -> Result<Option<StateMachine
 }
 
 fn save_machine(txn: &WriteTransaction, machine: &StateMachineRecord) -> Result<(), StoreError> {
-    txn.open_table(STATE_MACHINES)?
-        .insert(machine.arn.as_str(), encode(machine).as_slice())?;
+    txn.open_table(STATE_MACHINES)?.insert(machine.arn.as_str(), encode(machine).as_slice())?;
     Ok(())
 }
 
@@ -124,10 +119,8 @@ fn save_revision(txn: &WriteTransaction, machine: &StateMachineRecord) -> Result
         logging: machine.logging.clone(),
         tracing: machine.tracing.clone(),
     };
-    txn.open_table(REVISIONS)?.insert(
-        (machine.arn.as_str(), machine.revision_id.as_str()),
-        encode(&revision).as_slice(),
-    )?;
+    txn.open_table(REVISIONS)?
+        .insert((machine.arn.as_str(), machine.revision_id.as_str()), encode(&revision).as_slice())?;
     Ok(())
 }
 
@@ -151,17 +144,12 @@ fn create_state_machine(
                 format!("State Machine Already Exists: '{}'", machine.arn),
             ));
         }
-        return Ok(Applied::Done {
-            at_ms: existing.creation_ms,
-        });
+        return Ok(Applied::Done { at_ms: existing.creation_ms });
     }
     save_machine(txn, machine)?;
     save_revision(txn, machine)?;
-    txn.open_table(TAGS)?
-        .insert(machine.arn.as_str(), encode(&tags.to_vec()).as_slice())?;
-    Ok(Applied::Done {
-        at_ms: machine.creation_ms,
-    })
+    txn.open_table(TAGS)?.insert(machine.arn.as_str(), encode(&tags.to_vec()).as_slice())?;
+    Ok(Applied::Done { at_ms: machine.creation_ms })
 }
 
 fn update_state_machine(txn: &WriteTransaction, update: &StateMachineUpdate) -> Result<Applied, StoreError> {
@@ -187,9 +175,7 @@ fn update_state_machine(txn: &WriteTransaction, update: &StateMachineUpdate) -> 
     machine.revision_ms = update.update_ms;
     save_machine(txn, &machine)?;
     save_revision(txn, &machine)?;
-    Ok(Applied::Done {
-        at_ms: update.update_ms,
-    })
+    Ok(Applied::Done { at_ms: update.update_ms })
 }
 
 fn delete_state_machine(txn: &WriteTransaction, arn: &str) -> Result<Applied, StoreError> {
@@ -247,9 +233,7 @@ fn start_execution(
     started: &crate::history::StoredEvent,
 ) -> Result<Applied, StoreError> {
     let Some(mut machine) = load_machine(txn, &execution.state_machine_arn)? else {
-        return Ok(Applied::Rejected(AwsError::state_machine_does_not_exist(
-            &execution.state_machine_arn,
-        )));
+        return Ok(Applied::Rejected(AwsError::state_machine_does_not_exist(&execution.state_machine_arn)));
     };
     if machine.status == StateMachineStatus::Deleting {
         return Ok(Applied::Rejected(AwsError::state_machine_deleting(&machine.arn)));
@@ -258,9 +242,7 @@ fn start_execution(
     if let Some(existing) = executions.get(execution.arn.as_str())? {
         let existing: ExecutionRecord = decode(existing.value())?;
         if existing.status == ExecutionStatus::Running && existing.input == execution.input {
-            return Ok(Applied::Done {
-                at_ms: existing.start_ms,
-            });
+            return Ok(Applied::Done { at_ms: existing.start_ms });
         }
         return Ok(rejected(
             ErrorCode::ExecutionAlreadyExists,
@@ -276,22 +258,13 @@ fn start_execution(
         *details = value.to_string();
     }
     executions.insert(execution.arn.as_str(), encode(&execution).as_slice())?;
-    txn.open_table(EXECUTIONS_BY_MACHINE)?.insert(
-        (
-            execution.state_machine_arn.as_str(),
-            newest_first(execution.start_ms),
-            execution.arn.as_str(),
-        ),
-        (),
-    )?;
+    txn.open_table(EXECUTIONS_BY_MACHINE)?
+        .insert((execution.state_machine_arn.as_str(), newest_first(execution.start_ms), execution.arn.as_str()), ())?;
     txn.open_table(OPEN_EXECUTIONS)?.insert(execution.arn.as_str(), ())?;
-    txn.open_table(HISTORY)?
-        .insert((execution.arn.as_str(), started.id), encode(&started).as_slice())?;
+    txn.open_table(HISTORY)?.insert((execution.arn.as_str(), started.id), encode(&started).as_slice())?;
     machine.open_executions += 1;
     save_machine(txn, &machine)?;
-    Ok(Applied::Done {
-        at_ms: execution.start_ms,
-    })
+    Ok(Applied::Done { at_ms: execution.start_ms })
 }
 
 fn append_events(txn: &WriteTransaction, append: &EventAppend) -> Result<Applied, StoreError> {
@@ -314,6 +287,7 @@ fn append_events(txn: &WriteTransaction, append: &EventAppend) -> Result<Applied
     record.next_event_id += append.events.len() as u64;
     record.engine_state = append.engine_state.clone();
     record.timers = append.timers.clone();
+    record.open_tasks = append.open_tasks.clone();
     let mut at_ms = 0;
     if let Some(close) = &append.close {
         record.status = close.status;
@@ -321,6 +295,7 @@ fn append_events(txn: &WriteTransaction, append: &EventAppend) -> Result<Applied
         record.output = close.output.clone();
         record.error = close.error.clone();
         record.cause = close.cause.clone();
+        record.open_tasks.clear();
         at_ms = close.stop_ms;
         txn.open_table(OPEN_EXECUTIONS)?.remove(arn)?;
         if let Some(mut machine) = load_machine(txn, &record.state_machine_arn)? {

@@ -145,4 +145,23 @@ pub struct ExecutionRecord {
     pub engine_state: String,
     /// Timers the interpreter is waiting on, `(timer JSON, due epoch ms)`.
     pub timers: Vec<(String, i64)>,
+    /// Task attempts whose token is outstanding.
+    pub open_tasks: Vec<OpenTask>,
+}
+
+/// An outstanding task token of an execution: an activity task or a service integration call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenTask {
+    /// The engine's task slot.
+    pub slot: u64,
+    pub token: String,
+    /// The activity ARN for activity tasks; `None` for service integrations.
+    pub activity_arn: Option<String>,
+    /// The Task state's `Resource`.
+    pub resource: String,
+    /// The task input (activities) or the resolved Parameters (service integrations), JSON text.
+    pub input: String,
+    pub heartbeat_seconds: Option<u64>,
+    /// Whether ActivityStarted/TaskStarted has committed (the heartbeat clock runs from then).
+    pub started: bool,
 }

@@ -163,10 +163,7 @@ impl StateStore {
         for row in table.range(from.unwrap_or("")..)? {
             let (key, value) = row?;
             if items.len() == limit {
-                return Ok(Page {
-                    items,
-                    next: Some(key.value().as_bytes().to_vec()),
-                });
+                return Ok(Page { items, next: Some(key.value().as_bytes().to_vec()) });
             }
             items.push(decode(value.value())?);
         }
@@ -195,10 +192,7 @@ impl StateStore {
                 continue;
             }
             if items.len() == limit {
-                return Ok(Page {
-                    items,
-                    next: Some(encode(&(order, arn.to_string()))),
-                });
+                return Ok(Page { items, next: Some(encode(&(order, arn.to_string()))) });
             }
             items.push(record);
         }
@@ -216,23 +210,15 @@ impl StateStore {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(HISTORY)?;
         let range = if reverse {
-            table
-                .range((execution_arn, 0)..=(execution_arn, from.unwrap_or(u64::MAX)))?
-                .rev()
-                .collect::<Vec<_>>()
+            table.range((execution_arn, 0)..=(execution_arn, from.unwrap_or(u64::MAX)))?.rev().collect::<Vec<_>>()
         } else {
-            table
-                .range((execution_arn, from.unwrap_or(0))..=(execution_arn, u64::MAX))?
-                .collect::<Vec<_>>()
+            table.range((execution_arn, from.unwrap_or(0))..=(execution_arn, u64::MAX))?.collect::<Vec<_>>()
         };
         let mut items = Vec::new();
         for row in range {
             let (key, value) = row?;
             if items.len() == limit {
-                return Ok(Page {
-                    items,
-                    next: Some(key.value().1.to_be_bytes().to_vec()),
-                });
+                return Ok(Page { items, next: Some(key.value().1.to_be_bytes().to_vec()) });
             }
             items.push(decode(value.value())?);
         }
@@ -265,10 +251,7 @@ impl StateStore {
         }
         rows!(META, meta, |k: &str| k.to_string());
         rows!(STATE_MACHINES, state_machines, |k: &str| k.to_string());
-        rows!(REVISIONS, revisions, |k: (&str, &str)| (
-            k.0.to_string(),
-            k.1.to_string()
-        ));
+        rows!(REVISIONS, revisions, |k: (&str, &str)| (k.0.to_string(), k.1.to_string()));
         rows!(ACTIVITIES, activities, |k: &str| k.to_string());
         rows!(TAGS, tags, |k: &str| k.to_string());
         rows!(EXECUTIONS, executions, |k: &str| k.to_string());
@@ -314,14 +297,8 @@ impl StateStore {
             for (k, v) in &dump.executions {
                 executions.insert(k.as_str(), v.as_slice())?;
                 let record: ExecutionRecord = decode(v)?;
-                by_machine.insert(
-                    (
-                        record.state_machine_arn.as_str(),
-                        newest_first(record.start_ms),
-                        k.as_str(),
-                    ),
-                    (),
-                )?;
+                by_machine
+                    .insert((record.state_machine_arn.as_str(), newest_first(record.start_ms), k.as_str()), ())?;
                 if record.status == ExecutionStatus::Running {
                     open.insert(k.as_str(), ())?;
                 }

@@ -25,3 +25,5 @@ pub const META_APPLIED: &str = "applied";
 pub const META_MEMBERSHIP: &str = "membership";
 pub const META_SHARD_MAP: &str = "shard_map";
 pub const META_SNAPSHOT: &str = "snapshot";
+/// The cluster secret that signs task tokens.
+pub const META_TOKEN_KEY: &str = "token_key";

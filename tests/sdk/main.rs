@@ -7,4 +7,5 @@ mod t10_protocol;
 mod t10_state_machines;
 mod t10_tags;
 mod t20_executions;
+mod t30_language;
 mod t50_durability;

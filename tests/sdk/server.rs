@@ -75,15 +75,8 @@ impl TestServer {
                 }
             }
         });
-        let address = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("server announces its address");
-        TestServer {
-            child,
-            address,
-            data_dir,
-            _temp: None,
-        }
+        let address = rx.recv_timeout(Duration::from_secs(60)).expect("server announces its address");
+        TestServer { child, address, data_dir, _temp: None }
     }
 
     /// An SDK client pointed at this server.
@@ -140,12 +133,7 @@ pub async fn wait_closed(
     arn: &str,
 ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
     for _ in 0..400 {
-        let d = client
-            .describe_execution()
-            .execution_arn(arn)
-            .send()
-            .await
-            .expect("describe");
+        let d = client.describe_execution().execution_arn(arn).send().await.expect("describe");
         if *d.status() != aws_sdk_sfn::types::ExecutionStatus::Running {
             return d;
         }

@@ -50,10 +50,7 @@ fn wire_protocol_errors_and_empty_bodies() {
         r#"{"executionArn":"invalid_state_machine_arn"}"#,
     );
     assert_eq!(body["__type"], "com.amazonaws.swf.service.v2.model#InvalidArn");
-    assert_eq!(
-        body["message"],
-        "Invalid Arn: 'Invalid ARN prefix: invalid_state_machine_arn'"
-    );
+    assert_eq!(body["message"], "Invalid Arn: 'Invalid ARN prefix: invalid_state_machine_arn'");
     let (status, body) = post(&server.address, Some("AWSStepFunctions.ListActivities"), "{not json");
     assert_eq!(status, 400);
     assert_eq!(body["__type"], "com.amazon.coral.service#SerializationException");
@@ -65,9 +62,7 @@ fn wire_protocol_errors_and_empty_bodies() {
 
     // Health answers with the node's Raft view.
     let mut stream = TcpStream::connect(&server.address).unwrap();
-    stream
-        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
+    stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");

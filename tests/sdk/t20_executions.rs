@@ -23,29 +23,13 @@ async fn history_types(sfn: &aws_sdk_sfn::Client, arn: &str) -> Vec<String> {
 async fn pass_succeed_and_fail_run_to_the_end() {
     let server = TestServer::start();
     let sfn = server.client();
-    let machine = sfn
-        .create_state_machine()
-        .name("pass")
-        .definition(PASS_MACHINE)
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap();
+    let machine = sfn.create_state_machine().name("pass").definition(PASS_MACHINE).role_arn(ROLE).send().await.unwrap();
     let machine_arn = machine.state_machine_arn();
 
     // --- a Pass/Succeed machine succeeds with the Pass output
-    let started = sfn
-        .start_execution()
-        .state_machine_arn(machine_arn)
-        .name("e1")
-        .input(r#"{"x":1}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        started.execution_arn(),
-        "arn:aws:states:us-east-1:123456789012:execution:pass:e1"
-    );
+    let started =
+        sfn.start_execution().state_machine_arn(machine_arn).name("e1").input(r#"{"x":1}"#).send().await.unwrap();
+    assert_eq!(started.execution_arn(), "arn:aws:states:us-east-1:123456789012:execution:pass:e1");
     let d = wait_closed(&sfn, started.execution_arn()).await;
     assert_eq!(d.status(), &ExecutionStatus::Succeeded);
     assert_eq!(d.output(), Some(r#"{"Arg1":"argument1"}"#));
@@ -62,30 +46,15 @@ async fn pass_succeed_and_fail_run_to_the_end() {
             "ExecutionSucceeded"
         ]
     );
-    let history = sfn
-        .get_execution_history()
-        .execution_arn(started.execution_arn())
-        .send()
-        .await
-        .unwrap();
-    let ids: Vec<(i64, i64)> = history
-        .events()
-        .iter()
-        .map(|e| (e.id(), e.previous_event_id()))
-        .collect();
+    let history = sfn.get_execution_history().execution_arn(started.execution_arn()).send().await.unwrap();
+    let ids: Vec<(i64, i64)> = history.events().iter().map(|e| (e.id(), e.previous_event_id())).collect();
     assert_eq!(ids, [(1, 0), (2, 0), (3, 2), (4, 3), (5, 4), (6, 5)]);
     let started_details = history.events()[0].execution_started_event_details().unwrap();
     assert_eq!(started_details.role_arn(), Some(ROLE));
     assert_eq!(started_details.input(), Some(r#"{"x":1}"#));
 
     // --- history paging, reverse order, and without data
-    let first = sfn
-        .get_execution_history()
-        .execution_arn(started.execution_arn())
-        .max_results(4)
-        .send()
-        .await
-        .unwrap();
+    let first = sfn.get_execution_history().execution_arn(started.execution_arn()).max_results(4).send().await.unwrap();
     assert_eq!(first.events().len(), 4);
     let rest = sfn
         .get_execution_history()
@@ -96,17 +65,9 @@ async fn pass_succeed_and_fail_run_to_the_end() {
         .unwrap();
     assert_eq!(rest.events().iter().map(|e| e.id()).collect::<Vec<_>>(), [5, 6]);
     assert!(rest.next_token().is_none());
-    let reversed = sfn
-        .get_execution_history()
-        .execution_arn(started.execution_arn())
-        .reverse_order(true)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        reversed.events().iter().map(|e| e.id()).collect::<Vec<_>>(),
-        [6, 5, 4, 3, 2, 1]
-    );
+    let reversed =
+        sfn.get_execution_history().execution_arn(started.execution_arn()).reverse_order(true).send().await.unwrap();
+    assert_eq!(reversed.events().iter().map(|e| e.id()).collect::<Vec<_>>(), [6, 5, 4, 3, 2, 1]);
     let lean = sfn
         .get_execution_history()
         .execution_arn(started.execution_arn())
@@ -114,37 +75,15 @@ async fn pass_succeed_and_fail_run_to_the_end() {
         .send()
         .await
         .unwrap();
-    assert!(lean.events()[0]
-        .execution_started_event_details()
-        .unwrap()
-        .input()
-        .is_none());
+    assert!(lean.events()[0].execution_started_event_details().unwrap().input().is_none());
 
     // --- the same name again after it closed: ExecutionAlreadyExists
-    let r = sfn
-        .start_execution()
-        .state_machine_arn(machine_arn)
-        .name("e1")
-        .input(r#"{"x":1}"#)
-        .send()
-        .await;
+    let r = sfn.start_execution().state_machine_arn(machine_arn).name("e1").input(r#"{"x":1}"#).send().await;
     assert_eq!(code(r), "ExecutionAlreadyExists");
 
     // --- a Fail machine fails with its error and cause
-    let failing = sfn
-        .create_state_machine()
-        .name("fail")
-        .definition(FAIL_MACHINE)
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap();
-    let f = sfn
-        .start_execution()
-        .state_machine_arn(failing.state_machine_arn())
-        .send()
-        .await
-        .unwrap();
+    let failing = sfn.create_state_machine().name("fail").definition(FAIL_MACHINE).role_arn(ROLE).send().await.unwrap();
+    let f = sfn.start_execution().state_machine_arn(failing.state_machine_arn()).send().await.unwrap();
     let d = wait_closed(&sfn, f.execution_arn()).await;
     assert_eq!(d.status(), &ExecutionStatus::Failed);
     assert_eq!((d.error(), d.cause()), (Some("MyError"), Some("it broke")));
@@ -156,30 +95,13 @@ async fn pass_succeed_and_fail_run_to_the_end() {
 
     // --- ListExecutions filters by status and pages newest first
     for i in 0..3 {
-        let e = sfn
-            .start_execution()
-            .state_machine_arn(machine_arn)
-            .name(format!("more-{i}"))
-            .send()
-            .await
-            .unwrap();
+        let e = sfn.start_execution().state_machine_arn(machine_arn).name(format!("more-{i}")).send().await.unwrap();
         wait_closed(&sfn, e.execution_arn()).await;
     }
-    let all = sfn
-        .list_executions()
-        .state_machine_arn(machine_arn)
-        .send()
-        .await
-        .unwrap();
+    let all = sfn.list_executions().state_machine_arn(machine_arn).send().await.unwrap();
     let names: Vec<&str> = all.executions().iter().map(|e| e.name()).collect();
     assert_eq!(names, ["more-2", "more-1", "more-0", "e1"]);
-    let page = sfn
-        .list_executions()
-        .state_machine_arn(machine_arn)
-        .max_results(3)
-        .send()
-        .await
-        .unwrap();
+    let page = sfn.list_executions().state_machine_arn(machine_arn).max_results(3).send().await.unwrap();
     assert_eq!(page.executions().len(), 3);
     let tail = sfn
         .list_executions()
@@ -208,162 +130,63 @@ async fn pass_succeed_and_fail_run_to_the_end() {
 
     // --- bad input
     let missing = "arn:aws:states:us-east-1:123456789012:stateMachine:missing";
+    assert_eq!(code(sfn.start_execution().state_machine_arn(missing).send().await), "StateMachineDoesNotExist");
     assert_eq!(
-        code(sfn.start_execution().state_machine_arn(missing).send().await),
-        "StateMachineDoesNotExist"
-    );
-    assert_eq!(
-        code(
-            sfn.start_execution()
-                .state_machine_arn(machine_arn)
-                .input("{'not': 'json'")
-                .send()
-                .await
-        ),
+        code(sfn.start_execution().state_machine_arn(machine_arn).input("{'not': 'json'").send().await),
         "InvalidExecutionInput"
     );
     assert_eq!(
-        code(
-            sfn.start_execution()
-                .state_machine_arn(machine_arn)
-                .input("")
-                .send()
-                .await
-        ),
+        code(sfn.start_execution().state_machine_arn(machine_arn).input("").send().await),
         "InvalidExecutionInput"
     );
-    assert_eq!(
-        code(
-            sfn.start_execution()
-                .state_machine_arn(machine_arn)
-                .name("a b")
-                .send()
-                .await
-        ),
-        "InvalidName"
-    );
+    assert_eq!(code(sfn.start_execution().state_machine_arn(machine_arn).name("a b").send().await), "InvalidName");
     let missing_exec = "arn:aws:states:us-east-1:123456789012:execution:pass:nope";
-    assert_eq!(
-        code(sfn.describe_execution().execution_arn(missing_exec).send().await),
-        "ExecutionDoesNotExist"
-    );
-    assert_eq!(
-        code(sfn.get_execution_history().execution_arn("invalid").send().await),
-        "InvalidArn"
-    );
-    assert_eq!(
-        code(sfn.list_executions().state_machine_arn(missing).send().await),
-        "StateMachineDoesNotExist"
-    );
+    assert_eq!(code(sfn.describe_execution().execution_arn(missing_exec).send().await), "ExecutionDoesNotExist");
+    assert_eq!(code(sfn.get_execution_history().execution_arn("invalid").send().await), "InvalidArn");
+    assert_eq!(code(sfn.list_executions().state_machine_arn(missing).send().await), "StateMachineDoesNotExist");
 }
 
 #[tokio::test]
 async fn running_executions_are_idempotent_stoppable_and_keep_their_revision() {
     let server = TestServer::start();
     let sfn = server.client();
-    let machine = sfn
-        .create_state_machine()
-        .name("waits")
-        .definition(WAIT_MACHINE)
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap();
+    let machine =
+        sfn.create_state_machine().name("waits").definition(WAIT_MACHINE).role_arn(ROLE).send().await.unwrap();
     let arn = machine.state_machine_arn();
 
-    let first = sfn
-        .start_execution()
-        .state_machine_arn(arn)
-        .name("w")
-        .input("{}")
-        .send()
-        .await
-        .unwrap();
-    let again = sfn
-        .start_execution()
-        .state_machine_arn(arn)
-        .name("w")
-        .input("{}")
-        .send()
-        .await
-        .unwrap();
+    let first = sfn.start_execution().state_machine_arn(arn).name("w").input("{}").send().await.unwrap();
+    let again = sfn.start_execution().state_machine_arn(arn).name("w").input("{}").send().await.unwrap();
     assert_eq!(again.execution_arn(), first.execution_arn());
-    assert_eq!(
-        again.start_date(),
-        first.start_date(),
-        "same name and input while running: the original start"
-    );
-    let r = sfn
-        .start_execution()
-        .state_machine_arn(arn)
-        .name("w")
-        .input(r#"{"other":1}"#)
-        .send()
-        .await;
+    assert_eq!(again.start_date(), first.start_date(), "same name and input while running: the original start");
+    let r = sfn.start_execution().state_machine_arn(arn).name("w").input(r#"{"other":1}"#).send().await;
     assert_eq!(code(r), "ExecutionAlreadyExists");
 
     // The execution keeps running the revision it started on.
-    sfn.update_state_machine()
-        .state_machine_arn(arn)
-        .definition(PASS_MACHINE)
-        .send()
-        .await
-        .unwrap();
-    let for_exec = sfn
-        .describe_state_machine_for_execution()
-        .execution_arn(first.execution_arn())
-        .send()
-        .await
-        .unwrap();
+    sfn.update_state_machine().state_machine_arn(arn).definition(PASS_MACHINE).send().await.unwrap();
+    let for_exec =
+        sfn.describe_state_machine_for_execution().execution_arn(first.execution_arn()).send().await.unwrap();
     assert_eq!(for_exec.definition(), WAIT_MACHINE);
-    let running = sfn
-        .list_executions()
-        .state_machine_arn(arn)
-        .status_filter(ExecutionStatus::Running)
-        .send()
-        .await
-        .unwrap();
+    let running =
+        sfn.list_executions().state_machine_arn(arn).status_filter(ExecutionStatus::Running).send().await.unwrap();
     assert_eq!(running.executions().len(), 1);
 
     // Deleting the machine while it runs: DELETING, new starts refused.
     sfn.delete_state_machine().state_machine_arn(arn).send().await.unwrap();
-    let d = sfn
-        .describe_state_machine()
-        .state_machine_arn(arn)
-        .send()
-        .await
-        .unwrap();
+    let d = sfn.describe_state_machine().state_machine_arn(arn).send().await.unwrap();
     assert_eq!(d.status().unwrap().as_str(), "DELETING");
-    assert_eq!(
-        code(sfn.start_execution().state_machine_arn(arn).send().await),
-        "StateMachineDeleting"
-    );
+    assert_eq!(code(sfn.start_execution().state_machine_arn(arn).send().await), "StateMachineDeleting");
 
     // StopExecution aborts it, with the given error and cause; the machine then goes away.
-    let stopped = sfn
-        .stop_execution()
-        .execution_arn(first.execution_arn())
-        .error("Halt")
-        .cause("by test")
-        .send()
-        .await
-        .unwrap();
-    let d = sfn
-        .describe_execution()
-        .execution_arn(first.execution_arn())
-        .send()
-        .await
-        .unwrap();
+    let stopped =
+        sfn.stop_execution().execution_arn(first.execution_arn()).error("Halt").cause("by test").send().await.unwrap();
+    let d = sfn.describe_execution().execution_arn(first.execution_arn()).send().await.unwrap();
     assert_eq!(d.status(), &ExecutionStatus::Aborted);
     assert_eq!(d.stop_date(), Some(stopped.stop_date()));
     assert_eq!((d.error(), d.cause()), (Some("Halt"), Some("by test")));
     let types = history_types(&sfn, first.execution_arn()).await;
     assert_eq!(types.first().map(String::as_str), Some("ExecutionStarted"));
     assert_eq!(types.last().map(String::as_str), Some("ExecutionAborted"));
-    assert_eq!(
-        code(sfn.describe_state_machine().state_machine_arn(arn).send().await),
-        "StateMachineDoesNotExist"
-    );
+    assert_eq!(code(sfn.describe_state_machine().state_machine_arn(arn).send().await), "StateMachineDoesNotExist");
 }
 
 #[tokio::test]
@@ -379,13 +202,7 @@ async fn express_machines_run_synchronously() {
         .send()
         .await
         .unwrap();
-    let r = sfn
-        .start_sync_execution()
-        .state_machine_arn(express.state_machine_arn())
-        .input("{}")
-        .send()
-        .await
-        .unwrap();
+    let r = sfn.start_sync_execution().state_machine_arn(express.state_machine_arn()).input("{}").send().await.unwrap();
     assert_eq!(r.status(), &SyncExecutionStatus::Succeeded);
     assert_eq!(r.output(), Some(r#"{"Arg1":"argument1"}"#));
     assert!(r.execution_arn().contains(":express:fast:"));
@@ -400,34 +217,15 @@ async fn express_machines_run_synchronously() {
         .send()
         .await
         .unwrap();
-    let r = sfn
-        .start_sync_execution()
-        .state_machine_arn(failing.state_machine_arn())
-        .send()
-        .await
-        .unwrap();
+    let r = sfn.start_sync_execution().state_machine_arn(failing.state_machine_arn()).send().await.unwrap();
     assert_eq!(r.status(), &SyncExecutionStatus::Failed);
     assert_eq!((r.error(), r.cause()), (Some("MyError"), Some("it broke")));
     assert!(r.output().is_none());
 
-    let standard = sfn
-        .create_state_machine()
-        .name("slow")
-        .definition(PASS_MACHINE)
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap();
-    let r = sfn
-        .start_sync_execution()
-        .state_machine_arn(standard.state_machine_arn())
-        .send()
-        .await;
+    let standard =
+        sfn.create_state_machine().name("slow").definition(PASS_MACHINE).role_arn(ROLE).send().await.unwrap();
+    let r = sfn.start_sync_execution().state_machine_arn(standard.state_machine_arn()).send().await;
     assert_eq!(code(r), "StateMachineTypeNotSupported");
-    let r = sfn
-        .list_executions()
-        .state_machine_arn(express.state_machine_arn())
-        .send()
-        .await;
+    let r = sfn.list_executions().state_machine_arn(express.state_machine_arn()).send().await;
     assert_eq!(code(r), "StateMachineTypeNotSupported");
 }

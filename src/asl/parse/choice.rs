@@ -43,12 +43,7 @@ pub fn parse_choice_rules(
             }
         };
         let condition = if language == QueryLanguage::JsonAta {
-            fields::check_allowed(
-                parser,
-                object,
-                &["Condition", "Next", "Assign", "Output", "Comment"],
-                &at,
-            );
+            fields::check_allowed(parser, object, &["Condition", "Next", "Assign", "Output", "Comment"], &at);
             match object.get("Condition") {
                 Some(c) => Condition::Expression(c.clone()),
                 None => {
@@ -73,11 +68,7 @@ pub fn parse_choice_rules(
 }
 
 fn condition(parser: &mut Parser, object: &Map<String, Value>, at: &str, top: bool) -> Option<Condition> {
-    let extra: &[&str] = if top {
-        &["Next", "Assign", "Comment"]
-    } else {
-        &["Comment"]
-    };
+    let extra: &[&str] = if top { &["Next", "Assign", "Comment"] } else { &["Comment"] };
     let mut operators = Vec::new();
     for key in object.keys() {
         let k = key.as_str();
@@ -115,23 +106,14 @@ fn condition(parser: &mut Parser, object: &Map<String, Value>, at: &str, top: bo
                 };
                 inner.push(condition(parser, o, &inner_at, false)?);
             }
-            Some(if op == "And" {
-                Condition::And(inner)
-            } else {
-                Condition::Or(inner)
-            })
+            Some(if op == "And" { Condition::And(inner) } else { Condition::Or(inner) })
         }
         "Not" => {
             let Some(Value::Object(o)) = object.get("Not") else {
                 parser.schema("Expected value of type: Object", &format!("{at}/Not"));
                 return None;
             };
-            Some(Condition::Not(Box::new(condition(
-                parser,
-                o,
-                &format!("{at}/Not"),
-                false,
-            )?)))
+            Some(Condition::Not(Box::new(condition(parser, o, &format!("{at}/Not"), false)?)))
         }
         field => comparison(parser, object, field, at),
     }
@@ -147,10 +129,7 @@ fn comparison(parser: &mut Parser, object: &Map<String, Value>, field: &str, at:
         }
     };
     if JsonPath::parse(&variable).is_err() {
-        parser.schema(
-            "The value for the field 'Variable' must be a valid JSONPath",
-            &format!("{at}/Variable"),
-        );
+        parser.schema("The value for the field 'Variable' must be a valid JSONPath", &format!("{at}/Variable"));
     }
     let value = &object[field];
     let value_at = format!("{at}/{field}");
@@ -158,10 +137,7 @@ fn comparison(parser: &mut Parser, object: &Map<String, Value>, field: &str, at:
         match value.as_str() {
             Some(p) if JsonPath::parse(p).is_ok() => Operand::Path(p.to_string()),
             _ => {
-                parser.schema(
-                    format!("The value for the field '{field}' must be a valid JSONPath"),
-                    &value_at,
-                );
+                parser.schema(format!("The value for the field '{field}' must be a valid JSONPath"), &value_at);
                 return None;
             }
         }
@@ -187,9 +163,5 @@ fn comparison(parser: &mut Parser, object: &Map<String, Value>, field: &str, at:
         }
         Operand::Literal(value.clone())
     };
-    Some(Condition::Compare {
-        variable,
-        operator,
-        operand,
-    })
+    Some(Condition::Compare { variable, operator, operand })
 }

@@ -28,10 +28,7 @@ pub fn query_language(parser: &mut Parser, object: &Map<String, Value>, location
         Value::String(s) if s == "JSONata" => Some(QueryLanguage::JsonAta),
         _ => {
             let at = format!("{}/QueryLanguage", location.trim_end_matches('/'));
-            parser.schema(
-                "Value is not a valid QueryLanguage. Valid values: [JSONPath, JSONata]",
-                &at,
-            );
+            parser.schema("Value is not a valid QueryLanguage. Valid values: [JSONPath, JSONata]", &at);
             None
         }
     }
@@ -91,10 +88,7 @@ pub fn path_field(
                     parser.schema("Value is not a Reference Path", &at);
                 }
                 Ok(_) => {}
-                Err(_) => parser.schema(
-                    format!("The value for the field '{field}' must be a valid JSONPath"),
-                    &at,
-                ),
+                Err(_) => parser.schema(format!("The value for the field '{field}' must be a valid JSONPath"), &at),
             }
             PathField::Path(text.clone())
         }
@@ -173,10 +167,8 @@ pub fn dynamic_integer(
     let path_field = format!("{field}Path");
     match (object.get(field), object.get(&path_field)) {
         (Some(_), Some(_)) => {
-            parser.schema(
-                format!("There should only be one of the following fields: [{field}, {path_field}]"),
-                location,
-            );
+            parser
+                .schema(format!("There should only be one of the following fields: [{field}, {path_field}]"), location);
             None
         }
         (Some(v), None) if is_jsonata(v) => Some(Dynamic::Expression(v.as_str().unwrap_or_default().to_string())),

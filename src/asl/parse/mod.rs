@@ -2,6 +2,8 @@
 
 mod choice;
 mod fields;
+mod nested;
+mod retry;
 mod state;
 
 use std::collections::HashSet;
@@ -30,10 +32,7 @@ impl Parser {
 
 /// Parses `text`; returns the model when it could be built, and every diagnostic found.
 pub(crate) fn parse_document(text: &str) -> (Option<Definition>, Vec<Diagnostic>) {
-    let mut parser = Parser {
-        diagnostics: Vec::new(),
-        seen_names: HashSet::new(),
-    };
+    let mut parser = Parser { diagnostics: Vec::new(), seen_names: HashSet::new() };
     if text.trim().is_empty() {
         parser.diagnostics.push(Diagnostic::error(
             codes::SCHEMA_VALIDATION_FAILED,
@@ -45,9 +44,7 @@ pub(crate) fn parse_document(text: &str) -> (Option<Definition>, Vec<Diagnostic>
     let source: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            parser
-                .diagnostics
-                .push(Diagnostic::error(codes::INVALID_JSON_DESCRIPTION, e.to_string(), None));
+            parser.diagnostics.push(Diagnostic::error(codes::INVALID_JSON_DESCRIPTION, e.to_string(), None));
             return (None, parser.diagnostics);
         }
     };
@@ -62,14 +59,7 @@ pub(crate) fn parse_document(text: &str) -> (Option<Definition>, Vec<Diagnostic>
     fields::check_allowed(
         &mut parser,
         object,
-        &[
-            "Comment",
-            "StartAt",
-            "States",
-            "TimeoutSeconds",
-            "Version",
-            "QueryLanguage",
-        ],
+        &["Comment", "StartAt", "States", "TimeoutSeconds", "Version", "QueryLanguage"],
         "/",
     );
     let query_language = fields::query_language(&mut parser, object, "/").unwrap_or(QueryLanguage::JsonPath);
@@ -85,14 +75,7 @@ pub(crate) fn parse_document(text: &str) -> (Option<Definition>, Vec<Diagnostic>
         Some(v) => fields::integer_in(&mut parser, v, 0, 99_999_999, "/TimeoutSeconds"),
     };
     let body = parse_body(&mut parser, object, "", query_language);
-    let definition = body.map(|body| Definition {
-        comment,
-        version,
-        timeout_seconds,
-        query_language,
-        body,
-        source,
-    });
+    let definition = body.map(|body| Definition { comment, version, timeout_seconds, query_language, body, source });
     if let Some(definition) = &definition {
         graph::check_body(&mut parser.diagnostics, &definition.body, "");
     }
@@ -106,15 +89,8 @@ pub(crate) fn parse_body(
     prefix: &str,
     query_language: QueryLanguage,
 ) -> Option<StatesBody> {
-    let at = if prefix.is_empty() {
-        "/".to_string()
-    } else {
-        prefix.to_string()
-    };
-    let missing: Vec<&str> = ["States", "StartAt"]
-        .into_iter()
-        .filter(|f| !object.contains_key(*f))
-        .collect();
+    let at = if prefix.is_empty() { "/".to_string() } else { prefix.to_string() };
+    let missing: Vec<&str> = ["States", "StartAt"].into_iter().filter(|f| !object.contains_key(*f)).collect();
     if !missing.is_empty() {
         parser.schema(format!("These fields are required: [{}]", missing.join(", ")), &at);
         return None;
@@ -162,9 +138,5 @@ pub(crate) fn parse_body(
     if states.len() != states_object.len() {
         return None;
     }
-    Some(StatesBody {
-        start_at,
-        states,
-        comment,
-    })
+    Some(StatesBody { start_at, states, comment })
 }

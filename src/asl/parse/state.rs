@@ -5,18 +5,12 @@ use serde_json::Value;
 
 use super::choice::parse_choice_rules;
 use super::fields;
-use super::parse_body;
+use super::nested;
+use super::retry;
 use super::Parser;
-use crate::asl::retry::Catcher;
-use crate::asl::retry::Retrier;
-use crate::asl::retry::STATES_ALL;
 use crate::asl::state::Choice;
 use crate::asl::state::Dynamic;
 use crate::asl::state::Fail;
-use crate::asl::state::Map as MapState;
-use crate::asl::state::Parallel;
-use crate::asl::state::PathField;
-use crate::asl::state::ProcessorMode;
 use crate::asl::state::QueryLanguage;
 use crate::asl::state::State;
 use crate::asl::state::StateKind;
@@ -28,17 +22,7 @@ const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
 
 fn allowed_fields(type_name: &str) -> Option<&'static [&'static str]> {
     Some(match type_name {
-        "Pass" => &[
-            "Next",
-            "End",
-            "InputPath",
-            "OutputPath",
-            "Parameters",
-            "Result",
-            "ResultPath",
-            "Assign",
-            "Output",
-        ],
+        "Pass" => &["Next", "End", "InputPath", "OutputPath", "Parameters", "Result", "ResultPath", "Assign", "Output"],
         "Task" => &[
             "Resource",
             "Next",
@@ -168,35 +152,28 @@ pub fn parse_state(
         );
         return None;
     };
-    let unknown: Vec<&String> = object
-        .keys()
-        .filter(|k| !COMMON.contains(&k.as_str()) && !allowed.contains(&k.as_str()))
-        .collect();
+    let unknown: Vec<&String> =
+        object.keys().filter(|k| !COMMON.contains(&k.as_str()) && !allowed.contains(&k.as_str())).collect();
     for key in unknown {
         parser.schema(format!("Field '{key}' is not supported"), location);
     }
     let own_language = fields::query_language(parser, object, location);
     if enclosing == QueryLanguage::JsonAta && own_language == Some(QueryLanguage::JsonPath) {
-        parser.schema(
-            "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
-            location,
-        );
+        parser.schema("'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine", location);
     }
     let query_language = own_language.unwrap_or(enclosing);
     check_language_fields(parser, object, query_language, location);
 
     let (next, end) = transition(parser, object, type_name, location);
     let kind = match type_name {
-        "Pass" => StateKind::Pass {
-            result: object.get("Result").cloned(),
-        },
+        "Pass" => StateKind::Pass { result: object.get("Result").cloned() },
         "Task" => StateKind::Task(task(parser, object, location)?),
         "Choice" => StateKind::Choice(choice(parser, object, location, query_language)?),
         "Wait" => StateKind::Wait(wait(parser, object, location)?),
         "Succeed" => StateKind::Succeed,
         "Fail" => StateKind::Fail(fail(parser, object, location)),
-        "Parallel" => StateKind::Parallel(parallel(parser, object, location, query_language)?),
-        _ => StateKind::Map(Box::new(map(parser, object, location, query_language)?)),
+        "Parallel" => StateKind::Parallel(nested::parallel(parser, object, location, query_language)?),
+        _ => StateKind::Map(Box::new(nested::map(parser, object, location, query_language)?)),
     };
     for field in ["Parameters", "ResultSelector"] {
         if let Some(template) = object.get(field) {
@@ -222,8 +199,8 @@ pub fn parse_state(
         assign: object.get("Assign").cloned(),
         output: object.get("Output").cloned(),
         arguments: object.get("Arguments").cloned(),
-        retry: retriers(parser, object, location),
-        catch: catchers(parser, object, location),
+        retry: retry::retriers(parser, object, location),
+        catch: retry::catchers(parser, object, location),
         kind,
     })
 }
@@ -283,10 +260,7 @@ fn transition(
     };
     if matches!(type_name, "Pass" | "Task" | "Wait" | "Parallel" | "Map") {
         if object.contains_key("Next") && end {
-            parser.schema(
-                "There should only be one of the following fields: [Next, End]",
-                location,
-            );
+            parser.schema("There should only be one of the following fields: [Next, End]", location);
         } else if next.is_none() && !end && !object.contains_key("Next") {
             parser.schema("Exactly one of these fields is required: [Next, End]", location);
         }
@@ -308,14 +282,9 @@ fn task(parser: &mut Parser, object: &Map<String, Value>, location: &str) -> Opt
     };
     let credentials = object.get("Credentials").cloned();
     if let Some(c) = &credentials {
-        let has_role = c
-            .as_object()
-            .is_some_and(|o| o.contains_key("RoleArn") || o.contains_key("RoleArn.$"));
+        let has_role = c.as_object().is_some_and(|o| o.contains_key("RoleArn") || o.contains_key("RoleArn.$"));
         if !has_role {
-            parser.schema(
-                "The field 'RoleArn' is required but was missing",
-                &format!("{location}/Credentials"),
-            );
+            parser.schema("The field 'RoleArn' is required but was missing", &format!("{location}/Credentials"));
         }
     }
     let timeout_seconds = fields::dynamic_integer(parser, object, "TimeoutSeconds", (1, 99_999_999), location);
@@ -328,12 +297,7 @@ fn task(parser: &mut Parser, object: &Map<String, Value>, location: &str) -> Opt
             );
         }
     }
-    Some(Task {
-        resource,
-        timeout_seconds,
-        heartbeat_seconds,
-        credentials,
-    })
+    Some(Task { resource, timeout_seconds, heartbeat_seconds, credentials })
 }
 
 fn choice(parser: &mut Parser, object: &Map<String, Value>, location: &str, language: QueryLanguage) -> Option<Choice> {
@@ -362,13 +326,13 @@ fn wait(parser: &mut Parser, object: &Map<String, Value>, location: &str) -> Opt
     let value = &object[field];
     let at = format!("{location}/{field}");
     match field {
-        "Seconds" if fields::is_jsonata(value) => Some(Wait::Seconds(Dynamic::Expression(
-            value.as_str().unwrap_or_default().into(),
-        ))),
+        "Seconds" if fields::is_jsonata(value) => {
+            Some(Wait::Seconds(Dynamic::Expression(value.as_str().unwrap_or_default().into())))
+        }
         "Seconds" => fields::integer_in(parser, value, 0, 99_999_999, &at).map(|n| Wait::Seconds(Dynamic::Literal(n))),
-        "Timestamp" if fields::is_jsonata(value) => Some(Wait::Timestamp(Dynamic::Expression(
-            value.as_str().unwrap_or_default().into(),
-        ))),
+        "Timestamp" if fields::is_jsonata(value) => {
+            Some(Wait::Timestamp(Dynamic::Expression(value.as_str().unwrap_or_default().into())))
+        }
         "Timestamp" => match value.as_str() {
             Some(s) if is_rfc3339(s) => Some(Wait::Timestamp(Dynamic::Literal(s.to_string()))),
             _ => {
@@ -424,272 +388,4 @@ fn fail(parser: &mut Parser, object: &Map<String, Value>, location: &str) -> Fai
     let error = read("Error");
     let cause = read("Cause");
     Fail { error, cause }
-}
-
-fn parallel(
-    parser: &mut Parser,
-    object: &Map<String, Value>,
-    location: &str,
-    language: QueryLanguage,
-) -> Option<Parallel> {
-    let at = format!("{location}/Branches");
-    let branches = match object.get("Branches") {
-        None => {
-            parser.schema("These fields are required: [Branches]", location);
-            return None;
-        }
-        Some(Value::Array(items)) if items.is_empty() => {
-            parser.schema("Value cannot be empty", &at);
-            return None;
-        }
-        Some(Value::Array(items)) => items,
-        Some(_) => {
-            parser.schema("Expected value of type: Array", &at);
-            return None;
-        }
-    };
-    let mut bodies = Vec::new();
-    for (i, branch) in branches.iter().enumerate() {
-        let branch_at = format!("{at}[{i}]");
-        let Some(branch_object) = branch.as_object() else {
-            parser.schema("Expected value of type: Object", &branch_at);
-            return None;
-        };
-        fields::check_allowed(
-            parser,
-            branch_object,
-            &["StartAt", "States", "Comment", "QueryLanguage"],
-            &branch_at,
-        );
-        bodies.push(parse_body(parser, branch_object, &branch_at, language)?);
-    }
-    Some(Parallel { branches: bodies })
-}
-
-fn map(parser: &mut Parser, object: &Map<String, Value>, location: &str, language: QueryLanguage) -> Option<MapState> {
-    let (field, processor) = match (object.get("ItemProcessor"), object.get("Iterator")) {
-        (Some(p), None) => ("ItemProcessor", p),
-        (None, Some(p)) => ("Iterator", p),
-        (Some(_), Some(_)) => {
-            parser.schema(
-                "There should only be one of the following fields: [ItemProcessor, Iterator]",
-                location,
-            );
-            return None;
-        }
-        (None, None) => {
-            parser.schema("These fields are required: [ItemProcessor]", location);
-            return None;
-        }
-    };
-    let at = format!("{location}/{field}");
-    let Some(processor_object) = processor.as_object() else {
-        parser.schema("Expected value of type: Object", &at);
-        return None;
-    };
-    fields::check_allowed(
-        parser,
-        processor_object,
-        &["StartAt", "States", "Comment", "ProcessorConfig"],
-        &at,
-    );
-    let mode = match processor_object
-        .get("ProcessorConfig")
-        .and_then(|c| c.get("Mode"))
-        .and_then(Value::as_str)
-    {
-        Some("DISTRIBUTED") => ProcessorMode::Distributed,
-        _ => ProcessorMode::Inline,
-    };
-    let body = parse_body(parser, processor_object, &at, language)?;
-    if object.contains_key("ItemSelector") && object.contains_key("Parameters") {
-        parser.schema(
-            "There should only be one of the following fields: [ItemSelector, Parameters]",
-            location,
-        );
-    }
-    let item_selector = object.get("ItemSelector").or_else(|| object.get("Parameters")).cloned();
-    if let (Some(selector), QueryLanguage::JsonPath) = (&item_selector, language) {
-        fields::check_template(parser, selector, &format!("{location}/ItemSelector"));
-    }
-    let label = fields::opt_string(parser, object, "Label", location);
-    if let Some(label) = &label {
-        if label.chars().count() > 40
-            || label
-                .chars()
-                .any(|c| "{}[]?*\"#%\\^|~`$&,;:/<>".contains(c) || c.is_whitespace() || c.is_control())
-        {
-            parser.schema(
-                format!("Label contains invalid characters: '{label}'"),
-                &format!("{location}/Label"),
-            );
-        }
-    }
-    let items_path = match object.get("ItemsPath") {
-        Some(Value::String(text)) => {
-            if crate::asl::path::JsonPath::parse(text).is_err() {
-                parser.schema(
-                    "The value for the field 'ItemsPath' must be a valid JSONPath",
-                    &format!("{location}/ItemsPath"),
-                );
-            }
-            PathField::Path(text.clone())
-        }
-        Some(Value::Null) => PathField::Null,
-        _ => PathField::Default,
-    };
-    Some(MapState {
-        processor: body,
-        mode,
-        items_path,
-        items: object.get("Items").cloned(),
-        item_selector,
-        max_concurrency: fields::dynamic_integer(parser, object, "MaxConcurrency", (0, u64::MAX), location),
-        tolerated_failure_count: dynamic_value(object, "ToleratedFailureCount"),
-        tolerated_failure_percentage: dynamic_value(object, "ToleratedFailurePercentage"),
-        label,
-        item_reader: object.get("ItemReader").cloned(),
-        item_batcher: object.get("ItemBatcher").cloned(),
-        result_writer: object.get("ResultWriter").cloned(),
-    })
-}
-
-fn dynamic_value(object: &Map<String, Value>, field: &str) -> Option<Dynamic<Value>> {
-    if let Some(v) = object.get(field) {
-        return Some(Dynamic::Literal(v.clone()));
-    }
-    object
-        .get(&format!("{field}Path"))
-        .and_then(Value::as_str)
-        .map(|p| Dynamic::Path(p.to_string()))
-}
-
-fn error_equals(parser: &mut Parser, entry: &Map<String, Value>, at: &str) -> Vec<String> {
-    match entry.get("ErrorEquals") {
-        Some(Value::Array(items)) if !items.is_empty() => {
-            items.iter().filter_map(|v| v.as_str().map(String::from)).collect()
-        }
-        Some(Value::Array(_)) => {
-            parser.schema("Value cannot be empty", &format!("{at}/ErrorEquals"));
-            Vec::new()
-        }
-        _ => {
-            parser.schema("These fields are required: [ErrorEquals]", at);
-            Vec::new()
-        }
-    }
-}
-
-fn check_states_all(parser: &mut Parser, lists: &[Vec<String>], field: &str, location: &str) {
-    for (i, list) in lists.iter().enumerate() {
-        if list.iter().any(|e| e == STATES_ALL) && (list.len() > 1 || i + 1 != lists.len()) {
-            parser.schema(
-                format!("States.ALL must appear alone in ErrorEquals and only in the last element of {field}"),
-                &format!("{location}/{field}[{i}]/ErrorEquals"),
-            );
-        }
-    }
-}
-
-fn retriers(parser: &mut Parser, object: &Map<String, Value>, location: &str) -> Vec<Retrier> {
-    let Some(Value::Array(items)) = object.get("Retry") else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let at = format!("{location}/Retry[{i}]");
-        let Some(entry) = item.as_object() else {
-            parser.schema("Expected value of type: Object", &at);
-            continue;
-        };
-        fields::check_allowed(
-            parser,
-            entry,
-            &[
-                "ErrorEquals",
-                "IntervalSeconds",
-                "MaxAttempts",
-                "BackoffRate",
-                "MaxDelaySeconds",
-                "JitterStrategy",
-                "Comment",
-            ],
-            &at,
-        );
-        let int = |parser: &mut Parser, f: &str, min: u64, max: u64, default: u64| match entry.get(f) {
-            Some(v) => fields::integer_in(parser, v, min, max, &format!("{at}/{f}")).unwrap_or(default),
-            None => default,
-        };
-        let interval_seconds = int(parser, "IntervalSeconds", 1, 99_999_999, 1);
-        let max_attempts = int(parser, "MaxAttempts", 0, 99_999_999, 3);
-        let max_delay_seconds = entry
-            .get("MaxDelaySeconds")
-            .and_then(|v| fields::integer_in(parser, v, 1, 31_622_400, &format!("{at}/MaxDelaySeconds")));
-        let backoff_rate = match entry.get("BackoffRate") {
-            Some(v) => match v.as_f64() {
-                Some(r) if r >= 1.0 => r,
-                _ => {
-                    parser.schema("Minimum value is 1.0", &format!("{at}/BackoffRate"));
-                    2.0
-                }
-            },
-            None => 2.0,
-        };
-        let jitter_full = match entry.get("JitterStrategy").and_then(Value::as_str) {
-            Some("FULL") => true,
-            Some("NONE") | None => false,
-            Some(_) => {
-                parser.schema("Value is not one of [FULL, NONE]", &format!("{at}/JitterStrategy"));
-                false
-            }
-        };
-        out.push(Retrier {
-            error_equals: error_equals(parser, entry, &at),
-            interval_seconds,
-            max_attempts,
-            backoff_rate,
-            max_delay_seconds,
-            jitter_full,
-        });
-    }
-    let lists: Vec<Vec<String>> = out.iter().map(|r| r.error_equals.clone()).collect();
-    check_states_all(parser, &lists, "Retry", location);
-    out
-}
-
-fn catchers(parser: &mut Parser, object: &Map<String, Value>, location: &str) -> Vec<Catcher> {
-    let Some(Value::Array(items)) = object.get("Catch") else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let at = format!("{location}/Catch[{i}]");
-        let Some(entry) = item.as_object() else {
-            parser.schema("Expected value of type: Object", &at);
-            continue;
-        };
-        fields::check_allowed(
-            parser,
-            entry,
-            &["ErrorEquals", "Next", "ResultPath", "Assign", "Output", "Comment"],
-            &at,
-        );
-        let next = match entry.get("Next") {
-            Some(Value::String(s)) => s.clone(),
-            _ => {
-                parser.schema("These fields are required: [Next]", &at);
-                String::new()
-            }
-        };
-        out.push(Catcher {
-            error_equals: error_equals(parser, entry, &at),
-            next,
-            result_path: fields::path_field(parser, entry, "ResultPath", &at, true),
-            assign: entry.get("Assign").cloned(),
-            output: entry.get("Output").cloned(),
-        });
-    }
-    let lists: Vec<Vec<String>> = out.iter().map(|c| c.error_equals.clone()).collect();
-    check_states_all(parser, &lists, "Catch", location);
-    out
 }

@@ -29,10 +29,7 @@ impl JsonPath {
         let mut found = select(root, &self.segments, root);
         if self.is_definite() {
             match found.len() {
-                0 => Err(PathError::NotFound {
-                    path: self.text.clone(),
-                    normalized: self.normalized(),
-                }),
+                0 => Err(PathError::NotFound { path: self.text.clone(), normalized: self.normalized() }),
                 _ => Ok(found.swap_remove(0)),
             }
         } else {

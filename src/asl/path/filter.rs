@@ -122,10 +122,7 @@ fn parse_operand(p: &mut Cursor<'_>) -> Result<Operand, String> {
         Some('\'') | Some('"') => Ok(Operand::Literal(Value::String(parse_quoted(p)?))),
         _ => {
             let start = p.pos;
-            while p
-                .peek()
-                .is_some_and(|c| c.is_alphanumeric() || c == '.' || c == '-' || c == '+')
-            {
+            while p.peek().is_some_and(|c| c.is_alphanumeric() || c == '.' || c == '-' || c == '+') {
                 p.pos += 1;
             }
             let text: String = p.chars[start..p.pos].iter().collect();

@@ -72,11 +72,7 @@ impl JsonPath {
 
     /// A Reference Path: rooted at the input, only names and indexes (what `ResultPath` accepts).
     pub fn is_reference(&self) -> bool {
-        self.root == PathRoot::Input
-            && self
-                .segments
-                .iter()
-                .all(|s| matches!(s, Segment::Child(_) | Segment::Index(_)))
+        self.root == PathRoot::Input && self.segments.iter().all(|s| matches!(s, Segment::Child(_) | Segment::Index(_)))
     }
 
     /// The bracket-normalised spelling AWS shows in errors: `$['a'][0]`.

@@ -30,11 +30,7 @@ pub fn parse(text: &str) -> Result<JsonPath, String> {
     if p.pos != chars.len() {
         return Err(format!("Unexpected character at position {} in path {text}", p.pos));
     }
-    Ok(JsonPath {
-        text: text.to_string(),
-        root,
-        segments,
-    })
+    Ok(JsonPath { text: text.to_string(), root, segments })
 }
 
 /// A position in the path text.

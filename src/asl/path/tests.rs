@@ -35,10 +35,7 @@ fn reads_follow_aws_semantics() {
 fn missing_definite_path_reports_normalized_path() {
     let doc = json!({"a": {}});
     let err = JsonPath::parse("$.a.x[0]").unwrap().read(&doc).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "Invalid path '$.a.x[0]' : No results for path: $['a']['x'][0]"
-    );
+    assert_eq!(err.to_string(), "Invalid path '$.a.x[0]' : No results for path: $['a']['x'][0]");
 }
 
 #[test]
@@ -74,11 +71,7 @@ fn writes_create_missing_objects_and_refuse_non_objects() {
     ];
     for (text, input, expected) in cases {
         let path = JsonPath::parse(text).unwrap();
-        assert_eq!(
-            write_reference(&path, input, json!({"r": 1})).unwrap(),
-            expected,
-            "{text}"
-        );
+        assert_eq!(write_reference(&path, input, json!({"r": 1})).unwrap(), expected, "{text}");
     }
     let path = JsonPath::parse("$.a.b").unwrap();
     assert!(write_reference(&path, json!("text"), json!(1)).is_err());

@@ -51,9 +51,5 @@ fn put(node: &mut Value, segments: &[Segment], value: Value, path: &JsonPath) ->
 }
 
 fn mismatch(path: &JsonPath, node: &Value) -> String {
-    format!(
-        "Unable to apply ResultPath \"{}\" to input {}",
-        path.text,
-        serde_json::to_string(node).unwrap_or_default()
-    )
+    format!("Unable to apply ResultPath \"{}\" to input {}", path.text, serde_json::to_string(node).unwrap_or_default())
 }

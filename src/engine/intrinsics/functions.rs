@@ -29,9 +29,7 @@ pub fn apply(name: &str, args: &[Value], env: &Env<'_>) -> Result<Value, String>
             if size <= 0 {
                 return Err(format!("Chunk size must be greater than 0 in {name}"));
             }
-            Ok(Value::Array(
-                items.chunks(size as usize).map(|c| Value::Array(c.to_vec())).collect(),
-            ))
+            Ok(Value::Array(items.chunks(size as usize).map(|c| Value::Array(c.to_vec())).collect()))
         }
         "States.ArrayContains" => {
             let items = array(&args[0], name)?;
@@ -45,12 +43,7 @@ pub fn apply(name: &str, args: &[Value], env: &Env<'_>) -> Result<Value, String>
                 .ok()
                 .and_then(|i| items.get(i))
                 .cloned()
-                .ok_or_else(|| {
-                    format!(
-                        "Index {index} out of bounds for array of length {} in {name}",
-                        items.len()
-                    )
-                })
+                .ok_or_else(|| format!("Index {index} out of bounds for array of length {} in {name}", items.len()))
         }
         "States.ArrayLength" => Ok(Value::from(array(&args[0], name)?.len())),
         "States.ArrayUnique" => {
@@ -64,18 +57,14 @@ pub fn apply(name: &str, args: &[Value], env: &Env<'_>) -> Result<Value, String>
         }
         "States.Base64Encode" => {
             let text = bounded_string(&args[0], name)?;
-            Ok(Value::String(
-                base64::engine::general_purpose::STANDARD.encode(text.as_bytes()),
-            ))
+            Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(text.as_bytes())))
         }
         "States.Base64Decode" => {
             let text = bounded_string(&args[0], name)?;
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(text.as_bytes())
                 .map_err(|_| format!("Invalid base64 input in {name}"))?;
-            String::from_utf8(bytes)
-                .map(Value::String)
-                .map_err(|_| format!("Decoded value is not UTF-8 in {name}"))
+            String::from_utf8(bytes).map(Value::String).map_err(|_| format!("Decoded value is not UTF-8 in {name}"))
         }
         "States.Hash" => hash(args),
         "States.JsonMerge" => {
@@ -83,9 +72,7 @@ pub fn apply(name: &str, args: &[Value], env: &Env<'_>) -> Result<Value, String>
                 return Err(format!("{name} arguments must be JSON objects"));
             };
             if args[2] != Value::Bool(false) {
-                return Err(format!(
-                    "{name} supports only shallow merge: the third argument must be false"
-                ));
+                return Err(format!("{name} supports only shallow merge: the third argument must be false"));
             }
             let mut merged: Map<String, Value> = left.clone();
             for (k, v) in right {
@@ -110,43 +97,31 @@ pub fn apply(name: &str, args: &[Value], env: &Env<'_>) -> Result<Value, String>
             Ok(Value::Array(parts))
         }
         "States.UUID" => {
-            let bytes: [u8; 16] = digest(&format!("uuid:{}", env.entropy))[..16]
-                .try_into()
-                .unwrap_or([0; 16]);
-            Ok(Value::String(
-                uuid::Builder::from_random_bytes(bytes).into_uuid().to_string(),
-            ))
+            let bytes: [u8; 16] = digest(&format!("uuid:{}", env.entropy))[..16].try_into().unwrap_or([0; 16]);
+            Ok(Value::String(uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()))
         }
         other => Err(format!("Unknown intrinsic function {other}")),
     }
 }
 
 fn string<'v>(value: &'v Value, name: &str) -> Result<&'v str, String> {
-    value
-        .as_str()
-        .ok_or_else(|| format!("{name} expects a string argument but got {}", to_text(value)))
+    value.as_str().ok_or_else(|| format!("{name} expects a string argument but got {}", to_text(value)))
 }
 
 fn bounded_string<'v>(value: &'v Value, name: &str) -> Result<&'v str, String> {
     let text = string(value, name)?;
     if text.chars().count() > MAX_STRING {
-        return Err(format!(
-            "The input string to {name} exceeds the maximum of {MAX_STRING} characters"
-        ));
+        return Err(format!("The input string to {name} exceeds the maximum of {MAX_STRING} characters"));
     }
     Ok(text)
 }
 
 fn array<'v>(value: &'v Value, name: &str) -> Result<&'v Vec<Value>, String> {
-    value
-        .as_array()
-        .ok_or_else(|| format!("{name} expects an array argument but got {}", to_text(value)))
+    value.as_array().ok_or_else(|| format!("{name} expects an array argument but got {}", to_text(value)))
 }
 
 fn number(value: &Value, name: &str) -> Result<f64, String> {
-    value
-        .as_f64()
-        .ok_or_else(|| format!("{name} expects a number argument but got {}", to_text(value)))
+    value.as_f64().ok_or_else(|| format!("{name} expects a number argument but got {}", to_text(value)))
 }
 
 fn integer(value: &Value, name: &str) -> Result<i64, String> {
@@ -204,11 +179,7 @@ fn format(args: &[Value]) -> Result<Value, String> {
 
 fn range(args: &[Value]) -> Result<Value, String> {
     let name = "States.ArrayRange";
-    let (start, end, step) = (
-        integer(&args[0], name)?,
-        integer(&args[1], name)?,
-        integer(&args[2], name)?,
-    );
+    let (start, end, step) = (integer(&args[0], name)?, integer(&args[1], name)?, integer(&args[2], name)?);
     if step == 0 {
         return Err(format!("The step of {name} cannot be 0"));
     }
@@ -232,9 +203,7 @@ fn hash(args: &[Value]) -> Result<Value, String> {
         other => to_text(other),
     };
     if data.chars().count() > MAX_STRING {
-        return Err(format!(
-            "The input data to {name} exceeds the maximum of {MAX_STRING} characters"
-        ));
+        return Err(format!("The input data to {name} exceeds the maximum of {MAX_STRING} characters"));
     }
     let algorithm = string(&args[1], name)?;
     let bytes = data.as_bytes();

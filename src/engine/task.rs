@@ -1,0 +1,304 @@
+//! Task states: activities (scheduled through the runtime, which confirms the activity exists) and service
+//! integrations (including `.waitForTaskToken`), task timeouts and heartbeats, and the task token.
+
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::json;
+use serde_json::Value;
+
+use crate::asl::state::Dynamic;
+use crate::asl::state::Task;
+use crate::asl::State;
+use crate::engine::dataflow;
+use crate::engine::env::Scope;
+use crate::engine::error::names;
+use crate::engine::error::StateError;
+use crate::engine::event::EventType;
+use crate::engine::execution::Active;
+use crate::engine::execution::Position;
+use crate::engine::execution::Thread;
+use crate::engine::io::Effect;
+use crate::engine::io::TaskEvent;
+use crate::engine::io::TaskSlot;
+use crate::engine::io::TimerId;
+use crate::engine::json::to_text;
+use crate::engine::parallel::complete;
+use crate::engine::run::Run;
+use crate::engine::thread::env_for;
+use crate::engine::thread::fail;
+use crate::engine::thread::site;
+use crate::engine::thread::state_of;
+use crate::engine::thread::Failure;
+use crate::engine::thread::Progress;
+use crate::engine::token::mint_task_token;
+
+/// How far a task has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    /// An activity waiting for the runtime to confirm it can be scheduled.
+    Scheduling,
+    /// Scheduled (ActivityScheduled / TaskScheduled written), not started.
+    Scheduled,
+    /// Started: timeout and heartbeat clocks run.
+    Started,
+}
+
+/// A Task state waiting for its work.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskProgress {
+    pub active: Active,
+    pub slot: TaskSlot,
+    pub activity: bool,
+    pub resource_type: String,
+    pub resource: String,
+    pub phase: Phase,
+    pub input: Value,
+    pub timeout_seconds: Option<u64>,
+    pub heartbeat_seconds: Option<u64>,
+    pub timeout_timer: Option<TimerId>,
+}
+
+fn is_activity(resource: &str) -> bool {
+    resource.split(':').nth(5) == Some("activity")
+}
+
+/// `(resourceType, resource)` of a service integration ARN (`arn:aws:states:::sqs:sendMessage.waitForTaskToken`).
+fn service_parts(resource: &str) -> (String, String) {
+    let rest: Vec<&str> = resource.splitn(6, ':').collect();
+    let tail = rest.get(5).copied().unwrap_or(resource);
+    match tail.rsplit_once(':') {
+        Some((kind, api)) => (kind.to_string(), api.to_string()),
+        None => (tail.to_string(), String::new()),
+    }
+}
+
+fn seconds(field: &Option<Dynamic<u64>>, input: &Value, env: &crate::engine::env::Env<'_>) -> Option<u64> {
+    match field {
+        Some(Dynamic::Literal(n)) => Some(*n),
+        Some(Dynamic::Path(p)) => dataflow::read_text(p, input, env).ok().and_then(|v| v.as_u64()),
+        _ => None,
+    }
+}
+
+/// Starts an attempt of a Task state: evaluates its input and asks the runtime for the work.
+pub fn start(
+    run: &mut Run<'_>,
+    thread: &mut Thread,
+    parent: Option<&Scope<'_>>,
+    state: &State,
+    task: &Task,
+    active: Active,
+) {
+    let slot = TaskSlot(run.next_task_slot);
+    run.next_task_slot += 1;
+    let token = mint_task_token(&run.info.token_key, &run.info.execution_arn, slot);
+    let prepared = {
+        let scope = Scope { variables: &thread.variables, parent };
+        let mut env = env_for(run, &active, &scope);
+        if let Some(context) = env.context.as_object_mut() {
+            context.insert("Task".into(), json!({"Token": token}));
+        }
+        let at = site(&active);
+        dataflow::select(&state.input_path, &active.input, &env, at).and_then(|effective| {
+            let input = match &state.parameters {
+                Some(parameters) => dataflow::template(parameters, &effective, &env, at)?,
+                None => effective.clone(),
+            };
+            Ok((
+                input,
+                seconds(&task.timeout_seconds, &effective, &env),
+                seconds(&task.heartbeat_seconds, &effective, &env),
+            ))
+        })
+    };
+    let (input, timeout_seconds, heartbeat_seconds) = match prepared {
+        Ok(p) => p,
+        Err(error) => {
+            let previous = thread.last_event;
+            fail(run, thread, parent, state, active, Failure::after(error, previous));
+            return;
+        }
+    };
+    let activity = is_activity(&task.resource);
+    let (resource_type, resource) =
+        if activity { (String::new(), task.resource.clone()) } else { service_parts(&task.resource) };
+    let mut progress = TaskProgress {
+        active,
+        slot,
+        activity,
+        resource_type,
+        resource,
+        phase: Phase::Scheduling,
+        input,
+        timeout_seconds,
+        heartbeat_seconds,
+        timeout_timer: None,
+    };
+    if activity {
+        run.effects.push(Effect::ScheduleActivity {
+            slot,
+            activity_arn: task.resource.clone(),
+            input: to_text(&progress.input),
+            timeout_seconds,
+            heartbeat_seconds,
+            task_token: token,
+        });
+    } else {
+        let region = run.info.execution_arn.split(':').nth(3).unwrap_or_default().to_string();
+        let mut details = json!({
+            "resourceType": progress.resource_type,
+            "resource": progress.resource,
+            "region": region,
+            "parameters": to_text(&progress.input),
+        });
+        if let Some(t) = timeout_seconds {
+            details["timeoutInSeconds"] = json!(t);
+        }
+        if let Some(h) = heartbeat_seconds {
+            details["heartbeatInSeconds"] = json!(h);
+        }
+        let id = run.emit(EventType::TaskScheduled, thread.last_event, Some(details));
+        thread.last_event = id;
+        progress.phase = Phase::Scheduled;
+        run.effects.push(Effect::InvokeTask {
+            slot,
+            resource: task.resource.clone(),
+            parameters: to_text(&progress.input),
+            timeout_seconds,
+            heartbeat_seconds,
+            task_token: token,
+        });
+    }
+    thread.position = Position::Task(Box::new(progress));
+}
+
+fn event(activity: bool, for_activity: EventType, for_service: EventType) -> EventType {
+    if activity {
+        for_activity
+    } else {
+        for_service
+    }
+}
+
+/// Applies the runtime's reports (and fired timers) to a waiting Task state.
+pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, mut p: TaskProgress) -> Progress {
+    let state = state_of(run, thread, &p.active.state);
+    let base = |p: &TaskProgress| json!({"resourceType": p.resource_type, "resource": p.resource});
+    let heartbeat_missed = run.take_task_event_if(p.slot, |e| matches!(e, TaskEvent::HeartbeatTimedOut));
+    let timed_out = p.timeout_timer.is_some_and(|t| run.take_fired(t)) || heartbeat_missed;
+    if timed_out {
+        let error = StateError { error: Some(names::TIMEOUT.to_string()), cause: None };
+        let mut details = if p.activity { json!({}) } else { base(&p) };
+        details["error"] = json!(names::TIMEOUT);
+        let kind = event(p.activity, EventType::ActivityTimedOut, EventType::TaskTimedOut);
+        let id = run.emit(kind, thread.last_event, Some(details));
+        run.effects.push(Effect::CloseTask { slot: p.slot });
+        fail(
+            run,
+            thread,
+            parent,
+            state,
+            p.active,
+            Failure { error, previous: id, failed_event: None, from_task: true },
+        );
+        return Progress::Finished;
+    }
+    while let Some(report) = run.take_task_event(p.slot) {
+        match report {
+            TaskEvent::Scheduled if p.phase == Phase::Scheduling => {
+                let mut details =
+                    json!({"resource": p.resource, "input": to_text(&p.input), "inputDetails": {"truncated": false}});
+                if let Some(t) = p.timeout_seconds {
+                    details["timeoutInSeconds"] = json!(t);
+                }
+                if let Some(h) = p.heartbeat_seconds {
+                    details["heartbeatInSeconds"] = json!(h);
+                }
+                thread.last_event = run.emit(EventType::ActivityScheduled, thread.last_event, Some(details));
+                p.phase = Phase::Scheduled;
+            }
+            TaskEvent::ScheduleFailed { cause } => {
+                run.effects.push(Effect::CloseTask { slot: p.slot });
+                let error = site(&p.active).runtime(cause);
+                let previous = thread.last_event;
+                fail(run, thread, parent, state, p.active, Failure::after(error, previous));
+                return Progress::Finished;
+            }
+            TaskEvent::Started { worker_name } if p.phase != Phase::Started => {
+                let details = match (p.activity, worker_name) {
+                    (true, Some(name)) => json!({"workerName": name}),
+                    (true, None) => json!({}),
+                    (false, _) => base(&p),
+                };
+                let kind = event(p.activity, EventType::ActivityStarted, EventType::TaskStarted);
+                thread.last_event = run.emit(kind, thread.last_event, Some(details));
+                p.phase = Phase::Started;
+                p.timeout_timer = p.timeout_seconds.map(|s| run.arm(run.now_ms + s as i64 * 1000));
+            }
+            TaskEvent::Submitted { output } if !p.activity => {
+                let mut details = base(&p);
+                details["output"] = json!(output);
+                details["outputDetails"] = json!({"truncated": false});
+                thread.last_event = run.emit(EventType::TaskSubmitted, thread.last_event, Some(details));
+            }
+            TaskEvent::Succeeded { output } => {
+                let mut details = if p.activity { json!({}) } else { base(&p) };
+                details["output"] = json!(output);
+                details["outputDetails"] = json!({"truncated": false});
+                let kind = event(p.activity, EventType::ActivitySucceeded, EventType::TaskSucceeded);
+                let id = run.emit(kind, thread.last_event, Some(details));
+                run.effects.push(Effect::CloseTask { slot: p.slot });
+                let result = serde_json::from_str(&output).unwrap_or(Value::String(output));
+                complete(run, thread, parent, state, p.active, result, id);
+                return Progress::Finished;
+            }
+            TaskEvent::Failed { error, cause } => {
+                let failure = StateError { error, cause };
+                let mut details = if p.activity { json!({}) } else { base(&p) };
+                if let (Some(map), Value::Object(extra)) = (details.as_object_mut(), failure.details()) {
+                    map.extend(extra);
+                }
+                let kind = event(p.activity, EventType::ActivityFailed, EventType::TaskFailed);
+                let id = run.emit(kind, thread.last_event, Some(details));
+                run.effects.push(Effect::CloseTask { slot: p.slot });
+                let failure = Failure { error: failure, previous: id, failed_event: None, from_task: true };
+                fail(run, thread, parent, state, p.active, failure);
+                return Progress::Finished;
+            }
+            _ => {}
+        }
+    }
+    thread.position = Position::Task(Box::new(p));
+    Progress::Blocked
+}
+
+/// The TaskStateAborted bookkeeping when the execution stops while the task waits.
+pub fn abort(run: &mut Run<'_>, thread: &Thread, p: &TaskProgress) -> u64 {
+    run.effects.push(Effect::CloseTask { slot: p.slot });
+    run.emit(EventType::TaskStateAborted, thread.last_event, None)
+}
+
+/// Whether `error_equals` matches a task failure named `error` (`States.TaskFailed` matches every task error
+/// except `States.Timeout`).
+pub fn matches_task_failure(error_equals: &[String], error: &str) -> bool {
+    error_equals.iter().any(|e| e == names::TASK_FAILED) && error != names::TIMEOUT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resources_split_into_type_and_api() {
+        let cases = [
+            ("arn:aws:states:::sqs:sendMessage.waitForTaskToken", ("sqs", "sendMessage.waitForTaskToken")),
+            ("arn:aws:states:::lambda:invoke", ("lambda", "invoke")),
+            ("arn:aws:states:::aws-sdk:s3:getObject", ("aws-sdk:s3", "getObject")),
+        ];
+        for (arn, (kind, api)) in cases {
+            assert_eq!(service_parts(arn), (kind.to_string(), api.to_string()), "{arn}");
+        }
+        assert!(is_activity("arn:aws:states:us-east-1:123456789012:activity:a"));
+        assert!(!is_activity("arn:aws:states:::lambda:invoke"));
+    }
+}
