@@ -8,4 +8,5 @@ mod t10_state_machines;
 mod t10_tags;
 mod t20_executions;
 mod t30_language;
+mod t40_tasks;
 mod t50_durability;
