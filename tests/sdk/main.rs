@@ -9,3 +9,4 @@ mod t10_tags;
 mod t20_executions;
 mod t30_language;
 mod t50_durability;
+mod t60_metrics;
