@@ -405,4 +405,14 @@ if [[ "$ERR" != *"(StateMachineDoesNotExist)"* ]]; then
 fi
 ok "$C then describe-state-machine fails with StateMachineDoesNotExist"
 
+# ---------------------------------------------------------------- boto3 activity worker
+C="activity-worker.py"
+if ! "$PY" -c "import boto3" 2>/dev/null; then
+  "$VENV/bin/pip" install -q boto3
+fi
+if ! WORKER_OUT=$("$PY" scripts/activity-worker.py --endpoint "$ENDPOINT" --demo 5 --heartbeat-interval 0.5 2>&1); then
+  fail "$C --demo 5" "5 passed, 0 failed" "$WORKER_OUT"
+fi
+ok "$C works off 5 activity tasks with heartbeats"
+
 echo "$PASSED passed, 0 failed"

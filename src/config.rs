@@ -11,7 +11,8 @@ use serde::Deserialize;
 use serde::Serialize;
 
 /// The configuration keys; other `STATEHOUSE_*` environment variables are not configuration.
-const KEYS: &[&str] = &["listen", "data_dir", "region", "account", "node_id", "activity_poll_seconds", "log", "connectors"];
+const KEYS: &[&str] =
+    &["listen", "data_dir", "region", "account", "node_id", "activity_poll_seconds", "log", "connectors"];
 
 /// Everything a node needs to start. Every key is documented in `config/single.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,7 +71,11 @@ impl Config {
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment.merge(Env::prefixed("STATEHOUSE_")).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
+        figment
+            .merge(Env::prefixed("STATEHOUSE_").filter(|key| KEYS.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(Box::new)
     }
 }
 
@@ -87,12 +92,15 @@ mod tests {
                 "listen = \"127.0.0.1:9000\"\nregion = \"eu-west-1\"\naccount = \"111111111111\"",
             )?;
             jail.set_env("STATEHOUSE_REGION", "ap-south-1");
+            jail.set_env("STATEHOUSE_ACTIVITY_POLL_SECONDS", "3");
+            jail.set_env("STATEHOUSE_BIN", "not a configuration key");
             let overrides = Overrides { account: Some("222222222222".into()), ..Default::default() };
             let config = Config::load(Some(std::path::Path::new("node.toml")), &overrides).expect("loads");
             assert_eq!(config.listen, "127.0.0.1:9000", "file beats default");
             assert_eq!(config.region, "ap-south-1", "env beats file");
             assert_eq!(config.account, "222222222222", "flag beats env");
             assert_eq!(config.data_dir, PathBuf::from("statehouse-data"), "default stays");
+            assert_eq!(config.activity_poll_seconds, 3, "env keys with underscores");
             Ok(())
         });
     }

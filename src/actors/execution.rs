@@ -97,6 +97,8 @@ struct Committed {
     effects: Vec<Effect>,
     /// The stop time recorded when this step closed the execution.
     stop_ms: Option<i64>,
+    /// Tasks this step closed, whose tokens and queue entries go away once it commits.
+    closed_tasks: Vec<OpenTask>,
 }
 
 /// Whether the actor retries a step that failed to commit (steps answering a client are not retried).
@@ -165,6 +167,7 @@ impl ExecutionActor {
             })
             .collect();
         let mut close = None;
+        let mut closed_tasks = Vec::new();
         for effect in &step.effects {
             match effect {
                 Effect::ArmTimer { timer, due_ms } => self.timers.push((*timer, *due_ms)),
@@ -190,7 +193,11 @@ impl ExecutionActor {
                         started: false,
                     })
                 }
-                Effect::CloseTask { slot } => self.open_tasks.retain(|t| t.slot != slot.0),
+                Effect::CloseTask { slot } => {
+                    if let Some(i) = self.open_tasks.iter().position(|t| t.slot == slot.0) {
+                        closed_tasks.push(self.open_tasks.remove(i));
+                    }
+                }
                 Effect::Finished { status, output, error, cause } => {
                     close = Some(ExecutionClose {
                         status: ExecutionStatus::parse(status.as_str()).unwrap_or(ExecutionStatus::Failed),
@@ -212,13 +219,19 @@ impl ExecutionActor {
             close,
         };
         let stop_ms = append.close.as_ref().map(|c| c.stop_ms);
+        if stop_ms.is_some() {
+            closed_tasks.append(&mut self.open_tasks);
+        }
         self.next_event_id += append.events.len() as u64;
         let node = self.node.clone();
         let arn = self.arn.clone();
         let effects = step.effects;
         async move {
-            let result =
-                node.propose(&arn, Command::AppendEvents { append }).await.map(|_| Committed { effects, stop_ms });
+            let result = node.propose(&arn, Command::AppendEvents { append }).await.map(|_| Committed {
+                effects,
+                stop_ms,
+                closed_tasks,
+            });
             Attempt { before, result }
         }
     }
@@ -247,6 +260,9 @@ impl ExecutionActor {
                 _ => {}
             }
         }
+        for task in &committed.closed_tasks {
+            self.close_task_runtime(task);
+        }
         for effect in committed.effects {
             match effect {
                 Effect::ArmTimer { timer, due_ms } => self.arm(ctx, timer, due_ms),
@@ -260,12 +276,9 @@ impl ExecutionActor {
                     self.advance(ctx, Input::Task { slot, event });
                 }
                 Effect::InvokeTask { slot, .. } => self.invoke_connector(ctx, slot),
-                Effect::CloseTask { slot } => self.close_task_runtime(slot),
+                Effect::CloseTask { .. } => {}
                 Effect::Finished { .. } => {
                     self.closed_at = committed.stop_ms;
-                    for task in std::mem::take(&mut self.open_tasks) {
-                        self.close_task_runtime(TaskSlot(task.slot));
-                    }
                     if let Some(supervisor) = self.supervisor.upgrade() {
                         supervisor.finished(&self.arn);
                     }
@@ -314,31 +327,30 @@ impl ExecutionActor {
         supervisor.start_token(&task.token, slot, ctx.address(), task.heartbeat_seconds);
     }
 
-    fn close_task_runtime(&self, slot: TaskSlot) {
+    fn close_task_runtime(&self, task: &OpenTask) {
         let Some(supervisor) = self.supervisor.upgrade() else { return };
-        if let Some(task) = self.open_task(slot) {
-            supervisor.close_token(&task.token);
-            if let Some(activity) = &task.activity_arn {
-                supervisor.withdraw_activity_task(activity, &self.arn, slot);
-            }
+        supervisor.close_token(&task.token);
+        if let Some(activity) = &task.activity_arn {
+            supervisor.withdraw_activity_task(activity, &self.arn, TaskSlot(task.slot));
         }
     }
 
-    /// Calls the connector of a service task, then reports its start and outcome to the engine.
-    fn invoke_connector(&self, ctx: &mut Context<Self>, slot: TaskSlot) {
+    /// Records TaskStarted (unless it already committed), calls the connector of a service task, and
+    /// reports the outcome: TaskSubmitted for `.waitForTaskToken`, else TaskSucceeded/TaskFailed.
+    fn invoke_connector(&mut self, ctx: &mut Context<Self>, slot: TaskSlot) {
         let (Some(task), Some(supervisor)) = (self.open_task(slot).cloned(), self.supervisor.upgrade()) else {
             return;
         };
+        if !task.started {
+            self.advance(ctx, Input::Task { slot, event: TaskEvent::Started { worker_name: None } });
+        }
+        let pattern = crate::connectors::integration(&task.resource).map(|(_, pattern)| pattern);
         let connectors = supervisor.connectors();
         let call = async move { connectors.invoke(&task.resource, &task.input, &task.token).await };
-        let pattern =
-            crate::connectors::integration(&self.open_task(slot).map(|t| t.resource.clone()).unwrap_or_default())
-                .map(|(_, pattern)| pattern);
         ctx.spawn(wrap_future::<_, Self>(call).map(move |outcome, act, ctx| {
             if act.open_task(slot).is_none() {
                 return;
             }
-            act.advance(ctx, Input::Task { slot, event: TaskEvent::Started { worker_name: None } });
             let event = match (outcome, pattern) {
                 (Outcome::Answered { output }, Some(Pattern::WaitForTaskToken)) => TaskEvent::Submitted { output },
                 (Outcome::Answered { output }, _) => TaskEvent::Succeeded { output },
@@ -356,10 +368,13 @@ impl ExecutionActor {
         }
         for task in self.open_tasks.clone() {
             let slot = TaskSlot(task.slot);
+            let waits_for_callback = crate::connectors::integration(&task.resource)
+                .is_some_and(|(_, pattern)| pattern == Pattern::WaitForTaskToken);
             match (&task.activity_arn, task.started) {
-                (_, true) => self.start_token_actor(ctx, slot),
+                (Some(_), true) => self.start_token_actor(ctx, slot),
                 (Some(_), false) => self.queue_activity_task(slot),
-                (None, false) => self.invoke_connector(ctx, slot),
+                (None, true) if waits_for_callback => self.start_token_actor(ctx, slot),
+                (None, _) => self.invoke_connector(ctx, slot),
             }
         }
     }

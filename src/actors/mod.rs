@@ -11,4 +11,7 @@ mod supervisor;
 mod task_token;
 
 pub use execution::ExecutionActor;
+pub use execution::TaskReport;
 pub use supervisor::ExecutionSupervisor;
+pub use task_token::Heartbeat;
+pub use task_token::TaskTokenActor;

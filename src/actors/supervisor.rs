@@ -204,7 +204,7 @@ impl ExecutionSupervisor {
         if self.tokens.contains_key(token) {
             return;
         }
-        let addr = TaskTokenActor::new(slot, execution, heartbeat_seconds).start();
+        let addr = TaskTokenActor::new(slot, execution.recipient(), heartbeat_seconds).start();
         self.tokens.insert(token.to_string(), addr);
     }
 

@@ -7,14 +7,13 @@ use std::time::Duration;
 
 use actix::Actor;
 use actix::ActorContext;
-use actix::Addr;
 use actix::AsyncContext;
 use actix::Context;
 use actix::Handler;
 use actix::Message;
+use actix::Recipient;
 
 use super::execution::TaskReport;
-use super::ExecutionActor;
 use crate::clock::now_ms;
 use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
@@ -25,7 +24,7 @@ pub const TOKEN_MAILBOX: usize = 16;
 /// One outstanding task token.
 pub struct TaskTokenActor {
     slot: TaskSlot,
-    execution: Addr<ExecutionActor>,
+    execution: Recipient<TaskReport>,
     heartbeat: Option<Duration>,
     deadline_ms: i64,
 }
@@ -42,7 +41,7 @@ pub struct Close;
 
 impl TaskTokenActor {
     /// A token whose heartbeat window (if any) starts now.
-    pub fn new(slot: TaskSlot, execution: Addr<ExecutionActor>, heartbeat_seconds: Option<u64>) -> TaskTokenActor {
+    pub fn new(slot: TaskSlot, execution: Recipient<TaskReport>, heartbeat_seconds: Option<u64>) -> TaskTokenActor {
         let heartbeat = heartbeat_seconds.map(Duration::from_secs);
         let deadline_ms = now_ms() + heartbeat.map_or(0, |h| h.as_millis() as i64);
         TaskTokenActor { slot, execution, heartbeat, deadline_ms }
@@ -93,7 +92,7 @@ impl Handler<Close> for TaskTokenActor {
 
 impl TaskReport {
     /// The report a token actor sends when the heartbeat deadline passed.
-    fn expired(slot: TaskSlot) -> TaskReport {
+    pub fn expired(slot: TaskSlot) -> TaskReport {
         TaskReport { slot, event: TaskEvent::HeartbeatTimedOut }
     }
 }

@@ -65,16 +65,20 @@ async fn run(definition: crate::asl::Definition, info: ExecutionInfo, connectors
                         },
                     }),
                     Effect::InvokeTask { slot, resource, parameters, task_token, .. } => {
-                        let event = match connectors.invoke(&resource, &parameters, &task_token).await {
-                            _ if integration(&resource).is_some_and(|(_, p)| p != Pattern::RequestResponse) => {
-                                TaskEvent::Failed {
-                                    error: Some("States.Runtime".into()),
-                                    cause: Some(format!("Express state machines support only request-response integrations ('{resource}').")),
-                                }
+                        let waits = integration(&resource).is_some_and(|(_, p)| p != Pattern::RequestResponse);
+                        let event = if waits {
+                            TaskEvent::Failed {
+                                error: Some("States.Runtime".into()),
+                                cause: Some(format!(
+                                    "Express state machines support only request-response integrations ('{resource}')."
+                                )),
                             }
-                            ConnectorOutcome::Answered { output } => TaskEvent::Succeeded { output },
-                            ConnectorOutcome::Failed { error, cause } => {
-                                TaskEvent::Failed { error: Some(error), cause: Some(cause) }
+                        } else {
+                            match connectors.invoke(&resource, &parameters, &task_token).await {
+                                ConnectorOutcome::Answered { output } => TaskEvent::Succeeded { output },
+                                ConnectorOutcome::Failed { error, cause } => {
+                                    TaskEvent::Failed { error: Some(error), cause: Some(cause) }
+                                }
                             }
                         };
                         inputs.push_back(Input::Task { slot, event: TaskEvent::Started { worker_name: None } });
@@ -111,7 +115,7 @@ async fn run(definition: crate::asl::Definition, info: ExecutionInfo, connectors
 
 fn prepare(state: &ApiState, start: &ValidStart) -> Result<(crate::asl::Definition, ExecutionInfo), AwsError> {
     let machine = &start.machine;
-    let definition = parse_definition(&machine.definition)?;
+    let definition = parse_definition(&machine.definition, machine.machine_type)?;
     let id = uuid::Uuid::new_v4().to_string();
     let info = ExecutionInfo {
         execution_arn: state.arns.express_execution(&machine.name, &start.name, &id),

@@ -16,6 +16,7 @@ use super::ApiState;
 use crate::arn::Arn;
 use crate::arn::ResourceKind;
 use crate::asl::Definition;
+use crate::asl::InvalidDefinition;
 use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
 use crate::clock::now_ms;
@@ -52,9 +53,17 @@ pub struct CreateStateMachineOutput {
     creation_date: f64,
 }
 
-/// Parses a definition as CreateStateMachine/UpdateStateMachine do.
-pub fn parse_definition(text: &str) -> Result<Definition, AwsError> {
-    Definition::parse(text).map_err(|e| AwsError::new(ErrorCode::InvalidDefinition, e.to_string()))
+/// Parses a definition for a machine of `machine_type`, as CreateStateMachine/UpdateStateMachine do.
+pub fn parse_definition(text: &str, machine_type: StateMachineType) -> Result<Definition, AwsError> {
+    let invalid = |e: InvalidDefinition| AwsError::new(ErrorCode::InvalidDefinition, e.to_string());
+    let definition = Definition::parse(text).map_err(invalid)?;
+    if machine_type == StateMachineType::Express {
+        let diagnostics = definition.express_violations();
+        if !diagnostics.is_empty() {
+            return Err(invalid(InvalidDefinition { diagnostics }));
+        }
+    }
+    Ok(definition)
 }
 
 /// Checks a role ARN is at least shaped like an ARN.
@@ -149,12 +158,12 @@ pub async fn create(state: &ApiState, input: CreateStateMachineInput) -> Result<
     }
     check_role_arn(role_arn)?;
     reject_versions(input.publish, input.version_description.as_ref())?;
-    parse_definition(definition)?;
-    let tags = validate_tags(input.tags.unwrap_or_default(), name)?;
     let machine_type = match input.machine_type.as_deref() {
         Some("EXPRESS") => StateMachineType::Express,
         _ => StateMachineType::Standard,
     };
+    parse_definition(definition, machine_type)?;
+    let tags = validate_tags(input.tags.unwrap_or_default(), name)?;
     let arn = state.arns.state_machine(name);
     let now = now_ms();
     let machine = StateMachineRecord {
@@ -281,10 +290,10 @@ pub async fn update(state: &ApiState, input: UpdateStateMachineInput) -> Result<
     if let Some(role) = &input.role_arn {
         check_role_arn(role)?;
     }
-    if let Some(definition) = &input.definition {
-        parse_definition(definition)?;
-    }
     let machine = load(state, arn)?;
+    if let Some(definition) = &input.definition {
+        parse_definition(definition, machine.machine_type)?;
+    }
     if machine.status == StateMachineStatus::Deleting {
         return Err(AwsError::state_machine_deleting(arn));
     }
@@ -386,6 +395,7 @@ pub async fn validate_definition(_state: &ApiState, input: ValidateInput) -> Res
         _ => 100,
     };
     let diagnostics = match Definition::parse(definition) {
+        Ok(parsed) if input.machine_type.as_deref() == Some("EXPRESS") => parsed.express_violations(),
         Ok(_) => Vec::new(),
         Err(invalid) => invalid.diagnostics,
     };

@@ -4,6 +4,7 @@
 pub mod choice;
 pub mod definition;
 pub mod diagnostic;
+mod express;
 mod graph;
 pub mod intrinsic;
 mod parse;

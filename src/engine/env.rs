@@ -29,8 +29,14 @@ pub struct Env<'a> {
 }
 
 /// Builds the context object for a state entered at `entered_ms`.
-pub fn context_object(info: &ExecutionInfo, input: &Value, state: &str, entered_ms: i64, retry_count: u64) -> Value {
-    json!({
+pub fn context_object(
+    info: &ExecutionInfo,
+    input: &Value,
+    state: &str,
+    entered_ms: i64,
+    retry_count: Option<u64>,
+) -> Value {
+    let mut context = json!({
         "Execution": {
             "Id": info.execution_arn,
             "Input": input,
@@ -45,10 +51,13 @@ pub fn context_object(info: &ExecutionInfo, input: &Value, state: &str, entered_
         },
         "State": {
             "EnteredTime": iso_millis(entered_ms),
-            "Name": state,
-            "RetryCount": retry_count
+            "Name": state
         }
-    })
+    });
+    if let Some(count) = retry_count {
+        context["State"]["RetryCount"] = json!(count);
+    }
+    context
 }
 
 /// The context object with `Map.Item` set (seen by a Map's ItemSelector).

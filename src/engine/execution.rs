@@ -113,6 +113,9 @@ pub struct Active {
     pub entered_event: u64,
     pub entered_ms: i64,
     pub retries: RetryCounts,
+    /// Whether the state type can retry (Task, Parallel, Map): only those show `$$.State.RetryCount`.
+    #[serde(default)]
+    pub retryable: bool,
 }
 
 /// Where a thread stands.

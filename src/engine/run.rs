@@ -105,9 +105,11 @@ impl<'a> Run<'a> {
     }
 }
 
-/// `stateEnteredEventDetails`.
-pub fn entered_details(name: &str, input: &Value) -> Value {
-    json!({"name": name, "input": to_text(input), "inputDetails": {"truncated": false}})
+/// `stateEnteredEventDetails`. An input that is still the execution's input keeps the caller's own text, as AWS
+/// writes it.
+pub fn entered_details(name: &str, input: &Value, execution_input: &str, parsed_input: &Value) -> Value {
+    let text = if parsed_input == input { execution_input.to_string() } else { to_text(input) };
+    json!({"name": name, "input": text, "inputDetails": {"truncated": false}})
 }
 
 /// `stateExitedEventDetails`, with `assignedVariables` when the state assigned any.

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::asl::retry::error_matches;
 use crate::asl::State;
+use crate::asl::StateKind;
 use crate::engine::dataflow;
 use crate::engine::dataflow::Site;
 use crate::engine::env::context_object;
@@ -96,8 +97,8 @@ pub fn state_of<'a>(run: &Run<'a>, thread: &Thread, name: &str) -> &'a State {
 
 fn enter(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, name: &str, input: Value) {
     let state = state_of(run, thread, name);
-    let entered =
-        run.emit(EventType::entered(state.type_name()), thread.last_event, Some(entered_details(&state.name, &input)));
+    let details = entered_details(&state.name, &input, &run.info.input, &run.execution_input);
+    let entered = run.emit(EventType::entered(state.type_name()), thread.last_event, Some(details));
     thread.last_event = entered;
     let active = Active {
         state: state.name.clone(),
@@ -105,13 +106,14 @@ fn enter(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, nam
         entered_event: entered,
         entered_ms: run.now_ms,
         retries: vec![0; state.retry.len()],
+        retryable: matches!(state.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)),
     };
     work::start(run, thread, parent, state, active);
 }
 
 /// The environment a state sees (context object and variables).
 pub fn env_for<'s>(run: &Run<'_>, active: &Active, scope: &'s Scope<'s>) -> Env<'s> {
-    let retry_count = active.retries.iter().sum();
+    let retry_count = active.retryable.then(|| active.retries.iter().sum());
     Env {
         context: context_object(run.info, &run.execution_input, &active.state, active.entered_ms, retry_count),
         scope,

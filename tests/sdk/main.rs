@@ -8,5 +8,6 @@ mod t10_state_machines;
 mod t10_tags;
 mod t20_executions;
 mod t30_language;
+mod t40_tasks;
 mod t50_durability;
 mod t60_metrics;

@@ -43,22 +43,32 @@ pub struct TestServer {
     child: Child,
     pub address: String,
     pub data_dir: PathBuf,
+    config: PathBuf,
     _temp: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
     /// Starts a one-node server with a fresh data directory.
     pub fn start() -> TestServer {
+        TestServer::start_with_config("")
+    }
+
+    /// Starts a one-node server with a fresh data directory and the given TOML configuration.
+    pub fn start_with_config(toml: &str) -> TestServer {
         let temp = tempfile::tempdir().expect("temp dir");
         let data_dir = temp.path().join("data");
-        let mut server = TestServer::spawn(data_dir);
+        let config = temp.path().join("node.toml");
+        std::fs::write(&config, toml).expect("write config");
+        let mut server = TestServer::spawn(data_dir, config);
         server._temp = Some(temp);
         server
     }
 
-    fn spawn(data_dir: PathBuf) -> TestServer {
+    fn spawn(data_dir: PathBuf, config: PathBuf) -> TestServer {
         let mut child = Command::new(env!("CARGO_BIN_EXE_statehouse"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(&config)
+            .arg("--data-dir")
             .arg(&data_dir)
             .env("STATEHOUSE_ACTIVITY_POLL_SECONDS", "1")
             .env("RUST_LOG", "warn")
@@ -76,7 +86,7 @@ impl TestServer {
             }
         });
         let address = rx.recv_timeout(Duration::from_secs(60)).expect("server announces its address");
-        TestServer { child, address, data_dir, _temp: None }
+        TestServer { child, address, data_dir, config, _temp: None }
     }
 
     /// An SDK client pointed at this server.
@@ -96,7 +106,7 @@ impl TestServer {
         self.child.kill().expect("kill -9");
         self.child.wait().expect("reap");
         let temp = self._temp.take();
-        let mut next = TestServer::spawn(self.data_dir.clone());
+        let mut next = TestServer::spawn(self.data_dir.clone(), self.config.clone());
         next._temp = temp;
         next
     }
