@@ -51,8 +51,9 @@ async fn run(tokens: usize) {
     let before = rss_bytes();
     let heartbeat_seconds = 20;
     let started = Instant::now();
-    let addrs: Vec<_> =
-        (0..tokens).map(|i| TaskTokenActor::new(TaskSlot(i as u64), sink.clone(), Some(heartbeat_seconds)).start()).collect();
+    let addrs: Vec<_> = (0..tokens)
+        .map(|i| TaskTokenActor::new(TaskSlot(i as u64), sink.clone(), Some(heartbeat_seconds)).start())
+        .collect();
     tokio::task::yield_now().await;
     let spawn = started.elapsed();
     let per_token = (rss_bytes().saturating_sub(before)) as f64 / tokens as f64;

@@ -21,6 +21,8 @@ pub mod config;
 pub mod connectors;
 pub mod engine;
 pub mod history;
+pub mod load;
+pub mod metrics;
 pub mod names;
 pub mod raft;
 pub mod server;

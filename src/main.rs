@@ -38,6 +38,8 @@ enum Command {
         #[arg(long)]
         account: Option<String>,
     },
+    /// Load-tests a cluster: heartbeat, workflow or activity scenario.
+    Load(statehouse::load::LoadArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -61,5 +63,6 @@ fn main() -> std::process::ExitCode {
                 }
             }
         }
+        Command::Load(args) => statehouse::load::run(args),
     }
 }

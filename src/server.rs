@@ -30,6 +30,7 @@ pub fn run(config: Config) -> io::Result<()> {
 }
 
 async fn serve(config: Config, listener: TcpListener, address: String) -> io::Result<()> {
+    crate::metrics::install();
     let node = RaftNode::start_single(config.node_id, &address, &config.data_dir).await.map_err(io::Error::other)?;
     let executions = ExecutionSupervisor::new(node.clone(), Connectors::new(config.connectors.clone()));
     let resumed = executions.resume_all().map_err(|e| io::Error::other(e.message))?;

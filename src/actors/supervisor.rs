@@ -175,7 +175,10 @@ impl ExecutionSupervisor {
             || AwsError::new(ErrorCode::TaskTimedOut, "Task Timed Out: 'Provided task does not exist anymore'");
         if let Some(addr) = self.tokens.get(token).map(|a| a.clone()) {
             return match addr.try_send(Heartbeat) {
-                Ok(()) => Ok(()),
+                Ok(()) => {
+                    metrics::counter!(crate::metrics::HEARTBEATS).increment(1);
+                    Ok(())
+                }
                 Err(actix::dev::SendError::Full(_)) => {
                     Err(AwsError::new(ErrorCode::ThrottlingException, "Rate exceeded"))
                 }

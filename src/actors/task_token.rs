@@ -51,6 +51,7 @@ impl TaskTokenActor {
         let delay = Duration::from_millis((self.deadline_ms - now_ms()).max(0) as u64);
         ctx.run_later(delay, |act, ctx| {
             if now_ms() >= act.deadline_ms {
+                metrics::counter!(crate::metrics::TIMEOUTS_FIRED).increment(1);
                 act.execution.do_send(TaskReport::expired(act.slot));
                 ctx.stop();
             } else {

@@ -1,5 +1,7 @@
 //! The awsJson1_0 protocol: dispatch on `X-Amz-Target`, JSON in and out, errors as `__type` + `message`.
 
+use std::time::Instant;
+
 use actix_web::http::StatusCode;
 use actix_web::web;
 use actix_web::HttpRequest;
@@ -23,11 +25,23 @@ use crate::aws_error::ErrorCode;
 const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 const TARGET_PREFIX: &str = "AWSStepFunctions.";
 
-/// Routes: `POST /` for the API, `GET /health` for liveness.
+/// Routes: `POST /` for the API, `GET /health` for liveness, `GET /metrics` for Prometheus.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_REQUEST_BYTES))
         .route("/", web::post().to(dispatch))
-        .route("/health", web::get().to(health));
+        .route("/health", web::get().to(health))
+        .route("/metrics", web::get().to(metrics));
+}
+
+async fn metrics(state: web::Data<ApiState>) -> HttpResponse {
+    let raft = state.node.raft.metrics().borrow().clone();
+    let sample = crate::metrics::Sample {
+        open_executions: state.executions.running(),
+        open_tokens: state.executions.open_tokens(),
+        applied_index: raft.last_applied.map(|l| l.index),
+        last_log_index: raft.last_log_index,
+    };
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(crate::metrics::render(&sample))
 }
 
 async fn health(state: web::Data<ApiState>) -> HttpResponse {
@@ -46,9 +60,12 @@ pub fn error_response(error: &AwsError) -> HttpResponse {
     if let Some(resource) = &error.resource_name {
         body["resourceName"] = json!(resource);
     }
-    HttpResponse::build(StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST))
-        .content_type(CONTENT_TYPE)
-        .body(body.to_string())
+    let mut response =
+        HttpResponse::build(StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST))
+            .content_type(CONTENT_TYPE)
+            .body(body.to_string());
+    response.extensions_mut().insert(error.code);
+    response
 }
 
 fn ok_response<T: Serialize>(output: &T) -> HttpResponse {
@@ -92,8 +109,9 @@ async fn dispatch(request: HttpRequest, body: web::Bytes, state: web::Data<ApiSt
         ));
     };
     tracing::debug!(op, "request");
+    let started = Instant::now();
     let state = state.into_inner();
-    operations!(state, op, body;
+    let response = operations!(state, op, body;
         "CreateStateMachine" => state_machines::create,
         "DescribeStateMachine" => state_machines::describe,
         "UpdateStateMachine" => state_machines::update,
@@ -118,5 +136,7 @@ async fn dispatch(request: HttpRequest, body: web::Bytes, state: web::Data<ApiSt
         "SendTaskSuccess" => tasks::success,
         "SendTaskFailure" => tasks::failure,
         "SendTaskHeartbeat" => tasks::heartbeat,
-    )
+    );
+    crate::metrics::record_request(op, response.extensions().get::<ErrorCode>().map(|c| c.name()), started);
+    response
 }

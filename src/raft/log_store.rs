@@ -107,6 +107,8 @@ fn flush_loop(db: &Database, pending: &mpsc::Receiver<LogFlushed<TypeConfig>>) {
 
 fn metrics_batch(appends: usize) {
     tracing::trace!(appends, "raft log fsync");
+    metrics::counter!(crate::metrics::LOG_FSYNCS).increment(1);
+    metrics::histogram!(crate::metrics::PROPOSALS_PER_FSYNC).record(appends as f64);
 }
 
 impl RaftLogReader<TypeConfig> for LogStore {

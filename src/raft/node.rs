@@ -119,10 +119,12 @@ impl RaftNode {
     }
 
     async fn propose_raw(&self, proposal: Proposal) -> Result<Applied, AwsError> {
+        let started = std::time::Instant::now();
         let response = self.raft.client_write(proposal).await.map_err(|e| {
             tracing::warn!(error = %e, "proposal failed");
             AwsError::unavailable(format!("the cluster cannot accept writes right now: {e}"))
         })?;
+        metrics::histogram!(crate::metrics::RAFT_COMMIT_LATENCY).record(started.elapsed().as_secs_f64());
         Ok(response.data)
     }
 

@@ -10,3 +10,4 @@ mod t20_executions;
 mod t30_language;
 mod t40_tasks;
 mod t50_durability;
+mod t60_metrics;

@@ -219,7 +219,8 @@ fn events_carry_aws_details() {
     );
     assert_eq!(
         outcome.events[0].details,
-        Some(json!({"name": "A", "input": "{\"a\":\"é\",\"n\":1.0}", "inputDetails": {"truncated": false}}))
+        Some(json!({"name": "A", "input": "{\"a\": \"é\", \"n\": 1.0}", "inputDetails": {"truncated": false}})),
+        "the execution input reaches the first state with the caller's own text"
     );
     assert_eq!(
         outcome.events[1].details,

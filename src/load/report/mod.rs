@@ -1,0 +1,105 @@
+//! The result of a load run: a table for people, JSON for scripts, and the per-second timeline the
+//! plot is drawn from.
+
+mod histogram;
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+pub use histogram::Percentiles;
+pub use histogram::Recorder;
+pub use histogram::Second;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Everything a scenario measured.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub scenario: &'static str,
+    pub endpoints: Vec<String>,
+    pub concurrency: usize,
+    /// Target rate in the open loop; `None` for the closed loop.
+    pub rate: Option<f64>,
+    pub elapsed_seconds: f64,
+    /// What one measured operation is, e.g. `SendTaskHeartbeat`.
+    pub operation: &'static str,
+    pub operations: u64,
+    pub errors: u64,
+    pub errors_by_code: BTreeMap<String, u64>,
+    pub throughput_per_second: f64,
+    pub latency_ms: Percentiles,
+    /// Further latencies the scenario measured, by name.
+    pub other_latencies_ms: BTreeMap<String, Percentiles>,
+    /// Scenario figures (e.g. transitions/s) and verification results.
+    pub figures: BTreeMap<String, Value>,
+    pub timeline: Vec<Second>,
+}
+
+impl Report {
+    /// A report of `recorder`'s main measurements.
+    pub fn new(
+        scenario: &'static str,
+        operation: &'static str,
+        common: &super::CommonArgs,
+        recorder: &Recorder,
+    ) -> Report {
+        let elapsed = recorder.elapsed().as_secs_f64();
+        Report {
+            scenario,
+            endpoints: common.endpoints.clone(),
+            concurrency: common.concurrency,
+            rate: common.rate,
+            elapsed_seconds: elapsed,
+            operation,
+            operations: recorder.ops(),
+            errors: recorder.errors(),
+            errors_by_code: recorder.errors_by_code(),
+            throughput_per_second: recorder.ops() as f64 / elapsed.max(1e-9),
+            latency_ms: recorder.percentiles(),
+            other_latencies_ms: BTreeMap::new(),
+            figures: BTreeMap::new(),
+            timeline: recorder.timeline(),
+        }
+    }
+
+    /// The human-readable summary.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let mode = match self.rate {
+            Some(rate) => format!("open loop at {rate}/s"),
+            None => "closed loop".to_string(),
+        };
+        let _ = writeln!(out, "scenario   {} ({mode}, {} in flight)", self.scenario, self.concurrency);
+        let _ = writeln!(out, "endpoints  {}", self.endpoints.join(", "));
+        let _ = writeln!(
+            out,
+            "{} {} ok, {} errors in {:.2} s = {:.0}/s",
+            self.operation, self.operations, self.errors, self.elapsed_seconds, self.throughput_per_second
+        );
+        for (code, n) in &self.errors_by_code {
+            let _ = writeln!(out, "  error    {code}: {n}");
+        }
+        for (name, value) in &self.figures {
+            let _ = writeln!(out, "{name:<32} {value}");
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{:<32} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "latency (ms)", "p50", "p90", "p99", "p99.9", "max", "count"
+        );
+        let mut row = |name: &str, p: &Percentiles| {
+            let _ = writeln!(
+                out,
+                "{:<32} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9}",
+                name, p.p50, p.p90, p.p99, p.p999, p.max, p.count
+            );
+        };
+        row(self.operation, &self.latency_ms);
+        for (name, p) in &self.other_latencies_ms {
+            row(name, p);
+        }
+        out
+    }
+}

@@ -1,0 +1,130 @@
+//! `heartbeat`: opens N activity tasks whose state sets HeartbeatSeconds, sends SendTaskHeartbeat for
+//! their tokens round-robin, then checks that every execution still runs (no heartbeat was lost to a
+//! timeout) and completes the tasks with SendTaskSuccess.
+
+use std::sync::Arc;
+use std::time::Duration;
+use std::time::Instant;
+
+use bytes::Bytes;
+use serde_json::json;
+
+use super::clean_up;
+use super::create_activity;
+use super::create_state_machine;
+use super::fan_out;
+use super::run_id;
+use crate::load::args::HeartbeatArgs;
+use crate::load::client::SfnClient;
+use crate::load::driver::drive;
+use crate::load::report::Recorder;
+use crate::load::report::Report;
+use crate::load::Outcome;
+
+/// How long setup may take to hand out all N tasks.
+const TAKE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs the scenario.
+pub async fn run(args: &HeartbeatArgs, client: Arc<SfnClient>) -> Result<Outcome, String> {
+    let id = run_id();
+    let activity = create_activity(&client, &format!("load-heartbeat-{id}")).await?;
+    let timeout_seconds = (args.heartbeat_seconds * 100).max(3600);
+    let definition = json!({
+        "StartAt": "Work",
+        "States": { "Work": {
+            "Type": "Task", "Resource": activity, "HeartbeatSeconds": args.heartbeat_seconds,
+            "TimeoutSeconds": timeout_seconds, "End": true,
+        }},
+    });
+    let machine = create_state_machine(&client, &format!("load-heartbeat-{id}"), &definition.to_string()).await?;
+
+    // Open N tasks: start N executions, then take their tasks as a worker would.
+    let started = fan_out(0..args.tasks, |i| {
+        let body = json!({ "stateMachineArn": machine, "name": format!("hb-{i}-{id}") });
+        let client = client.clone();
+        async move { client.call("StartExecution", &body).await.map(|a| a["executionArn"].as_str().map(str::to_string)) }
+    })
+    .await;
+    let executions: Vec<String> = started
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("StartExecution: {e}"))?
+        .into_iter()
+        .flatten()
+        .collect();
+    let take_deadline = Instant::now() + TAKE_TIMEOUT;
+    let taken = fan_out(0..executions.len(), |_| {
+        let (client, activity) = (client.clone(), activity.clone());
+        async move {
+            let body = json!({ "activityArn": activity, "workerName": "load-heartbeat" });
+            while Instant::now() < take_deadline {
+                let task = client.call("GetActivityTask", &body).await?;
+                if let Some(token) = task["taskToken"].as_str() {
+                    return Ok(Some(token.to_string()));
+                }
+            }
+            Ok(None)
+        }
+    })
+    .await;
+    let tokens: Vec<String> = taken
+        .into_iter()
+        .collect::<Result<Vec<_>, crate::load::client::CallError>>()
+        .map_err(|e| format!("GetActivityTask: {e}"))?
+        .into_iter()
+        .flatten()
+        .collect();
+    if tokens.len() < executions.len() {
+        return Err(format!("only {} of {} tasks were handed out", tokens.len(), executions.len()));
+    }
+
+    // Measure.
+    let bodies: Arc<Vec<Bytes>> =
+        Arc::new(tokens.iter().map(|t| Bytes::from(json!({ "taskToken": t }).to_string())).collect());
+    let recorder = Arc::new(Recorder::new());
+    let (hb_client, hb_bodies) = (client.clone(), bodies.clone());
+    drive(&args.common, recorder.clone(), move |k, _due| {
+        let (client, body) = (hb_client.clone(), hb_bodies[k as usize % hb_bodies.len()].clone());
+        async move { client.call_raw("SendTaskHeartbeat", body).await.map(|_| None) }
+    })
+    .await;
+    let mut report = Report::new("heartbeat", "SendTaskHeartbeat", &args.common, &recorder);
+
+    // Verify: every execution still runs; then complete every task.
+    let statuses = fan_out(&executions, |arn| {
+        let client = client.clone();
+        async move { client.call("DescribeExecution", &json!({ "executionArn": arn })).await }
+    })
+    .await;
+    let mut running = 0;
+    let mut not_running = Vec::new();
+    for status in statuses {
+        match status {
+            Ok(d) if d["status"] == "RUNNING" => running += 1,
+            Ok(d) => not_running.push(d["status"].as_str().unwrap_or("?").to_string()),
+            Err(e) => not_running.push(e.code),
+        }
+    }
+    let completed = fan_out(&tokens, |token| {
+        let client = client.clone();
+        async move { client.call("SendTaskSuccess", &json!({ "taskToken": token, "output": "{}" })).await }
+    })
+    .await;
+    let completed = completed.iter().filter(|r| r.is_ok()).count();
+    let stopped = clean_up(&client, &machine, Some(&activity)).await.map_err(|e| format!("clean-up: {e}"))?;
+
+    report.figures.insert("tasks (open tokens)".into(), json!(tokens.len()));
+    report.figures.insert("heartbeatSeconds".into(), json!(args.heartbeat_seconds));
+    report.figures.insert("executions running at end".into(), json!(running));
+    report.figures.insert("executions failed/timed out".into(), json!(not_running.len()));
+    report.figures.insert("tasks completed".into(), json!(completed));
+    report.figures.insert("executions stopped by clean-up".into(), json!(stopped));
+    let failure = if !not_running.is_empty() {
+        Some(format!("{} of {} executions were not running: {not_running:?}", not_running.len(), executions.len()))
+    } else if completed < tokens.len() {
+        Some(format!("only {completed} of {} tasks could be completed", tokens.len()))
+    } else {
+        None
+    };
+    Ok(Outcome { report, failure })
+}
