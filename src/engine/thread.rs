@@ -191,6 +191,9 @@ pub fn fail(
             if let Some(max) = retrier.max_delay_seconds {
                 delay = delay.min(max as f64);
             }
+            if retrier.jitter_full {
+                delay *= jitter_fraction(&format!("{}#retry{attempt}", run.entropy()));
+            }
             let timer = run.arm(run.now_ms + (delay * 1000.0) as i64);
             thread.position = Position::RetryWait { active, timer, error };
             return;
@@ -236,4 +239,25 @@ pub fn fail(
         thread.variables.extend(assigned);
     }
     thread.position = Position::Enter { state: catcher.next.clone(), input: output };
+}
+
+/// A fraction in [0, 1) derived from `material`: FULL jitter without a random source, so `step` stays
+/// deterministic while different executions and attempts spread their retries.
+fn jitter_fraction(material: &str) -> f64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(material.as_bytes());
+    let bits = u64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 digest has 32 bytes"));
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod jitter_tests {
+    #[test]
+    fn jitter_fractions_are_spread_in_unit_interval() {
+        let fractions: Vec<f64> = (0..1000).map(|i| super::jitter_fraction(&format!("arn#{i}"))).collect();
+        assert!(fractions.iter().all(|f| (0.0..1.0).contains(f)));
+        let mean = fractions.iter().sum::<f64>() / fractions.len() as f64;
+        assert!((0.4..0.6).contains(&mean), "mean {mean}");
+        assert_eq!(super::jitter_fraction("x"), super::jitter_fraction("x"));
+    }
 }
