@@ -79,6 +79,9 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
     if status.is_none() && advance(&mut run, &mut root, None) == Progress::Finished {
         status = Some(close(&mut run, &root));
     }
+    if run.next_event_id > HISTORY_LIMIT + 1 {
+        status = Some(fail_at_history_limit(&mut run, state.next_event_id - 1));
+    }
     state.next_event_id = run.next_event_id;
     state.next_timer_id = run.next_timer_id;
     state.next_task_slot = run.next_task_slot;
@@ -87,6 +90,30 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
     state.root = root;
     state.status = status;
     Step { events: run.events, effects: run.effects }
+}
+
+/// Most events one execution's history may hold (AWS: 25,000).
+pub const HISTORY_LIMIT: u64 = 25_000;
+
+/// Cuts a step that went past the history limit: its events from id 25,000 on and its effects are dropped,
+/// and the execution fails with `States.Runtime` as event 25,000.
+fn fail_at_history_limit(run: &mut Run<'_>, last_committed: u64) -> FinalStatus {
+    run.events.retain(|e| e.id < HISTORY_LIMIT);
+    run.effects.retain(|e| matches!(e, Effect::CloseTask { .. }));
+    let previous = run.events.last().map_or(last_committed, |e| e.id);
+    run.next_event_id = HISTORY_LIMIT;
+    let error = StateError {
+        error: Some(names::RUNTIME.to_string()),
+        cause: Some(format!("The execution reached the maximum number of history events ({HISTORY_LIMIT}).")),
+    };
+    run.emit(EventType::ExecutionFailed, previous, Some(error.details()));
+    run.effects.push(Effect::Finished {
+        status: FinalStatus::Failed,
+        output: None,
+        error: error.error,
+        cause: error.cause,
+    });
+    FinalStatus::Failed
 }
 
 /// Emits the closing event of a finished top-level thread.

@@ -45,6 +45,10 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
 
 fn advance_unsilenced(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>) -> Progress {
     loop {
+        if run.next_event_id > crate::engine::step::HISTORY_LIMIT + 1 {
+            // Past the history limit: `step` fails the execution; nothing more runs.
+            return Progress::Blocked;
+        }
         let position = std::mem::replace(&mut thread.position, Position::NotStarted);
         match position {
             Position::NotStarted => return Progress::Blocked,

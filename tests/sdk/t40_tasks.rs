@@ -44,12 +44,12 @@ async fn workers_heartbeat_succeed_and_time_out_as_on_aws() {
     let activity = sfn.create_activity().name("work").send().await.unwrap().activity_arn().to_string();
 
     tracing::info!("--- a worker heartbeats past HeartbeatSeconds several times, then succeeds");
-    let def = activity_machine(&activity, r#","HeartbeatSeconds":1,"TimeoutSeconds":30"#);
+    let def = activity_machine(&activity, r#","HeartbeatSeconds":2,"TimeoutSeconds":30"#);
     let m = sfn.create_state_machine().name("beats").definition(def).role_arn(ROLE).send().await.unwrap();
     let e = sfn.start_execution().state_machine_arn(m.state_machine_arn()).input(r#"{"job":1}"#).send().await.unwrap();
     let (token, input) = take_task(&sfn, &activity, "w1").await;
     assert_eq!(input, r#"{"job":1}"#);
-    let until = Instant::now() + Duration::from_millis(2500);
+    let until = Instant::now() + Duration::from_millis(4500);
     while Instant::now() < until {
         sfn.send_task_heartbeat().task_token(&token).send().await.expect("heartbeat accepted");
         tokio::time::sleep(Duration::from_millis(300)).await;

@@ -419,3 +419,20 @@ fn distributed_map_records_a_map_run_and_keeps_child_events_out() {
 }
 
 mod tasks;
+
+#[test]
+fn history_stops_at_25000_events_with_a_runtime_failure() {
+    let outcome = run(
+        r#"{"StartAt": "Count", "States": {
+            "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "More"},
+            "More": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": 100000, "Next": "Count"}],
+                     "Default": "Done"},
+            "Done": {"Type": "Succeed"}}}"#,
+        r#"{"n": 0}"#,
+    );
+    assert_eq!(outcome.events.len(), 24_999, "ids 2..=25000 (ExecutionStarted is the server's)");
+    let last = outcome.events.last().unwrap();
+    assert_eq!((last.id, last.event_type.as_str()), (25_000, "ExecutionFailed"));
+    let (status, _, error, _) = outcome.status();
+    assert_eq!((status, error.as_deref()), (FinalStatus::Failed, Some("States.Runtime")));
+}
