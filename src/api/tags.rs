@@ -14,9 +14,7 @@ use crate::aws_error::ErrorCode;
 use crate::names::is_valid_tag_text;
 use crate::raft::Command;
 use crate::store::Tag;
-
-/// Most tags one resource may carry.
-const MAX_TAGS: usize = 50;
+use crate::store::MAX_TAGS;
 
 /// A tag as the API spells it.
 #[derive(Debug, Clone, Deserialize, Serialize)]

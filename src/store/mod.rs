@@ -12,6 +12,7 @@ mod tables;
 
 pub use apply::apply_proposal;
 pub use apply::put_meta;
+pub use apply::MAX_TAGS;
 pub use codec::decode;
 pub use codec::encode;
 pub use codec::Codec;
