@@ -141,11 +141,22 @@ impl AwsError {
         AwsError::new(ErrorCode::StateMachineDeleting, format!("State machine is being deleted: '{arn}'"))
     }
 
+    pub fn task_timed_out() -> AwsError {
+        AwsError::new(ErrorCode::TaskTimedOut, "Task Timed Out: 'Provided task does not exist anymore'")
+    }
+
     pub fn internal(message: impl Into<String>) -> AwsError {
         AwsError::new(ErrorCode::InternalFailure, message)
     }
 
     pub fn unavailable(message: impl Into<String>) -> AwsError {
         AwsError::new(ErrorCode::ServiceUnavailable, message)
+    }
+}
+
+impl From<crate::store::StoreError> for AwsError {
+    /// A storage failure is the server's fault: InternalFailure, with the cause for the logs.
+    fn from(error: crate::store::StoreError) -> AwsError {
+        AwsError::internal(error.to_string())
     }
 }

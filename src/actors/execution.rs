@@ -19,7 +19,6 @@ use actix::Message;
 use super::ExecutionSupervisor;
 use crate::asl::Definition;
 use crate::aws_error::AwsError;
-use crate::aws_error::ErrorCode;
 use crate::clock::now_ms;
 use crate::connectors::Outcome;
 use crate::connectors::Pattern;
@@ -397,13 +396,6 @@ impl ExecutionActor {
     }
 }
 
-fn task_timed_out(token_owner: &str) -> AwsError {
-    AwsError::new(
-        ErrorCode::TaskTimedOut,
-        format!("Task Timed Out: 'Provided task does not exist anymore' ({token_owner})"),
-    )
-}
-
 impl Actor for ExecutionActor {
     type Context = Context<Self>;
 
@@ -433,7 +425,7 @@ impl Handler<TaskReport> for ExecutionActor {
 
     fn handle(&mut self, report: TaskReport, _ctx: &mut Context<Self>) -> Self::Result {
         if self.closed_at.is_some() || self.open_task(report.slot).is_none() {
-            let error = task_timed_out(&self.arn);
+            let error = AwsError::task_timed_out();
             return AtomicResponse::new(Box::pin(actix::fut::ready(Err(error))));
         }
         self.answer(Input::Task { slot: report.slot, event: report.event }, |_| ())
@@ -445,7 +437,7 @@ impl Handler<StartActivityTask> for ExecutionActor {
 
     fn handle(&mut self, start: StartActivityTask, _ctx: &mut Context<Self>) -> Self::Result {
         let Some(task) = self.open_task(start.slot).filter(|t| !t.started && self.closed_at.is_none()).cloned() else {
-            let error = task_timed_out(&self.arn);
+            let error = AwsError::task_timed_out();
             return AtomicResponse::new(Box::pin(actix::fut::ready(Err(error))));
         };
         let input = Input::Task { slot: start.slot, event: TaskEvent::Started { worker_name: start.worker_name } };

@@ -81,7 +81,7 @@ impl ExecutionSupervisor {
 
     /// Starts an actor for every execution that was running when the node last stopped.
     pub fn resume_all(self: &Arc<Self>) -> Result<usize, AwsError> {
-        let open = self.node.store.open_executions().map_err(|e| AwsError::internal(e.to_string()))?;
+        let open = self.node.store.open_executions()?;
         for arn in &open {
             self.ensure_running(arn);
         }
@@ -105,15 +105,14 @@ impl ExecutionSupervisor {
 
     fn build(self: &Arc<Self>, arn: &str) -> Result<Option<ExecutionActor>, AwsError> {
         let store = &self.node.store;
-        let Some(record) = store.execution(arn).map_err(|e| AwsError::internal(e.to_string()))? else {
+        let Some(record) = store.execution(arn)? else {
             return Ok(None);
         };
         if record.stop_ms.is_some() {
             return Ok(None);
         }
         let revision = store
-            .revision(&record.state_machine_arn, &record.revision_id)
-            .map_err(|e| AwsError::internal(e.to_string()))?
+            .revision(&record.state_machine_arn, &record.revision_id)?
             .ok_or_else(|| AwsError::internal(format!("revision {} of {arn} is missing", record.revision_id)))?;
         let definition = Definition::parse(&revision.definition)
             .map_err(|e| AwsError::internal(format!("stored definition no longer parses: {e}")))?;
@@ -160,10 +159,7 @@ impl ExecutionSupervisor {
     /// Reports SendTaskSuccess/SendTaskFailure for the task `slot` of an execution.
     pub async fn report(self: &Arc<Self>, arn: &str, slot: TaskSlot, event: TaskEvent) -> Result<(), AwsError> {
         let Some(addr) = self.execution(arn) else {
-            return Err(AwsError::new(
-                ErrorCode::TaskTimedOut,
-                "Task Timed Out: 'Provided task does not exist anymore'",
-            ));
+            return Err(AwsError::task_timed_out());
         };
         addr.send(TaskReport { slot, event }).await.map_err(|_| moving())?
     }
@@ -171,8 +167,7 @@ impl ExecutionSupervisor {
     /// SendTaskHeartbeat: moves the token's heartbeat deadline. A token without a started task (a callback
     /// whose call is still being made) is accepted if the task is open.
     pub fn heartbeat(&self, token: &str, arn: &str, slot: TaskSlot) -> Result<(), AwsError> {
-        let timed_out =
-            || AwsError::new(ErrorCode::TaskTimedOut, "Task Timed Out: 'Provided task does not exist anymore'");
+        let timed_out = AwsError::task_timed_out;
         if let Some(addr) = self.tokens.get(token).map(|a| a.clone()) {
             return match addr.try_send(Heartbeat) {
                 Ok(()) => {
@@ -185,7 +180,7 @@ impl ExecutionSupervisor {
                 Err(actix::dev::SendError::Closed(_)) => Err(timed_out()),
             };
         }
-        let record = self.node.store.execution(arn).map_err(|e| AwsError::internal(e.to_string()))?;
+        let record = self.node.store.execution(arn)?;
         match record {
             Some(r) if r.stop_ms.is_none() && r.open_tasks.iter().any(|t| t.slot == slot.0 && !t.started) => Ok(()),
             Some(_) => Err(timed_out()),

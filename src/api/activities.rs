@@ -58,12 +58,7 @@ fn activity_arn(arn: &str) -> Result<(), AwsError> {
 }
 
 fn load(state: &ApiState, arn: &str) -> Result<ActivityRecord, AwsError> {
-    state
-        .node
-        .store
-        .activity(arn)
-        .map_err(|e| AwsError::internal(e.to_string()))?
-        .ok_or_else(|| AwsError::activity_does_not_exist(arn))
+    state.node.store.activity(arn)?.ok_or_else(|| AwsError::activity_does_not_exist(arn))
 }
 
 #[derive(Deserialize)]
@@ -113,11 +108,7 @@ pub async fn list(state: &ApiState, input: ListInput) -> Result<Value, AwsError>
     const SCOPE: &str = "ListActivities";
     let from = input.next_token.as_deref().map(|t| decode_token(SCOPE, t)).transpose()?;
     let from = from.map(|k| String::from_utf8(k).unwrap_or_default());
-    let page = state
-        .node
-        .store
-        .list_activities(from.as_deref(), page_size(input.max_results))
-        .map_err(|e| AwsError::internal(e.to_string()))?;
+    let page = state.node.store.list_activities(from.as_deref(), page_size(input.max_results))?;
     let items: Vec<Value> = page
         .items
         .iter()

@@ -131,12 +131,7 @@ pub fn load(state: &ApiState, arn: &str) -> Result<ExecutionRecord, AwsError> {
             format!("Invalid Arn: 'Resource type not valid in this context: express' ({arn})"),
         ));
     }
-    state
-        .node
-        .store
-        .execution(arn)
-        .map_err(|e| AwsError::internal(e.to_string()))?
-        .ok_or_else(|| AwsError::execution_does_not_exist(arn))
+    state.node.store.execution(arn)?.ok_or_else(|| AwsError::execution_does_not_exist(arn))
 }
 
 #[derive(Deserialize)]
@@ -245,11 +240,7 @@ pub async fn list(state: &ApiState, input: ListExecutionsInput) -> Result<Value,
         None => None,
     };
     let status = input.status_filter.as_deref().and_then(ExecutionStatus::parse);
-    let page = state
-        .node
-        .store
-        .list_executions(arn, status, from, page_size(input.max_results))
-        .map_err(|e| AwsError::internal(e.to_string()))?;
+    let page = state.node.store.list_executions(arn, status, from, page_size(input.max_results))?;
     let redriven = input.redrive_filter.as_deref() == Some("REDRIVEN");
     let items: Vec<Value> = page
         .items

@@ -40,11 +40,7 @@ pub async fn get(state: &ApiState, input: GetExecutionHistoryInput) -> Result<Va
         }
         None => None,
     };
-    let page = state
-        .node
-        .store
-        .history(arn, from, reverse, page_size(input.max_results))
-        .map_err(|e| AwsError::internal(e.to_string()))?;
+    let page = state.node.store.history(arn, from, reverse, page_size(input.max_results))?;
     let include = input.include_execution_data.unwrap_or(true);
     let events: Vec<Value> = page.items.iter().map(|e| e.to_wire(include)).collect();
     let mut out = json!({ "events": events });

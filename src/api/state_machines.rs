@@ -200,12 +200,7 @@ pub fn state_machine_arn(arn: &str) -> Result<(), AwsError> {
 
 /// Loads a state machine that exists, or StateMachineDoesNotExist.
 pub fn load(state: &ApiState, arn: &str) -> Result<StateMachineRecord, AwsError> {
-    state
-        .node
-        .store
-        .state_machine(arn)
-        .map_err(|e| AwsError::internal(e.to_string()))?
-        .ok_or_else(|| AwsError::state_machine_does_not_exist(arn))
+    state.node.store.state_machine(arn)?.ok_or_else(|| AwsError::state_machine_does_not_exist(arn))
 }
 
 #[derive(Deserialize)]
@@ -349,11 +344,7 @@ pub async fn list(state: &ApiState, input: ListInput) -> Result<Value, AwsError>
     const SCOPE: &str = "ListStateMachines";
     let from = input.next_token.as_deref().map(|t| decode_token(SCOPE, t)).transpose()?;
     let from = from.map(|k| String::from_utf8(k).unwrap_or_default());
-    let page = state
-        .node
-        .store
-        .list_state_machines(from.as_deref(), page_size(input.max_results))
-        .map_err(|e| AwsError::internal(e.to_string()))?;
+    let page = state.node.store.list_state_machines(from.as_deref(), page_size(input.max_results))?;
     let items: Vec<Value> = page
         .items
         .iter()
@@ -438,8 +429,7 @@ pub async fn describe_for_execution(state: &ApiState, input: DescribeForExecutio
     let revision = state
         .node
         .store
-        .revision(&execution.state_machine_arn, &execution.revision_id)
-        .map_err(|e| AwsError::internal(e.to_string()))?
+        .revision(&execution.state_machine_arn, &execution.revision_id)?
         .ok_or_else(|| AwsError::execution_does_not_exist(arn))?;
     let name = execution.state_machine_arn.rsplit(':').next().unwrap_or_default().to_string();
     let definition =

@@ -114,12 +114,11 @@ pub async fn list(state: &ApiState, input: ListTagsInput) -> Result<Value, AwsEr
     c.finish()?;
     resource_arn(arn)?;
     let store = &state.node.store;
-    let exists = store.state_machine(arn).map_err(|e| AwsError::internal(e.to_string()))?.is_some()
-        || store.activity(arn).map_err(|e| AwsError::internal(e.to_string()))?.is_some();
+    let exists = store.state_machine(arn)?.is_some() || store.activity(arn)?.is_some();
     if !exists {
         return Err(AwsError::resource_not_found(arn));
     }
-    let tags = store.tags(arn).map_err(|e| AwsError::internal(e.to_string()))?;
+    let tags = store.tags(arn)?;
     let tags: Vec<Value> = tags.iter().map(|t| json!({ "key": t.key, "value": t.value })).collect();
     Ok(json!({ "tags": tags }))
 }
