@@ -151,12 +151,7 @@ pub fn start(
             "region": region,
             "parameters": to_text(&progress.input),
         });
-        if let Some(t) = timeout_seconds {
-            details["timeoutInSeconds"] = json!(t);
-        }
-        if let Some(h) = heartbeat_seconds {
-            details["heartbeatInSeconds"] = json!(h);
-        }
+        add_timeouts(&mut details, timeout_seconds, heartbeat_seconds);
         let id = run.emit(EventType::TaskScheduled, thread.last_event, Some(details));
         thread.last_event = id;
         progress.phase = Phase::Scheduled;
@@ -170,6 +165,16 @@ pub fn start(
         });
     }
     thread.position = Position::Task(Box::new(progress));
+}
+
+/// `timeoutInSeconds` / `heartbeatInSeconds` of a scheduled event, present only when the state sets them.
+fn add_timeouts(details: &mut Value, timeout_seconds: Option<u64>, heartbeat_seconds: Option<u64>) {
+    if let Some(t) = timeout_seconds {
+        details["timeoutInSeconds"] = json!(t);
+    }
+    if let Some(h) = heartbeat_seconds {
+        details["heartbeatInSeconds"] = json!(h);
+    }
 }
 
 fn event(activity: bool, for_activity: EventType, for_service: EventType) -> EventType {
@@ -208,12 +213,7 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
             TaskEvent::Scheduled if p.phase == Phase::Scheduling => {
                 let mut details =
                     json!({"resource": p.resource, "input": to_text(&p.input), "inputDetails": {"truncated": false}});
-                if let Some(t) = p.timeout_seconds {
-                    details["timeoutInSeconds"] = json!(t);
-                }
-                if let Some(h) = p.heartbeat_seconds {
-                    details["heartbeatInSeconds"] = json!(h);
-                }
+                add_timeouts(&mut details, p.timeout_seconds, p.heartbeat_seconds);
                 thread.last_event = run.emit(EventType::ActivityScheduled, thread.last_event, Some(details));
                 p.phase = Phase::Scheduled;
             }
