@@ -11,8 +11,21 @@ use serde::Deserialize;
 use serde::Serialize;
 
 /// The configuration keys; other `STATEHOUSE_*` environment variables are not configuration.
-const KEYS: &[&str] =
-    &["listen", "data_dir", "region", "account", "node_id", "activity_poll_seconds", "log", "connectors"];
+const KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "region",
+    "account",
+    "node_id",
+    "activity_poll_seconds",
+    "log",
+    "connectors",
+    "cluster_listen",
+    "cluster_secret",
+    "initial_members",
+    "join",
+    "failure_timeout_ms",
+];
 
 /// Everything a node needs to start. Every key is documented in `config/single.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +47,16 @@ pub struct Config {
     pub log: String,
     /// Service integrations: `integration -> URL`, e.g. `"lambda:invoke" = "http://127.0.0.1:9000/"`.
     pub connectors: std::collections::BTreeMap<String, String>,
+    /// Address of this node's cluster port (Raft and forwarding between nodes); empty: no cluster port.
+    pub cluster_listen: String,
+    /// The secret every node of the cluster holds; it signs all traffic between nodes.
+    pub cluster_secret: String,
+    /// The initial voters as `id=host:port` cluster addresses; the lowest id initializes the cluster.
+    pub initial_members: Vec<String>,
+    /// Wait to be added by `statehouse cluster add-node` instead of initializing a cluster.
+    pub join: bool,
+    /// How long a node may stay silent before the leader moves its shards, in milliseconds.
+    pub failure_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -47,6 +70,11 @@ impl Default for Config {
             activity_poll_seconds: 60,
             log: "info".into(),
             connectors: Default::default(),
+            cluster_listen: String::new(),
+            cluster_secret: String::new(),
+            initial_members: Vec::new(),
+            join: false,
+            failure_timeout_ms: 3_000,
         }
     }
 }
@@ -62,6 +90,12 @@ pub struct Overrides {
     pub region: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_listen: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub join: bool,
 }
 
 impl Config {
@@ -76,6 +110,36 @@ impl Config {
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)
+    }
+
+    /// The initial voters, parsed from `initial_members`.
+    pub fn members(&self) -> Result<std::collections::BTreeMap<u64, String>, String> {
+        self.initial_members
+            .iter()
+            .map(|member| {
+                let (id, address) = member
+                    .split_once('=')
+                    .ok_or_else(|| format!("initial member '{member}' is not of the form id=host:port"))?;
+                let id = id.trim().parse::<u64>().map_err(|e| format!("initial member '{member}': bad id: {e}"))?;
+                Ok((id, address.trim().to_string()))
+            })
+            .collect()
+    }
+
+    /// Checks the cluster keys fit together.
+    pub fn check(&self) -> Result<(), String> {
+        let members = self.members()?;
+        if !members.is_empty() && !members.contains_key(&self.node_id) {
+            return Err(format!("node_id {} is not one of the initial_members", self.node_id));
+        }
+        let clustered = !self.cluster_listen.is_empty();
+        if (!members.is_empty() || self.join) && !clustered {
+            return Err("initial_members and join need a cluster_listen address".into());
+        }
+        if clustered && self.cluster_secret.len() < 16 {
+            return Err("cluster_secret must be set (16 characters or more) when cluster_listen is".into());
+        }
+        Ok(())
     }
 }
 

@@ -8,7 +8,8 @@
 //! - [`actors`]: one actix actor per open execution.
 //! - [`raft`]: openraft type config, commands, log store, state machine, node.
 //! - [`store`]: the replicated state in redb and the codec.
-//! - [`cluster`]: shards, ownership epochs.
+//! - [`cluster`]: shards, ownership epochs, the wire between nodes.
+//! - [`peer_service`]: the cluster port; [`controller`]: moves shards off dead nodes and balances them.
 
 pub mod actors;
 pub mod api;
@@ -17,13 +18,16 @@ pub mod asl;
 pub mod aws_error;
 pub mod clock;
 pub mod cluster;
+pub mod cluster_cli;
 pub mod config;
 pub mod connectors;
+pub mod controller;
 pub mod engine;
 pub mod history;
 pub mod load;
 pub mod metrics;
 pub mod names;
+pub mod peer_service;
 pub mod raft;
 pub mod server;
 pub mod store;

@@ -37,7 +37,18 @@ enum Command {
         /// AWS account id used in ARNs.
         #[arg(long)]
         account: Option<String>,
+        /// This node's id in the cluster.
+        #[arg(long)]
+        node_id: Option<u64>,
+        /// Address of the cluster port (Raft and forwarding), e.g. 127.0.0.1:9083.
+        #[arg(long)]
+        cluster_listen: Option<String>,
+        /// Wait to be added with `statehouse cluster add-node` instead of initializing a cluster.
+        #[arg(long)]
+        join: bool,
     },
+    /// Cluster administration: status, add-node, remove-node.
+    Cluster(statehouse::cluster_cli::ClusterArgs),
     /// Load-tests a cluster: heartbeat, workflow or activity scenario.
     Load(statehouse::load::LoadArgs),
 }
@@ -45,8 +56,8 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { config, listen, data_dir, region, account } => {
-            let overrides = Overrides { listen, data_dir, region, account };
+        Command::Serve { config, listen, data_dir, region, account, node_id, cluster_listen, join } => {
+            let overrides = Overrides { listen, data_dir, region, account, node_id, cluster_listen, join };
             let config = match Config::load(config.as_deref(), &overrides) {
                 Ok(config) => config,
                 Err(e) => {
@@ -64,5 +75,6 @@ fn main() -> std::process::ExitCode {
             }
         }
         Command::Load(args) => statehouse::load::run(args),
+        Command::Cluster(args) => statehouse::cluster_cli::run(args),
     }
 }

@@ -1,7 +1,9 @@
-//! Starting a node: logging, the Raft node, the execution actors and the HTTP server.
+//! Starting a node: logging, the cluster port, the Raft node, the execution actors, the shard controller
+//! and the API server.
 
 use std::io;
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::web;
 use actix_web::App;
@@ -14,6 +16,8 @@ use crate::api::ApiState;
 use crate::arn::ArnBuilder;
 use crate::config::Config;
 use crate::connectors::Connectors;
+use crate::peer_service::PeerService;
+use crate::raft::NodeOptions;
 use crate::raft::RaftNode;
 
 /// Sets up tracing with `filter` unless `RUST_LOG` is set.
@@ -24,16 +28,53 @@ pub fn init_logging(filter: &str) {
 
 /// Runs a node until it is interrupted (Ctrl-C or SIGTERM).
 pub fn run(config: Config) -> io::Result<()> {
+    config.check().map_err(io::Error::other)?;
     let listener = TcpListener::bind(&config.listen)?;
-    let address = listener.local_addr()?;
-    actix_web::rt::System::new().block_on(serve(config, listener, address.to_string()))
+    let cluster_listener = match config.cluster_listen.as_str() {
+        "" => None,
+        address => Some(TcpListener::bind(address)?),
+    };
+    actix_web::rt::System::new().block_on(serve(config, listener, cluster_listener))
 }
 
-async fn serve(config: Config, listener: TcpListener, address: String) -> io::Result<()> {
+async fn serve(config: Config, listener: TcpListener, cluster_listener: Option<TcpListener>) -> io::Result<()> {
     crate::metrics::install();
-    let node = RaftNode::start_single(config.node_id, &address, &config.data_dir).await.map_err(io::Error::other)?;
+    let address = listener.local_addr()?.to_string();
+    let cluster_address = match &cluster_listener {
+        Some(cluster) => cluster.local_addr()?.to_string(),
+        None => address.clone(),
+    };
+    let options = NodeOptions {
+        id: config.node_id,
+        data_dir: config.data_dir.clone(),
+        cluster_address: cluster_address.clone(),
+        initial_members: config.members().map_err(io::Error::other)?,
+        join: config.join,
+        secret: config.cluster_secret.clone(),
+    };
+    let (node, notices) = RaftNode::open(&options).await.map_err(io::Error::other)?;
+    let peer_service = web::Data::new(PeerService::new(node.clone(), config.cluster_secret.clone()));
+    let peer_server = match cluster_listener {
+        Some(cluster) => {
+            let service = peer_service.clone();
+            let server =
+                HttpServer::new(move || App::new().app_data(service.clone()).configure(crate::peer_service::configure))
+                    .workers(2)
+                    .listen(cluster)?
+                    .run();
+            let handle = server.handle();
+            actix_web::rt::spawn(server);
+            println!("statehouse cluster port on {cluster_address}");
+            Some(handle)
+        }
+        None => None,
+    };
+    node.form_cluster(&options).await.map_err(io::Error::other)?;
     let executions = ExecutionSupervisor::new(node.clone(), Connectors::new(config.connectors.clone()));
+    peer_service.set_supervisor(executions.clone());
+    actix_web::rt::spawn(executions.clone().follow(notices));
     let resumed = executions.resume_all().map_err(|e| io::Error::other(e.message))?;
+    actix_web::rt::spawn(crate::controller::run(node.clone(), Duration::from_millis(config.failure_timeout_ms)));
     let state = web::Data::new(ApiState {
         node: node.clone(),
         arns: ArnBuilder { region: config.region.clone(), account: config.account.clone() },
@@ -45,9 +86,12 @@ async fn serve(config: Config, listener: TcpListener, address: String) -> io::Re
         .workers(workers)
         .listen(listener)?
         .run();
-    tracing::info!(%address, data_dir = %config.data_dir.display(), resumed, "statehouse listening");
+    tracing::info!(%address, node = config.node_id, data_dir = %config.data_dir.display(), resumed, "statehouse listening");
     println!("statehouse listening on http://{address}");
     let result = server.await;
+    if let Some(peer_server) = peer_server {
+        peer_server.stop(true).await;
+    }
     node.shutdown().await;
     result
 }

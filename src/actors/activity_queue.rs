@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Weak;
+use std::time::Duration;
 
 use actix::fut::wrap_future;
 use actix::Actor;
@@ -18,6 +19,9 @@ use super::ExecutionSupervisor;
 use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
 use crate::engine::TaskSlot;
+
+/// How long a task whose execution could not be reached waits before it is offered again.
+const RETRY_DELAY: Duration = Duration::from_millis(200);
 
 /// Most concurrent pollers of one activity (AWS: 1,000).
 pub const MAX_POLLERS: usize = 1000;
@@ -90,10 +94,17 @@ impl ActivityQueueActor {
             let task = self.tasks.pop_front().expect("checked non-empty");
             let Some(supervisor) = self.supervisor.upgrade() else { return };
             let worker = poller.worker_name.clone();
+            let task_again = task.clone();
             let started = async move { supervisor.start_activity_task(&task.execution_arn, task.slot, worker).await };
             ctx.spawn(wrap_future::<_, Self>(started).map(move |result, act, ctx| match result {
                 Ok(delivery) => {
                     let _ = poller.reply.send(delivery);
+                }
+                Err(error) if error.code == ErrorCode::ServiceUnavailable => {
+                    tracing::debug!(error = %error.message, "activity task not startable yet; retrying");
+                    act.pollers.push_front(poller);
+                    act.tasks.push_front(task_again);
+                    ctx.run_later(RETRY_DELAY, |act, ctx| act.dispatch(ctx));
                 }
                 Err(error) => {
                     tracing::debug!(error = %error.message, "activity task no longer startable");

@@ -20,6 +20,7 @@ use super::ExecutionSupervisor;
 use crate::asl::Definition;
 use crate::aws_error::AwsError;
 use crate::clock::now_ms;
+use crate::cluster::Epoch;
 use crate::connectors::Outcome;
 use crate::connectors::Pattern;
 use crate::engine;
@@ -51,7 +52,14 @@ pub struct ExecutionActor {
     open_tasks: Vec<OpenTask>,
     supervisor: Weak<ExecutionSupervisor>,
     closed_at: Option<i64>,
+    /// The epoch under which this node owns the execution's shard; every proposal is fenced by it.
+    epoch: Epoch,
 }
+
+/// The execution's shard moved to another node: drop the runtime side (tokens), write nothing, stop.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Relinquish;
 
 /// StopExecution: abort the execution, answering with the stop time.
 #[derive(Message)]
@@ -119,8 +127,20 @@ impl ExecutionActor {
         timers: Vec<(TimerId, i64)>,
         open_tasks: Vec<OpenTask>,
         supervisor: Weak<ExecutionSupervisor>,
+        epoch: Epoch,
     ) -> ExecutionActor {
-        ExecutionActor { arn, node, definition, state, next_event_id, timers, open_tasks, supervisor, closed_at: None }
+        ExecutionActor {
+            arn,
+            node,
+            definition,
+            state,
+            next_event_id,
+            timers,
+            open_tasks,
+            supervisor,
+            closed_at: None,
+            epoch,
+        }
     }
 
     /// Runs one engine step on `input`, proposes it, and applies the effects once committed.
@@ -224,9 +244,10 @@ impl ExecutionActor {
         self.next_event_id += append.events.len() as u64;
         let node = self.node.clone();
         let arn = self.arn.clone();
+        let epoch = self.epoch;
         let effects = step.effects;
         async move {
-            let result = node.propose(&arn, Command::AppendEvents { append }).await.map(|_| Committed {
+            let result = node.propose_fenced(&arn, epoch, Command::AppendEvents { append }).await.map(|_| Committed {
                 effects,
                 stop_ms,
                 closed_tasks,
@@ -287,18 +308,28 @@ impl ExecutionActor {
         }
     }
 
-    /// After a rejected proposal: if the committed execution is ahead of this actor or closed, stop.
+    /// After a proposal that did not commit as far as this actor knows: carry on if the committed execution is
+    /// where the actor is. If the step committed after all (its answer was lost on the way back from the
+    /// leader), the actor is rebuilt from the committed state; if the execution closed or its shard moved to
+    /// another owner, the actor stops.
     fn stop_if_moved_on(&mut self, ctx: &mut Context<Self>) -> bool {
-        match self.node.store.execution(&self.arn) {
-            Ok(Some(record)) if record.stop_ms.is_none() && record.next_event_id == self.next_event_id => false,
-            _ => {
-                if let Some(supervisor) = self.supervisor.upgrade() {
-                    supervisor.finished(&self.arn);
+        let owned = self.node.owned_epoch(&self.arn) == Some(self.epoch);
+        let record = self.node.store.execution(&self.arn);
+        let open = matches!(&record, Ok(Some(r)) if r.stop_ms.is_none());
+        if owned && open && matches!(&record, Ok(Some(r)) if r.next_event_id == self.next_event_id) {
+            return false;
+        }
+        if let Some(supervisor) = self.supervisor.upgrade() {
+            supervisor.finished(&self.arn);
+            if owned && open {
+                for task in &self.open_tasks {
+                    supervisor.close_token(&task.token);
                 }
-                ctx.stop();
-                true
+                supervisor.ensure_running(&self.arn);
             }
         }
+        ctx.stop();
+        true
     }
 
     fn arm(&mut self, ctx: &mut Context<Self>, timer: TimerId, due_ms: i64) {
@@ -442,5 +473,18 @@ impl Handler<StartActivityTask> for ExecutionActor {
         };
         let input = Input::Task { slot: start.slot, event: TaskEvent::Started { worker_name: start.worker_name } };
         self.answer(input, move |_| (task.token, task.input))
+    }
+}
+
+impl Handler<Relinquish> for ExecutionActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Relinquish, ctx: &mut Context<Self>) {
+        if let Some(supervisor) = self.supervisor.upgrade() {
+            for task in &self.open_tasks {
+                supervisor.close_token(&task.token);
+            }
+        }
+        ctx.stop();
     }
 }

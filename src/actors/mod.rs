@@ -7,6 +7,7 @@
 
 mod activity_queue;
 mod execution;
+mod remote;
 mod supervisor;
 mod task_token;
 

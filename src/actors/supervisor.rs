@@ -1,5 +1,6 @@
-//! Owns this node's actors: one `ExecutionActor` per open execution, one `TaskTokenActor` per started task
-//! token, one `ActivityQueueActor` per activity in use. Routes API calls to them.
+//! Owns this node's actors: one `ExecutionActor` per open execution of the shards this node owns, one
+//! `TaskTokenActor` per started task token, one `ActivityQueueActor` per activity in use. Routes API calls
+//! to them, or to the node that owns the shard; starts and stops actors as shards change owner.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::AtomicUsize;
@@ -20,9 +21,13 @@ use super::activity_queue::Enqueue;
 use super::activity_queue::Poll;
 use super::activity_queue::QueuedTask;
 use super::activity_queue::Withdraw;
+use super::execution::Relinquish;
 use super::execution::StartActivityTask;
 use super::execution::Stop;
 use super::execution::TaskReport;
+use super::remote::call_owner;
+use super::remote::HeartbeatForwarder;
+use super::remote::ROUTED_TIMEOUT;
 use super::task_token::Close;
 use super::task_token::Heartbeat;
 use super::task_token::TaskTokenActor;
@@ -30,27 +35,39 @@ use super::ExecutionActor;
 use crate::asl::Definition;
 use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
+use crate::cluster::Epoch;
+use crate::cluster::NodeId;
+use crate::cluster::Routed;
 use crate::connectors::Connectors;
 use crate::engine::ExecutionState;
 use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
 use crate::engine::TimerId;
+use crate::raft::AppliedNotice;
 use crate::raft::RaftNode;
+use crate::store::encode;
 
 /// Starts, finds and forgets this node's actors.
 pub struct ExecutionSupervisor {
     node: RaftNode,
     connectors: Arc<Connectors>,
-    executions: DashMap<String, Addr<ExecutionActor>>,
+    executions: DashMap<String, (Addr<ExecutionActor>, Epoch)>,
     tokens: DashMap<String, Addr<TaskTokenActor>>,
     queues: DashMap<String, Addr<ActivityQueueActor>>,
     arbiters: Vec<Arbiter>,
     next_arbiter: AtomicUsize,
     next_poll: AtomicU64,
+    heartbeats: HeartbeatForwarder,
 }
 
 fn moving() -> AwsError {
     AwsError::unavailable("the execution is moving between nodes; retry")
+}
+
+/// Where a call for a shard is served.
+enum Route {
+    Here,
+    Owner(NodeId),
 }
 
 impl ExecutionSupervisor {
@@ -66,6 +83,7 @@ impl ExecutionSupervisor {
             arbiters: (0..cores).map(|_| Arbiter::new()).collect(),
             next_arbiter: AtomicUsize::new(0),
             next_poll: AtomicU64::new(0),
+            heartbeats: HeartbeatForwarder::default(),
         })
     }
 
@@ -79,31 +97,75 @@ impl ExecutionSupervisor {
         self.connectors.clone()
     }
 
-    /// Starts an actor for every execution that was running when the node last stopped.
+    /// Starts an actor for every open execution of the shards this node owns; returns how many run.
     pub fn resume_all(self: &Arc<Self>) -> Result<usize, AwsError> {
-        let open = self.node.store.open_executions()?;
-        for arn in &open {
-            self.ensure_running(arn);
+        for arn in self.node.store.open_executions()? {
+            self.ensure_running(&arn);
         }
-        Ok(open.len())
+        Ok(self.executions.len())
     }
 
-    /// Starts the execution's actor unless it runs already (or the execution has ended).
+    /// Applies what the state machine reports, in order, until the node stops.
+    pub async fn follow(self: Arc<Self>, mut notices: tokio::sync::mpsc::UnboundedReceiver<AppliedNotice>) {
+        while let Some(notice) = notices.recv().await {
+            match notice {
+                AppliedNotice::ExecutionStarted(arn) => self.ensure_running(&arn),
+                AppliedNotice::ShardsChanged => {
+                    if let Err(e) = self.shards_changed() {
+                        tracing::error!(error = %e.message, "cannot follow the new shard map");
+                    }
+                }
+            }
+        }
+    }
+
+    /// After the shard map changed: stops the actors of shards this node lost, starts those of shards it
+    /// gained, and rebuilds the queues of activities it now owns from the replicated state.
+    pub fn shards_changed(self: &Arc<Self>) -> Result<(), AwsError> {
+        let lost: Vec<(String, Addr<ExecutionActor>)> = self
+            .executions
+            .iter()
+            .filter(|entry| self.node.owned_epoch(entry.key()) != Some(entry.value().1))
+            .map(|entry| (entry.key().clone(), entry.value().0.clone()))
+            .collect();
+        for (arn, addr) in lost {
+            self.executions.remove(&arn);
+            addr.do_send(Relinquish);
+        }
+        self.queues.retain(|activity, _| self.node.owned_epoch(activity).is_some());
+        let mut rebuilt = 0;
+        for arn in self.node.store.open_executions()? {
+            self.ensure_running(&arn);
+            let Some(record) = self.node.store.execution(&arn)? else { continue };
+            for task in record.open_tasks.iter().filter(|t| !t.started) {
+                if let Some(activity) = task.activity_arn.as_deref().filter(|a| self.node.owned_epoch(a).is_some()) {
+                    self.queue(activity)
+                        .do_send(Enqueue(QueuedTask { execution_arn: arn.clone(), slot: TaskSlot(task.slot) }));
+                    rebuilt += 1;
+                }
+            }
+        }
+        tracing::info!(node = self.node.id, executions = self.executions.len(), queued = rebuilt, "shard map applied");
+        Ok(())
+    }
+
+    /// Starts the execution's actor if this node owns its shard, unless it runs already (or has ended).
     pub fn ensure_running(self: &Arc<Self>, arn: &str) {
         if self.executions.contains_key(arn) {
             return;
         }
-        match self.build(arn) {
+        let Some(epoch) = self.node.owned_epoch(arn) else { return };
+        match self.build(arn, epoch) {
             Ok(Some(actor)) => {
                 let addr = ExecutionActor::start_in_arbiter(&self.arbiter(), move |_| actor);
-                self.executions.insert(arn.to_string(), addr);
+                self.executions.insert(arn.to_string(), (addr, epoch));
             }
             Ok(None) => {}
             Err(e) => tracing::error!(execution = arn, error = %e.message, "cannot start execution"),
         }
     }
 
-    fn build(self: &Arc<Self>, arn: &str) -> Result<Option<ExecutionActor>, AwsError> {
+    fn build(self: &Arc<Self>, arn: &str, epoch: Epoch) -> Result<Option<ExecutionActor>, AwsError> {
         let store = &self.node.store;
         let Some(record) = store.execution(arn)? else {
             return Ok(None);
@@ -132,12 +194,56 @@ impl ExecutionSupervisor {
             timers,
             record.open_tasks,
             Arc::downgrade(self),
+            epoch,
         )))
     }
 
     fn execution(self: &Arc<Self>, arn: &str) -> Option<Addr<ExecutionActor>> {
         self.ensure_running(arn);
-        self.executions.get(arn).map(|a| a.clone())
+        self.executions.get(arn).map(|a| a.0.clone())
+    }
+
+    fn route(&self, key: &str) -> Route {
+        match self.node.owner_of(key) {
+            Some((owner, _)) if owner != self.node.id => Route::Owner(owner),
+            _ => Route::Here,
+        }
+    }
+
+    /// Serves a call another node routed here because this node owns the shard; the encoded answer.
+    pub async fn serve(self: &Arc<Self>, routed: Routed) -> Vec<u8> {
+        let owned = |key: &str| self.node.owned_epoch(key).is_some();
+        match routed {
+            Routed::Stop { arn, error, cause } if owned(&arn) => encode(&self.stop_here(&arn, error, cause).await),
+            Routed::Report { arn, slot, event } if owned(&arn) => encode(&self.report_here(&arn, slot, event).await),
+            Routed::Heartbeats(heartbeats) => {
+                let answers: Vec<Result<(), AwsError>> = heartbeats
+                    .iter()
+                    .map(|(token, arn, slot)| match owned(arn) {
+                        true => self.heartbeat_here(token, arn, *slot),
+                        false => Err(moving()),
+                    })
+                    .collect();
+                encode(&Ok::<_, AwsError>(answers))
+            }
+            Routed::StartActivityTask { arn, slot, worker_name } if owned(&arn) => {
+                encode(&self.start_activity_task_here(&arn, slot, worker_name).await)
+            }
+            Routed::Enqueue { activity, arn, slot } if owned(&activity) => {
+                self.queue(&activity).do_send(Enqueue(QueuedTask { execution_arn: arn, slot }));
+                encode(&Ok::<(), AwsError>(()))
+            }
+            Routed::Withdraw { activity, arn, slot } if owned(&activity) => {
+                if let Some(queue) = self.queues.get(&activity) {
+                    queue.do_send(Withdraw { execution_arn: arn, slot });
+                }
+                encode(&Ok::<(), AwsError>(()))
+            }
+            Routed::Poll { activity, worker_name, wait_ms } if owned(&activity) => {
+                encode(&self.poll_here(&activity, worker_name, Duration::from_millis(wait_ms)).await)
+            }
+            _ => encode(&Err::<(), AwsError>(moving())),
+        }
     }
 
     /// Forgets an actor whose execution ended.
@@ -152,12 +258,37 @@ impl ExecutionSupervisor {
         error: Option<String>,
         cause: Option<String>,
     ) -> Result<i64, AwsError> {
+        match self.route(arn) {
+            Route::Here => self.stop_here(arn, error, cause).await,
+            Route::Owner(owner) => {
+                let routed = Routed::Stop { arn: arn.to_string(), error, cause };
+                call_owner(&self.node, owner, routed, ROUTED_TIMEOUT).await
+            }
+        }
+    }
+
+    async fn stop_here(
+        self: &Arc<Self>,
+        arn: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<i64, AwsError> {
         let addr = self.execution(arn).ok_or_else(|| AwsError::execution_does_not_exist(arn))?;
         addr.send(Stop { error, cause }).await.map_err(|_| moving())?
     }
 
     /// Reports SendTaskSuccess/SendTaskFailure for the task `slot` of an execution.
     pub async fn report(self: &Arc<Self>, arn: &str, slot: TaskSlot, event: TaskEvent) -> Result<(), AwsError> {
+        match self.route(arn) {
+            Route::Here => self.report_here(arn, slot, event).await,
+            Route::Owner(owner) => {
+                let routed = Routed::Report { arn: arn.to_string(), slot, event };
+                call_owner(&self.node, owner, routed, ROUTED_TIMEOUT).await
+            }
+        }
+    }
+
+    async fn report_here(self: &Arc<Self>, arn: &str, slot: TaskSlot, event: TaskEvent) -> Result<(), AwsError> {
         let Some(addr) = self.execution(arn) else {
             return Err(AwsError::task_timed_out());
         };
@@ -166,7 +297,14 @@ impl ExecutionSupervisor {
 
     /// SendTaskHeartbeat: moves the token's heartbeat deadline. A token without a started task (a callback
     /// whose call is still being made) is accepted if the task is open.
-    pub fn heartbeat(&self, token: &str, arn: &str, slot: TaskSlot) -> Result<(), AwsError> {
+    pub async fn heartbeat(&self, token: &str, arn: &str, slot: TaskSlot) -> Result<(), AwsError> {
+        match self.route(arn) {
+            Route::Here => self.heartbeat_here(token, arn, slot),
+            Route::Owner(owner) => self.heartbeats.send(&self.node, owner, token, arn, slot).await,
+        }
+    }
+
+    fn heartbeat_here(&self, token: &str, arn: &str, slot: TaskSlot) -> Result<(), AwsError> {
         let timed_out = AwsError::task_timed_out;
         if let Some(addr) = self.tokens.get(token).map(|a| a.clone()) {
             return match addr.try_send(Heartbeat) {
@@ -225,16 +363,44 @@ impl ExecutionSupervisor {
             .clone()
     }
 
-    /// Queues a scheduled activity task for the activity's pollers.
+    /// Queues a scheduled activity task for the activity's pollers, on the node owning the activity. If that
+    /// node cannot be reached, the task waits in the replicated state until the activity's shard moves.
     pub fn enqueue_activity_task(self: &Arc<Self>, activity: &str, arn: &str, slot: TaskSlot) {
-        self.queue(activity).do_send(Enqueue(QueuedTask { execution_arn: arn.to_string(), slot }));
+        match self.route(activity) {
+            Route::Here => {
+                self.queue(activity).do_send(Enqueue(QueuedTask { execution_arn: arn.to_string(), slot }));
+            }
+            Route::Owner(owner) => {
+                let routed = Routed::Enqueue { activity: activity.to_string(), arn: arn.to_string(), slot };
+                self.send_to_owner(owner, routed);
+            }
+        }
     }
 
     /// Removes a queued task that closed before any worker took it.
     pub fn withdraw_activity_task(self: &Arc<Self>, activity: &str, arn: &str, slot: TaskSlot) {
-        if let Some(queue) = self.queues.get(activity) {
-            queue.do_send(Withdraw { execution_arn: arn.to_string(), slot });
+        match self.route(activity) {
+            Route::Here => {
+                if let Some(queue) = self.queues.get(activity) {
+                    queue.do_send(Withdraw { execution_arn: arn.to_string(), slot });
+                }
+            }
+            Route::Owner(owner) => {
+                let routed = Routed::Withdraw { activity: activity.to_string(), arn: arn.to_string(), slot };
+                self.send_to_owner(owner, routed);
+            }
         }
+    }
+
+    /// Sends a one-way routed call in the background.
+    fn send_to_owner(&self, owner: NodeId, routed: Routed) {
+        let node = self.node.clone();
+        self.arbiter().spawn(async move {
+            let answer: Result<(), AwsError> = call_owner(&node, owner, routed, ROUTED_TIMEOUT).await;
+            if let Err(e) = answer {
+                tracing::warn!(owner, error = %e.message, "a queue change did not reach the activity's owner");
+            }
+        });
     }
 
     /// Records ActivityStarted for a queued task; answers its token and input once committed.
@@ -244,12 +410,43 @@ impl ExecutionSupervisor {
         slot: TaskSlot,
         worker_name: Option<String>,
     ) -> Result<Delivery, AwsError> {
+        match self.route(arn) {
+            Route::Here => self.start_activity_task_here(arn, slot, worker_name).await,
+            Route::Owner(owner) => {
+                let routed = Routed::StartActivityTask { arn: arn.to_string(), slot, worker_name };
+                call_owner(&self.node, owner, routed, ROUTED_TIMEOUT).await
+            }
+        }
+    }
+
+    async fn start_activity_task_here(
+        self: &Arc<Self>,
+        arn: &str,
+        slot: TaskSlot,
+        worker_name: Option<String>,
+    ) -> Result<Delivery, AwsError> {
         let addr = self.execution(arn).ok_or_else(|| AwsError::execution_does_not_exist(arn))?;
         addr.send(StartActivityTask { slot, worker_name }).await.map_err(|_| moving())?
     }
 
-    /// GetActivityTask: waits up to `wait` for a task of the activity.
+    /// GetActivityTask: waits up to `wait` for a task of the activity, on the node owning the activity.
     pub async fn poll(
+        self: &Arc<Self>,
+        activity: &str,
+        worker_name: Option<String>,
+        wait: Duration,
+    ) -> Result<Option<Delivery>, AwsError> {
+        match self.route(activity) {
+            Route::Here => self.poll_here(activity, worker_name, wait).await,
+            Route::Owner(owner) => {
+                let wait_ms = wait.as_millis() as u64;
+                let routed = Routed::Poll { activity: activity.to_string(), worker_name, wait_ms };
+                call_owner(&self.node, owner, routed, wait + ROUTED_TIMEOUT).await
+            }
+        }
+    }
+
+    async fn poll_here(
         self: &Arc<Self>,
         activity: &str,
         worker_name: Option<String>,

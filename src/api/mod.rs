@@ -3,6 +3,7 @@
 //! by proposing commands through [`crate::raft::RaftNode`].
 
 mod activities;
+pub mod admin;
 mod executions;
 mod express;
 mod history;

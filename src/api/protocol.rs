@@ -30,7 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_REQUEST_BYTES))
         .route("/", web::post().to(dispatch))
         .route("/health", web::get().to(health))
-        .route("/metrics", web::get().to(metrics));
+        .route("/metrics", web::get().to(metrics))
+        .configure(super::admin::configure);
 }
 
 async fn metrics(state: web::Data<ApiState>) -> HttpResponse {

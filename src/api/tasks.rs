@@ -72,6 +72,6 @@ pub async fn heartbeat(state: &ApiState, input: SendTaskHeartbeatInput) -> Resul
     let token = c.required("taskToken", &input.task_token, 1, 2048);
     c.finish()?;
     let (arn, slot) = verify(state, token)?;
-    state.executions.heartbeat(token, &arn, slot)?;
+    state.executions.heartbeat(token, &arn, slot).await?;
     Ok(json!({}))
 }

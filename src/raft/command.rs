@@ -7,6 +7,7 @@ use crate::aws_error::AwsError;
 use crate::cluster::Epoch;
 use crate::cluster::ShardId;
 use crate::cluster::ShardMap;
+use crate::cluster::ShardMove;
 use crate::history::StoredEvent;
 use crate::store::ActivityRecord;
 use crate::store::ExecutionRecord;
@@ -37,6 +38,10 @@ pub enum Command {
     InitShards {
         map: ShardMap,
         token_key: String,
+    },
+    /// Moves shards between owners (the leader's controller); each move bumps its shard's epoch.
+    AssignShards {
+        moves: Vec<ShardMove>,
     },
     CreateStateMachine {
         machine: StateMachineRecord,
@@ -79,6 +84,7 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::InitShards { .. } => "InitShards",
+            Command::AssignShards { .. } => "AssignShards",
             Command::CreateStateMachine { .. } => "CreateStateMachine",
             Command::UpdateStateMachine { .. } => "UpdateStateMachine",
             Command::DeleteStateMachine { .. } => "DeleteStateMachine",

@@ -1,6 +1,9 @@
-//! The Raft network of a one-node group: there is no peer, so every RPC target is unreachable.
+//! The Raft network: openraft's RPCs as [`PeerRequest`]s over the cluster port.
+
+use std::time::Duration;
 
 use openraft::error::InstallSnapshotError;
+use openraft::error::NetworkError;
 use openraft::error::RPCError;
 use openraft::error::RaftError;
 use openraft::error::Unreachable;
@@ -14,50 +17,76 @@ use openraft::raft::InstallSnapshotResponse;
 use openraft::raft::VoteRequest;
 use openraft::raft::VoteResponse;
 use openraft::BasicNode;
+use serde::de::DeserializeOwned;
 
 use super::TypeConfig;
+use crate::cluster::PeerClient;
+use crate::cluster::PeerRequest;
 
-/// Connects to no one; used while the group has a single member.
-pub struct NoPeers;
-
-/// A connection attempt to a node this process has no route to.
-pub struct NoRoute(u64);
-
-fn unreachable<E: std::error::Error>(target: u64) -> RPCError<u64, BasicNode, E> {
-    let error = std::io::Error::other(format!("node {target} is not a member this node can reach"));
-    RPCError::Unreachable(Unreachable::new(&error))
+/// Opens a [`Peer`] per target node; all share one connection pool.
+pub struct PeerNetwork {
+    client: PeerClient,
 }
 
-impl RaftNetworkFactory<TypeConfig> for NoPeers {
-    type Network = NoRoute;
-
-    async fn new_client(&mut self, target: u64, _node: &BasicNode) -> NoRoute {
-        NoRoute(target)
+impl PeerNetwork {
+    /// A network sending through `client`.
+    pub fn new(client: PeerClient) -> PeerNetwork {
+        PeerNetwork { client }
     }
 }
 
-impl RaftNetwork<TypeConfig> for NoRoute {
+/// The Raft connection to one node, addressed by its cluster address.
+pub struct Peer {
+    client: PeerClient,
+    address: String,
+}
+
+impl RaftNetworkFactory<TypeConfig> for PeerNetwork {
+    type Network = Peer;
+
+    async fn new_client(&mut self, _target: u64, node: &BasicNode) -> Peer {
+        Peer { client: self.client.clone(), address: node.addr.clone() }
+    }
+}
+
+impl Peer {
+    async fn send<T: DeserializeOwned, E: std::error::Error>(
+        &self,
+        request: PeerRequest,
+        option: &RPCOption,
+    ) -> Result<T, RPCError<u64, BasicNode, E>> {
+        let timeout = option.hard_ttl().max(Duration::from_millis(100));
+        let answer: Result<T, String> = self
+            .client
+            .call(&self.address, &request, timeout)
+            .await
+            .map_err(|e| RPCError::Unreachable(Unreachable::new(&e)))?;
+        answer.map_err(|message| RPCError::Network(NetworkError::new(&std::io::Error::other(message))))
+    }
+}
+
+impl RaftNetwork<TypeConfig> for Peer {
     async fn append_entries(
         &mut self,
-        _rpc: AppendEntriesRequest<TypeConfig>,
-        _option: RPCOption,
+        rpc: AppendEntriesRequest<TypeConfig>,
+        option: RPCOption,
     ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>> {
-        Err(unreachable(self.0))
+        self.send(PeerRequest::AppendEntries(rpc), &option).await
     }
 
     async fn install_snapshot(
         &mut self,
-        _rpc: InstallSnapshotRequest<TypeConfig>,
-        _option: RPCOption,
+        rpc: InstallSnapshotRequest<TypeConfig>,
+        option: RPCOption,
     ) -> Result<InstallSnapshotResponse<u64>, RPCError<u64, BasicNode, RaftError<u64, InstallSnapshotError>>> {
-        Err(unreachable(self.0))
+        self.send(PeerRequest::InstallSnapshot(Box::new(rpc)), &option).await
     }
 
     async fn vote(
         &mut self,
-        _rpc: VoteRequest<u64>,
-        _option: RPCOption,
+        rpc: VoteRequest<u64>,
+        option: RPCOption,
     ) -> Result<VoteResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>> {
-        Err(unreachable(self.0))
+        self.send(PeerRequest::Vote(rpc), &option).await
     }
 }

@@ -1,24 +1,35 @@
-//! A running Raft node: opens the stores, starts openraft, initializes a new cluster, and proposes
-//! commands on behalf of the API and the actors.
+//! A running Raft node: opens the stores, starts openraft, forms or joins the cluster, and proposes
+//! commands on behalf of the API and the actors, forwarding them to the leader when it is elsewhere.
 
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::OnceLock;
+use std::sync::RwLock;
 use std::time::Duration;
 
+use openraft::error::ClientWriteError;
+use openraft::error::RaftError;
 use openraft::BasicNode;
 use openraft::Config;
 use openraft::SnapshotPolicy;
+use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::network::NoPeers;
+use super::network::PeerNetwork;
 use super::Applied;
+use super::AppliedNotice;
 use super::Command;
 use super::LogStore;
 use super::Proposal;
 use super::Raft;
 use super::StateMachine;
 use crate::aws_error::AwsError;
+use crate::cluster::Epoch;
 use crate::cluster::NodeId;
+use crate::cluster::PeerClient;
+use crate::cluster::PeerRequest;
 use crate::cluster::ShardId;
 use crate::cluster::ShardMap;
 use crate::cluster::DEFAULT_SHARD_COUNT;
@@ -26,14 +37,34 @@ use crate::store::decode;
 use crate::store::StateStore;
 use crate::store::META_TOKEN_KEY;
 
+/// How long a forwarded proposal may take before the caller is told to retry.
+const FORWARD_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// This node's Raft group handle and the state it applies to.
 #[derive(Clone)]
 pub struct RaftNode {
     pub id: NodeId,
     pub raft: Raft,
     pub store: Arc<StateStore>,
-    shard_map: Arc<std::sync::RwLock<ShardMap>>,
-    token_key: Arc<str>,
+    /// The connection pool to the other nodes' cluster ports.
+    pub peers: PeerClient,
+    shard_map: Arc<RwLock<ShardMap>>,
+    token_key: Arc<OnceLock<String>>,
+}
+
+/// Where a node keeps its data and how it finds its cluster.
+#[derive(Debug, Clone)]
+pub struct NodeOptions {
+    pub id: NodeId,
+    pub data_dir: PathBuf,
+    /// The address other nodes reach this node's cluster port on.
+    pub cluster_address: String,
+    /// The initial voters (`id -> cluster address`); empty: this node alone.
+    pub initial_members: BTreeMap<NodeId, String>,
+    /// Wait to be added instead of initializing.
+    pub join: bool,
+    /// The secret that signs traffic between nodes.
+    pub secret: String,
 }
 
 /// A failure to start the node.
@@ -49,55 +80,131 @@ pub enum StartError {
     Raft(String),
 }
 
+fn raft_error(e: impl std::fmt::Display) -> StartError {
+    StartError::Raft(e.to_string())
+}
+
 impl RaftNode {
     /// Opens the data directory and starts a one-node group, initializing it on first start.
     pub async fn start_single(id: NodeId, address: &str, data_dir: &Path) -> Result<RaftNode, StartError> {
+        let options = NodeOptions {
+            id,
+            data_dir: data_dir.to_path_buf(),
+            cluster_address: address.to_string(),
+            initial_members: BTreeMap::new(),
+            join: false,
+            secret: String::new(),
+        };
+        let (node, _notices) = RaftNode::open(&options).await?;
+        node.form_cluster(&options).await?;
+        Ok(node)
+    }
+
+    /// Opens the stores and starts openraft; the node answers Raft RPCs from here on. What the state
+    /// machine applies is reported on the returned channel.
+    pub async fn open(options: &NodeOptions) -> Result<(RaftNode, UnboundedReceiver<AppliedNotice>), StartError> {
+        let data_dir = &options.data_dir;
         std::fs::create_dir_all(data_dir)
             .map_err(|source| StartError::DataDir { path: data_dir.display().to_string(), source })?;
         let store = Arc::new(StateStore::open(&data_dir.join("state.redb"))?);
-        let log = LogStore::open(&data_dir.join("raft-log.redb")).map_err(|e| StartError::Raft(e.to_string()))?;
+        let log = LogStore::open(&data_dir.join("raft-log.redb")).map_err(raft_error)?;
         let config = Config {
             cluster_name: "statehouse".into(),
-            heartbeat_interval: 500,
-            election_timeout_min: 1500,
-            election_timeout_max: 3000,
+            heartbeat_interval: 250,
+            election_timeout_min: 1000,
+            election_timeout_max: 2000,
             snapshot_policy: SnapshotPolicy::LogsSinceLast(20_000),
             max_in_snapshot_log_to_keep: 1_000,
             purge_batch_size: 256,
             ..Default::default()
         };
-        let config = Arc::new(config.validate().map_err(|e| StartError::Raft(e.to_string()))?);
-        let raft = Raft::new(id, config, NoPeers, log, StateMachine::new(store.clone()))
+        let config = Arc::new(config.validate().map_err(raft_error)?);
+        let shard_map = Arc::new(RwLock::new(store.shard_map()?));
+        let (notices, receiver) = tokio::sync::mpsc::unbounded_channel();
+        let state_machine = StateMachine::new(store.clone(), shard_map.clone(), notices);
+        let peers = PeerClient::new(&options.secret);
+        let raft = Raft::new(options.id, config, PeerNetwork::new(peers.clone()), log, state_machine)
             .await
-            .map_err(|e| StartError::Raft(e.to_string()))?;
-        if !raft.is_initialized().await.map_err(|e| StartError::Raft(e.to_string()))? {
-            let members = BTreeMap::from([(id, BasicNode { addr: address.to_string() })]);
-            raft.initialize(members).await.map_err(|e| StartError::Raft(e.to_string()))?;
+            .map_err(raft_error)?;
+        let node = RaftNode { id: options.id, raft, store, peers, shard_map, token_key: Default::default() };
+        Ok((node, receiver))
+    }
+
+    /// Initializes the cluster if this node is the one to, then waits until the shard map and the task
+    /// token secret have been applied here (for a joining node: until it has been added and caught up).
+    pub async fn form_cluster(&self, options: &NodeOptions) -> Result<(), StartError> {
+        let id = self.id;
+        let members = if options.initial_members.is_empty() {
+            BTreeMap::from([(id, options.cluster_address.clone())])
         } else {
-            raft.trigger().elect().await.map_err(|e| StartError::Raft(e.to_string()))?;
+            options.initial_members.clone()
+        };
+        let initialized = self.raft.is_initialized().await.map_err(raft_error)?;
+        if !initialized && !options.join && members.keys().next() == Some(&id) {
+            let nodes: BTreeMap<NodeId, BasicNode> =
+                members.iter().map(|(id, addr)| (*id, BasicNode { addr: addr.clone() })).collect();
+            self.raft.initialize(nodes).await.map_err(raft_error)?;
         }
-        raft.wait(Some(Duration::from_secs(30)))
-            .current_leader(id, "this node leads its one-node group")
-            .await
-            .map_err(|e| StartError::Raft(e.to_string()))?;
-        let node = RaftNode { id, raft, store: store.clone(), shard_map: Default::default(), token_key: Arc::from("") };
-        if store.shard_map()?.is_empty() {
-            let map = ShardMap::single_owner(DEFAULT_SHARD_COUNT, id);
-            let token_key = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-            let command = Command::InitShards { map, token_key };
-            node.propose_raw(Proposal { shard: ShardId(0), epoch: crate::cluster::Epoch(0), command })
-                .await
-                .map_err(|e| StartError::Raft(e.message))?;
+        if self.voters() == BTreeSet::from([id]) {
+            self.raft.trigger().elect().await.map_err(raft_error)?;
         }
-        *node.shard_map.write().expect("shard map lock") = store.shard_map()?;
-        let token_key = store.meta(META_TOKEN_KEY)?.map(|bytes| decode::<String>(&bytes)).transpose()?;
-        let token_key = token_key.ok_or_else(|| StartError::Raft("the cluster has no task-token secret".into()))?;
-        Ok(RaftNode { token_key: Arc::from(token_key), ..node })
+        let mut metrics = self.raft.metrics();
+        let mut waiting_logged = false;
+        loop {
+            let map = self.store.shard_map()?;
+            let token_key = self.store.meta(META_TOKEN_KEY)?.map(|bytes| decode::<String>(&bytes)).transpose()?;
+            if let (false, Some(token_key)) = (map.is_empty(), token_key) {
+                *self.shard_map.write().expect("shard map lock") = map;
+                let _ = self.token_key.set(token_key);
+                return Ok(());
+            }
+            if metrics.borrow().current_leader == Some(id) && map.is_empty() {
+                let voters: Vec<NodeId> = self.voters().into_iter().collect();
+                let map = ShardMap::spread(DEFAULT_SHARD_COUNT, &voters);
+                let token_key = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+                let command = Command::InitShards { map, token_key };
+                if let Err(e) = self.propose_raw(Proposal { shard: ShardId(0), epoch: Epoch(0), command }).await {
+                    tracing::warn!(error = %e.message, "cannot create the shard map yet");
+                }
+                continue;
+            }
+            if !waiting_logged {
+                tracing::info!(node = id, "waiting for the cluster to form (or for this node to be added)");
+                waiting_logged = true;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(500), metrics.changed()).await;
+        }
+    }
+
+    /// The current voters of the group.
+    pub fn voters(&self) -> BTreeSet<NodeId> {
+        self.raft.metrics().borrow().membership_config.membership().voter_ids().collect()
+    }
+
+    /// Every member (voters and learners) with its cluster address.
+    pub fn members(&self) -> BTreeMap<NodeId, String> {
+        let metrics = self.raft.metrics().borrow().clone();
+        metrics.membership_config.membership().nodes().map(|(id, node)| (*id, node.addr.clone())).collect()
+    }
+
+    /// The cluster address of a member.
+    pub fn peer_address(&self, id: NodeId) -> Option<String> {
+        self.raft.metrics().borrow().membership_config.membership().get_node(&id).map(|node| node.addr.clone())
+    }
+
+    /// The node this one believes leads the group.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.raft.metrics().borrow().current_leader
     }
 
     /// The cluster secret that signs task tokens.
     pub fn token_key(&self) -> &str {
-        &self.token_key
+        self.token_key.get().map(String::as_str).unwrap_or_default()
+    }
+
+    /// A copy of the applied shard map.
+    pub fn shard_map(&self) -> ShardMap {
+        self.shard_map.read().expect("shard map lock").clone()
     }
 
     /// The shard a key belongs to.
@@ -105,27 +212,107 @@ impl RaftNode {
         ShardId::of(key, self.shard_map.read().expect("shard map lock").shard_count())
     }
 
-    /// Proposes `command` for the shard of `key`, waits for it to commit and apply, and returns the answer.
+    /// The owner and epoch of the shard of `key`.
+    pub fn owner_of(&self, key: &str) -> Option<(NodeId, Epoch)> {
+        let map = self.shard_map.read().expect("shard map lock");
+        map.owner(ShardId::of(key, map.shard_count()))
+    }
+
+    /// The epoch under which this node owns the shard of `key`, if it does.
+    pub fn owned_epoch(&self, key: &str) -> Option<Epoch> {
+        self.owner_of(key).filter(|(owner, _)| *owner == self.id).map(|(_, epoch)| epoch)
+    }
+
+    /// Proposes `command` for the shard of `key` under the shard's current epoch, waits for it to commit
+    /// and apply here, and returns the answer.
     pub async fn propose(&self, key: &str, command: Command) -> Result<i64, AwsError> {
-        let shard = self.shard_of(key);
-        let owner = self.shard_map.read().expect("shard map lock").owner(shard);
-        let Some((_, epoch)) = owner else {
+        let Some((_, epoch)) = self.owner_of(key) else {
             return Err(AwsError::unavailable("the cluster has no shard map yet"));
         };
-        match self.propose_raw(Proposal { shard, epoch, command }).await? {
+        self.propose_fenced(key, epoch, command).await
+    }
+
+    /// Proposes `command` for the shard of `key` as its owner under `epoch`; refused if the shard has
+    /// moved on since.
+    pub async fn propose_fenced(&self, key: &str, epoch: Epoch, command: Command) -> Result<i64, AwsError> {
+        match self.propose_raw(Proposal { shard: self.shard_of(key), epoch, command }).await? {
             Applied::Done { at_ms } => Ok(at_ms),
             Applied::Rejected(error) => Err(error),
         }
     }
 
-    async fn propose_raw(&self, proposal: Proposal) -> Result<Applied, AwsError> {
+    /// Commits `proposal` through the leader (here or forwarded) and waits until it has applied here, so a
+    /// client reads its own writes from this node.
+    pub async fn propose_raw(&self, proposal: Proposal) -> Result<Applied, AwsError> {
+        let started = std::time::Instant::now();
+        let leader = match self.raft.client_write(proposal.clone()).await {
+            Ok(response) => {
+                metrics::histogram!(crate::metrics::RAFT_COMMIT_LATENCY).record(started.elapsed().as_secs_f64());
+                return Ok(response.data);
+            }
+            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(forward))) => forward.leader_node,
+            Err(e) => {
+                tracing::warn!(error = %e, "proposal failed");
+                return Err(AwsError::unavailable(format!("the cluster cannot accept writes right now: {e}")));
+            }
+        };
+        let Some(leader) = leader else {
+            return Err(AwsError::unavailable("the cluster has no leader right now; retry"));
+        };
+        let answer: Result<(Applied, u64), AwsError> = self
+            .peers
+            .call(&leader.addr, &PeerRequest::Propose(Box::new(proposal)), FORWARD_TIMEOUT)
+            .await
+            .map_err(|e| AwsError::unavailable(format!("the leader did not answer; retry ({e})")))?;
+        let (applied, index) = answer?;
+        self.raft
+            .wait(Some(FORWARD_TIMEOUT))
+            .applied_index_at_least(Some(index), "a forwarded proposal applies here")
+            .await
+            .map_err(|e| AwsError::unavailable(format!("this node is behind the leader; retry ({e})")))?;
+        Ok(applied)
+    }
+
+    /// Commits `proposal` as the leader: the answer and the log index it applied at.
+    pub async fn commit_as_leader(&self, proposal: Proposal) -> Result<(Applied, u64), AwsError> {
         let started = std::time::Instant::now();
         let response = self.raft.client_write(proposal).await.map_err(|e| {
-            tracing::warn!(error = %e, "proposal failed");
-            AwsError::unavailable(format!("the cluster cannot accept writes right now: {e}"))
+            AwsError::unavailable(format!("this node cannot commit the proposal right now; retry ({e})"))
         })?;
         metrics::histogram!(crate::metrics::RAFT_COMMIT_LATENCY).record(started.elapsed().as_secs_f64());
-        Ok(response.data)
+        Ok((response.data, response.log_id.index))
+    }
+
+    /// Adds a node as a learner, waits for it to catch up, then makes it a voter (leader only).
+    pub async fn add_node(&self, id: NodeId, address: String) -> Result<(), AwsError> {
+        let failed = |e: String| AwsError::unavailable(format!("cannot add node {id}: {e}"));
+        self.raft.add_learner(id, BasicNode { addr: address }, true).await.map_err(|e| failed(e.to_string()))?;
+        let mut voters = self.voters();
+        voters.insert(id);
+        self.raft.change_membership(voters, false).await.map_err(|e| failed(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Removes a voter from the group (leader only); its shards move when the controller notices.
+    pub async fn remove_node(&self, id: NodeId) -> Result<(), AwsError> {
+        let mut voters = self.voters();
+        if !voters.remove(&id) {
+            return Err(AwsError::new(
+                crate::aws_error::ErrorCode::ValidationException,
+                format!("node {id} is not a voter"),
+            ));
+        }
+        if voters.is_empty() {
+            return Err(AwsError::new(
+                crate::aws_error::ErrorCode::ValidationException,
+                "the last voter cannot be removed",
+            ));
+        }
+        self.raft
+            .change_membership(voters, false)
+            .await
+            .map_err(|e| AwsError::unavailable(format!("cannot remove node {id}: {e}")))?;
+        Ok(())
     }
 
     /// Stops the Raft group.

@@ -6,6 +6,7 @@
 
 use std::io::Cursor;
 use std::sync::Arc;
+use std::sync::RwLock;
 
 use openraft::storage::RaftStateMachine;
 use openraft::storage::Snapshot;
@@ -19,8 +20,12 @@ use openraft::StorageError;
 use openraft::StorageIOError;
 use openraft::StoredMembership;
 
+use tokio::sync::mpsc::UnboundedSender;
+
 use super::Applied;
+use super::Command;
 use super::TypeConfig;
+use crate::cluster::ShardMap;
 use crate::store::apply_proposal;
 use crate::store::decode;
 use crate::store::encode;
@@ -42,16 +47,38 @@ fn snapshot_err(e: impl std::error::Error + 'static) -> StorageError<u64> {
     StorageIOError::write_snapshot(None, &e).into()
 }
 
+/// What applying committed entries tells this node's runtime, in log order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppliedNotice {
+    /// A STANDARD execution was created; its owner starts its actor.
+    ExecutionStarted(String),
+    /// The shard map changed; owners start and stop actors.
+    ShardsChanged,
+}
+
 /// The replicated state machine of a group. Clones share the store.
 #[derive(Clone)]
 pub struct StateMachine {
     store: Arc<StateStore>,
+    shard_map: Arc<RwLock<ShardMap>>,
+    notices: UnboundedSender<AppliedNotice>,
 }
 
 impl StateMachine {
-    /// The state machine over `store`.
-    pub fn new(store: Arc<StateStore>) -> StateMachine {
-        StateMachine { store }
+    /// The state machine over `store`; it keeps `shard_map` equal to the applied shard map and sends what
+    /// it applied to `notices`.
+    pub fn new(
+        store: Arc<StateStore>,
+        shard_map: Arc<RwLock<ShardMap>>,
+        notices: UnboundedSender<AppliedNotice>,
+    ) -> StateMachine {
+        StateMachine { store, shard_map, notices }
+    }
+
+    fn shards_changed(&self) -> Result<(), StorageError<u64>> {
+        *self.shard_map.write().expect("shard map lock") = self.store.shard_map().map_err(sm_err)?;
+        let _ = self.notices.send(AppliedNotice::ShardsChanged);
+        Ok(())
     }
 
     fn read_meta<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StorageError<u64>> {
@@ -93,7 +120,8 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         I::IntoIter: OptionalSend,
     {
         let entries: Vec<Entry<TypeConfig>> = entries.into_iter().collect();
-        self.store
+        let answers = self
+            .store
             .write(false, |txn| {
                 let mut answers = Vec::with_capacity(entries.len());
                 for entry in &entries {
@@ -113,7 +141,22 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 }
                 Ok(answers)
             })
-            .map_err(sm_err)
+            .map_err(sm_err)?;
+        let mut shards_changed = false;
+        for (entry, answer) in entries.iter().zip(&answers) {
+            let (EntryPayload::Normal(proposal), Applied::Done { .. }) = (&entry.payload, answer) else { continue };
+            match &proposal.command {
+                Command::InitShards { .. } | Command::AssignShards { .. } => shards_changed = true,
+                Command::StartExecution { execution, .. } => {
+                    let _ = self.notices.send(AppliedNotice::ExecutionStarted(execution.arn.clone()));
+                }
+                _ => {}
+            }
+        }
+        if shards_changed {
+            self.shards_changed()?;
+        }
+        Ok(answers)
     }
 
     async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
@@ -133,7 +176,8 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         }
         dump.meta.push((META_MEMBERSHIP.to_string(), encode(&meta.last_membership)));
         dump.meta.push((META_SNAPSHOT.to_string(), encode(&(meta.clone(), data))));
-        self.store.restore(dump).map_err(snapshot_err)
+        self.store.restore(dump).map_err(snapshot_err)?;
+        self.shards_changed()
     }
 
     async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError<u64>> {

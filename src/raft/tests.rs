@@ -60,10 +60,14 @@ async fn snapshot_purge_and_restart_keep_every_write() {
     node.propose("a-new", activity(300)).await.expect("writes continue");
     assert_eq!(node.store.list_activities(None, 1000).unwrap().items.len(), 301);
 
-    let mut source = StateMachine::new(node.store.clone());
+    let machine = |store| {
+        let (notices, _) = tokio::sync::mpsc::unbounded_channel();
+        StateMachine::new(store, Default::default(), notices)
+    };
+    let mut source = machine(node.store.clone());
     let snapshot = source.build_snapshot().await.unwrap();
     let other = tempfile::tempdir().unwrap();
-    let mut target = StateMachine::new(std::sync::Arc::new(StateStore::open(&other.path().join("s.redb")).unwrap()));
+    let mut target = machine(std::sync::Arc::new(StateStore::open(&other.path().join("s.redb")).unwrap()));
     target.install_snapshot(&snapshot.meta, snapshot.snapshot).await.unwrap();
     let (applied, _) = target.applied_state().await.unwrap();
     assert_eq!(applied, snapshot.meta.last_log_id, "an installed snapshot carries its applied log id");

@@ -41,6 +41,13 @@ pub fn apply_proposal(txn: &WriteTransaction, proposal: &Proposal) -> Result<App
         }
         return Ok(Applied::Done { at_ms: 0 });
     }
+    if let Command::AssignShards { moves } = &proposal.command {
+        let mut shard_map = shard_map;
+        if shard_map.apply(moves) > 0 {
+            meta.insert(META_SHARD_MAP, encode(&shard_map).as_slice())?;
+        }
+        return Ok(Applied::Done { at_ms: 0 });
+    }
     drop(meta);
     if !shard_map.is_current(proposal.shard, proposal.epoch) {
         return Ok(Applied::Rejected(AwsError::unavailable(format!(
@@ -49,7 +56,7 @@ pub fn apply_proposal(txn: &WriteTransaction, proposal: &Proposal) -> Result<App
         ))));
     }
     match &proposal.command {
-        Command::InitShards { .. } => unreachable!("handled above"),
+        Command::InitShards { .. } | Command::AssignShards { .. } => unreachable!("handled above"),
         Command::CreateStateMachine { machine, tags } => create_state_machine(txn, machine, tags),
         Command::UpdateStateMachine { update } => update_state_machine(txn, update),
         Command::DeleteStateMachine { arn } => delete_state_machine(txn, arn),

@@ -1,6 +1,7 @@
 //! End-to-end tests: a real statehouse process driven through the official `aws-sdk-sfn` client
 //! (and raw HTTP where the wire protocol itself is the subject).
 
+mod cluster;
 mod server;
 mod t10_activities;
 mod t10_protocol;
@@ -11,3 +12,4 @@ mod t30_language;
 mod t40_tasks;
 mod t50_durability;
 mod t60_metrics;
+mod t70_cluster;

@@ -91,14 +91,7 @@ impl TestServer {
 
     /// An SDK client pointed at this server.
     pub fn client(&self) -> aws_sdk_sfn::Client {
-        let conf = aws_sdk_sfn::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("AKIDTEST", "SECRETTEST", None, None, "static"))
-            .endpoint_url(format!("http://{}", self.address))
-            .interceptor(StripHostPrefix)
-            .build();
-        aws_sdk_sfn::Client::from_conf(conf)
+        client_for(&self.address)
     }
 
     /// Kills the process with SIGKILL (no shutdown) and starts a new one on the same data directory.
@@ -117,6 +110,18 @@ impl Drop for TestServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// An SDK client pointed at the API at `address` (`host:port`).
+pub fn client_for(address: &str) -> aws_sdk_sfn::Client {
+    let conf = aws_sdk_sfn::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKIDTEST", "SECRETTEST", None, None, "static"))
+        .endpoint_url(format!("http://{address}"))
+        .interceptor(StripHostPrefix)
+        .build();
+    aws_sdk_sfn::Client::from_conf(conf)
 }
 
 /// The error code of a failed SDK call.

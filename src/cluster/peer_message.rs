@@ -1,0 +1,61 @@
+//! What nodes send each other over the cluster port: Raft RPCs, proposals forwarded to the leader, calls
+//! routed to a shard's owner, liveness pings and membership changes.
+
+use openraft::raft::AppendEntriesRequest;
+use openraft::raft::InstallSnapshotRequest;
+use openraft::raft::VoteRequest;
+use serde::Deserialize;
+use serde::Serialize;
+
+use crate::engine::TaskEvent;
+use crate::engine::TaskSlot;
+use crate::raft::Proposal;
+use crate::raft::TypeConfig;
+
+/// One request to a peer; the answer's type is given with each variant.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum PeerRequest {
+    /// Raft replication: `Result<AppendEntriesResponse, String>`.
+    AppendEntries(AppendEntriesRequest<TypeConfig>),
+    /// Raft election: `Result<VoteResponse, String>`.
+    Vote(VoteRequest<u64>),
+    /// Raft snapshot chunk: `Result<InstallSnapshotResponse, String>`.
+    InstallSnapshot(Box<InstallSnapshotRequest<TypeConfig>>),
+    /// A proposal for the leader to commit: `Result<(Applied, log index), AwsError>`.
+    Propose(Box<Proposal>),
+    /// A call for the owner of a shard: see [`Routed`].
+    Routed(Routed),
+    /// Liveness and progress: [`PeerStatus`].
+    Ping,
+    /// Adds a node as a learner, then a voter (leader only): `Result<(), AwsError>`.
+    AddNode { id: u64, address: String },
+    /// Removes a voter (leader only): `Result<(), AwsError>`.
+    RemoveNode { id: u64 },
+}
+
+/// Calls that only the owner of a shard can serve; each answers `Result<T, AwsError>`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Routed {
+    /// StopExecution (owner of the execution): the stop time.
+    Stop { arn: String, error: Option<String>, cause: Option<String> },
+    /// SendTaskSuccess/Failure (owner of the execution): `()`.
+    Report { arn: String, slot: TaskSlot, event: TaskEvent },
+    /// SendTaskHeartbeat for several tokens at once (owner of their executions): one answer per token.
+    Heartbeats(Vec<(String, String, TaskSlot)>),
+    /// A worker took a queued task (owner of the execution): the token and input.
+    StartActivityTask { arn: String, slot: TaskSlot, worker_name: Option<String> },
+    /// A task was scheduled (owner of the activity): `()`.
+    Enqueue { activity: String, arn: String, slot: TaskSlot },
+    /// A queued task closed (owner of the activity): `()`.
+    Withdraw { activity: String, arn: String, slot: TaskSlot },
+    /// GetActivityTask (owner of the activity): the task, if one arrived in time.
+    Poll { activity: String, worker_name: Option<String>, wait_ms: u64 },
+}
+
+/// A node's answer to [`PeerRequest::Ping`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PeerStatus {
+    pub node_id: u64,
+    pub applied_index: Option<u64>,
+    pub leader: Option<u64>,
+}
