@@ -95,17 +95,21 @@ async fn execute(args: ClusterArgs) -> Result<(), String> {
 }
 
 fn print_status(status: &Value) {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
     println!("node {} sees leader {} (term {})", status["nodeId"], status["leader"], status["term"]);
     println!("{:>4}  {:<22} {:>6} {:>9} {:>8} {:>7}", "id", "address", "voter", "reachable", "applied", "shards");
-    for member in status["members"].as_array().into_iter().flatten() {
+    for m in status["members"].as_array().into_iter().flatten() {
         println!(
             "{:>4}  {:<22} {:>6} {:>9} {:>8} {:>7}",
-            member["id"],
-            member["address"].as_str().unwrap_or_default(),
-            member["voter"],
-            member["reachable"],
-            member["appliedIndex"],
-            member["shards"]
+            text(&m["id"]),
+            text(&m["address"]),
+            text(&m["voter"]),
+            text(&m["reachable"]),
+            text(&m["appliedIndex"]),
+            text(&m["shards"])
         );
     }
     let shards = status["shardMap"].as_array().map_or(0, Vec::len);

@@ -286,6 +286,12 @@ impl RaftNode {
     /// Adds a node as a learner, waits for it to catch up, then makes it a voter (leader only).
     pub async fn add_node(&self, id: NodeId, address: String) -> Result<(), AwsError> {
         let failed = |e: String| AwsError::unavailable(format!("cannot add node {id}: {e}"));
+        let answer: Result<crate::cluster::PeerStatus, _> =
+            self.peers.call(&address, &PeerRequest::Ping, Duration::from_secs(2)).await;
+        if let Err(e) = answer {
+            let message = format!("node {id} at {address} does not answer as a member of this cluster: {e}");
+            return Err(AwsError::new(crate::aws_error::ErrorCode::ValidationException, message));
+        }
         self.raft.add_learner(id, BasicNode { addr: address }, true).await.map_err(|e| failed(e.to_string()))?;
         let mut voters = self.voters();
         voters.insert(id);

@@ -29,6 +29,7 @@ pub struct ClusterNode {
 /// Several nodes sharing a temp directory.
 pub struct TestCluster {
     pub nodes: Vec<ClusterNode>,
+    strangers: Vec<Child>,
     _temp: tempfile::TempDir,
 }
 
@@ -76,9 +77,20 @@ fn announced(rx: &mpsc::Receiver<Announced>, api: bool) -> String {
 
 /// Writes a node's configuration; port 0 on first start, the ports it got on every restart.
 fn write_config(path: &PathBuf, id: u64, data_dir: &std::path::Path, api: &str, cluster: &str) {
+    write_config_with_secret(path, id, data_dir, api, cluster, SECRET);
+}
+
+fn write_config_with_secret(
+    path: &PathBuf,
+    id: u64,
+    data_dir: &std::path::Path,
+    api: &str,
+    cluster: &str,
+    secret: &str,
+) {
     let toml = format!(
         "node_id = {id}\nlisten = \"{api}\"\ncluster_listen = \"{cluster}\"\ndata_dir = \"{}\"\n\
-         cluster_secret = \"{SECRET}\"\nfailure_timeout_ms = 1500\n",
+         cluster_secret = \"{secret}\"\nfailure_timeout_ms = 1500\n",
         data_dir.display()
     );
     std::fs::write(path, toml).expect("write config");
@@ -96,18 +108,26 @@ impl TestCluster {
             let (child, rx) = spawn(&config, id > 1);
             let cluster = announced(&rx, false);
             if id > 1 {
-                let status = Command::new(env!("CARGO_BIN_EXE_statehouse"))
-                    .args(["cluster", "add-node", "--endpoint", &format!("http://{}", nodes[0].api)])
-                    .args(["--id", &id.to_string(), "--address", &cluster, "--secret", SECRET])
-                    .status()
-                    .expect("run statehouse cluster add-node");
-                assert!(status.success(), "node {id} is added");
+                let added = add_node(&nodes[0].api, id, &cluster);
+                assert!(added.status.success(), "node {id} is added: {}", String::from_utf8_lossy(&added.stderr));
             }
             let api = announced(&rx, true);
             write_config(&config, id, &data_dir, &api, &cluster);
             nodes.push(ClusterNode { id, child: Some(child), api, cluster, config });
         }
-        TestCluster { nodes, _temp: temp }
+        TestCluster { nodes, strangers: Vec::new(), _temp: temp }
+    }
+
+    /// Starts a node that holds `secret` and waits to be added; returns its cluster address. The process
+    /// is stopped with the cluster.
+    pub fn spawn_joining(&mut self, id: u64, secret: &str) -> String {
+        let config = self._temp.path().join(format!("node{id}.toml"));
+        let data_dir = self._temp.path().join(format!("node{id}"));
+        write_config_with_secret(&config, id, &data_dir, "127.0.0.1:0", "127.0.0.1:0", secret);
+        let (child, rx) = spawn(&config, true);
+        let cluster = announced(&rx, false);
+        self.strangers.push(child);
+        cluster
     }
 
     /// SDK clients for every node.
@@ -190,6 +210,10 @@ impl TestCluster {
 
 impl Drop for TestCluster {
     fn drop(&mut self) {
+        for child in &mut self.strangers {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         for node in &mut self.nodes {
             if let Some(mut child) = node.child.take() {
                 let _ = child.kill();
@@ -197,6 +221,15 @@ impl Drop for TestCluster {
             }
         }
     }
+}
+
+/// Runs `statehouse cluster add-node` against the API at `api`, signed with the cluster's secret.
+pub fn add_node(api: &str, id: u64, cluster_address: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_statehouse"))
+        .args(["cluster", "add-node", "--endpoint", &format!("http://{api}")])
+        .args(["--id", &id.to_string(), "--address", cluster_address, "--secret", SECRET])
+        .output()
+        .expect("run statehouse cluster add-node")
 }
 
 async fn node_status(api: &str) -> Result<Value, String> {

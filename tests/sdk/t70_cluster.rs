@@ -356,3 +356,37 @@ async fn kill_9_of_leader_follower_and_owner_loses_nothing() {
         worker.abort();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stranger_cannot_join_or_speak_raft() {
+    let mut cluster = TestCluster::start(2);
+    let stranger = cluster.spawn_joining(3, "not-the-cluster-secret-at-all");
+    let added = crate::cluster::add_node(&cluster.nodes[0].api, 3, &stranger);
+    assert!(!added.status.success(), "a node with another secret is not added");
+    let stderr = String::from_utf8_lossy(&added.stderr);
+    assert!(stderr.contains("does not answer as a member of this cluster"), "{stderr}");
+    let status = cluster.status().await;
+    assert_eq!(status["members"].as_array().unwrap().len(), 2, "membership is unchanged: {status}");
+
+    let unsigned = raw_post(&cluster.nodes[0].cluster, "/peer", "x-statehouse-signature: 00\r\n", b"\x05");
+    assert!(unsigned.starts_with("HTTP/1.1 401"), "an unsigned peer request is refused: {unsigned}");
+    let unsigned = raw_post(&cluster.nodes[0].api, "/cluster/remove-node", "", br#"{"id":2}"#);
+    assert!(unsigned.starts_with("HTTP/1.1 403"), "membership changes need the secret: {unsigned}");
+    assert_eq!(cluster.status().await["members"].as_array().unwrap().len(), 2);
+}
+
+/// One HTTP/1.1 POST over a plain socket; the raw response.
+fn raw_post(address: &str, path: &str, headers: &str, body: &[u8]) -> String {
+    use std::io::Read;
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n{headers}\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+}
