@@ -1,6 +1,10 @@
 //! The shard controller: on the leader, pings every voter, and when one has been silent longer than the
 //! failure timeout (or a voter owns fewer shards than its share) proposes moving shards, each move bumping
 //! the shard's epoch so that the old owner can no longer write.
+//!
+//! A new leader has not heard from anyone yet; a voter it cannot reach counts as silent since half a failure
+//! timeout before the leader took over, because an election means someone was already silent for an
+//! election timeout.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -45,7 +49,7 @@ pub async fn run(node: RaftNode, failure_timeout: Duration) {
             if alive {
                 last_seen.insert(id, now);
             } else {
-                last_seen.entry(id).or_insert(now);
+                last_seen.entry(id).or_insert_with(|| now.checked_sub(failure_timeout / 2).unwrap_or(now));
             }
         }
         let live: Vec<NodeId> = voters

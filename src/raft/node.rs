@@ -110,9 +110,9 @@ impl RaftNode {
         let log = LogStore::open(&data_dir.join("raft-log.redb")).map_err(raft_error)?;
         let config = Config {
             cluster_name: "statehouse".into(),
-            heartbeat_interval: 250,
-            election_timeout_min: 1000,
-            election_timeout_max: 2000,
+            heartbeat_interval: 100,
+            election_timeout_min: 500,
+            election_timeout_max: 1000,
             snapshot_policy: SnapshotPolicy::LogsSinceLast(20_000),
             max_in_snapshot_log_to_keep: 1_000,
             purge_batch_size: 256,
