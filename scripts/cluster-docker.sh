@@ -21,13 +21,18 @@
 #   CHAOS_VENV       venv with the AWS CLI (default /tmp/venv; created with awscli when missing)
 #   KEEP=1           leave the cluster up at the end (remove it with the `down -v` command printed)
 #
-# How the cut-off node is reached: a published port is served through the container's endpoint on
-# the compose network, so once the container is disconnected from that network its host port no
-# longer reaches it. Before the cut the script attaches the container to a second bridge network,
-# "statehouse-chaos-probe", that no other node is on, and then talks to the node's IP on that
-# network straight from the host (the host is on every bridge). The node cannot reach its peers
-# through it (they are not on it, and Docker's DNS there does not know node1..node3), so the
-# requests sent there exercise a node that really is in a minority of one.
+# How the cut-off node is reached: a published port forwards to the container's address on one of
+# its networks, so a container disconnected from its only network can no longer be reached through
+# it (and has no shell for `docker exec`). Before the cut the script attaches the container to a
+# second bridge network, "statehouse-chaos-probe", that no other node is on, then disconnects it
+# from the compose network and sends its requests to the node's IP on the probe network, straight
+# from the host (the host is on every bridge network; Docker 20.10 also moves the published port
+# there, but the script does not rely on that). The node cannot reach its peers through the probe
+# network (they are not on it, and Docker's DNS there does not resolve node1..node3, nor does
+# Docker route between bridge networks), so the requests sent there really exercise a node in a
+# minority of one. Healing reconnects the container to the compose network with its service name
+# as DNS alias (what compose registered on `up`), then detaches it from the probe network; the
+# convergence check (every member reachable from every node) proves the peers find it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -90,8 +95,11 @@ cleanup() {
       local c
       c=$(container "$n" 2>/dev/null)
       [[ -n "$c" ]] || continue
-      echo "---- docker logs node$n (last 40 lines)"
-      docker logs --tail 40 "$c" 2>&1 | sed $'s/\x1b\[[0-9;]*m//g; s/^/    /'
+      # The last lines of the log, without the per-heartbeat replication errors of a partition.
+      echo "---- docker logs node$n (last 30 lines but replication retries)"
+      docker logs "$c" 2>&1 | sed $'s/\x1b\[[0-9;]*m//g' \
+        | grep -v -e 'error replication to target' -e 'RPCError' -e 'backoff_drain_events' \
+          -e 'update progress error' -e 'heartbeat error' | tail -n 30 | sed 's/^/    /'
     done
   fi
   for n in 1 2 3; do
@@ -206,13 +214,15 @@ start_on() {
 }
 
 # refused_on <node> <label>: a write through the node must fail with ServiceUnavailable.
-# Runs both a StartExecution and a CreateActivity (each a single attempt, AWS_MAX_ATTEMPTS=1).
-# Writes "ok" or the reason to $WORK/refused-<label>.
+# Runs both a StartExecution and a CreateActivity (each a single attempt, AWS_MAX_ATTEMPTS=1, read
+# timeout 30 s). Writes "ok" or the reason to $WORK/refused-<label>.
 refused_on() {
   local node=$1 label=$2 t0=$SECONDS verdict=ok
   sfn "$node" start-execution --state-machine-arn "$SM_ARN" --name "refused-$label" --input '{}'
   if ((RC == 0)); then
     verdict="start-execution through cut-off node$node succeeded: $OUT"
+  elif [[ "$ERR" == *"Read timeout"* ]]; then
+    verdict="start-execution through cut-off node$node got no answer at all within $((SECONDS - t0)) s (neither committed nor refused; node$node's /health then: $(get "$node" /health)): $ERR"
   elif [[ "$ERR" != *ServiceUnavailable* ]]; then
     verdict="start-execution through cut-off node$node failed (exit $RC) without ServiceUnavailable: $ERR"
   else
@@ -221,6 +231,8 @@ refused_on() {
     sfn "$node" create-activity --name "refused-$label"
     if ((RC == 0)); then
       verdict="create-activity through cut-off node$node succeeded: $OUT"
+    elif [[ "$ERR" == *"Read timeout"* ]]; then
+      verdict="create-activity through cut-off node$node got no answer at all within $((SECONDS - t0)) s: $ERR"
     elif [[ "$ERR" != *ServiceUnavailable* ]]; then
       verdict="create-activity through cut-off node$node failed (exit $RC) without ServiceUnavailable: $ERR"
     else

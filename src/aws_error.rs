@@ -40,6 +40,18 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Whether the code says a named resource does not exist (on this node's replica, at least).
+    pub fn is_missing_resource(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::ActivityDoesNotExist
+                | ErrorCode::ExecutionDoesNotExist
+                | ErrorCode::StateMachineDoesNotExist
+                | ErrorCode::ResourceNotFound
+                | ErrorCode::TaskDoesNotExist
+        )
+    }
+
     /// The code as it appears after `#` in `__type`.
     pub fn name(self) -> &'static str {
         match self {

@@ -100,10 +100,12 @@ fn print_status(status: &Value) {
         other => other.to_string(),
     };
     println!("node {} sees leader {} (term {})", status["nodeId"], status["leader"], status["term"]);
-    println!("{:>4}  {:<22} {:>6} {:>9} {:>8} {:>7}", "id", "address", "voter", "reachable", "applied", "shards");
-    for m in status["members"].as_array().into_iter().flatten() {
+    let members: Vec<&Value> = status["members"].as_array().into_iter().flatten().collect();
+    let width = members.iter().map(|m| text(&m["address"]).len()).max().unwrap_or(0).max("address".len());
+    println!("{:>4}  {:<width$} {:>6} {:>9} {:>8} {:>7}", "id", "address", "voter", "reachable", "applied", "shards");
+    for m in members {
         println!(
-            "{:>4}  {:<22} {:>6} {:>9} {:>8} {:>7}",
+            "{:>4}  {:<width$} {:>6} {:>9} {:>8} {:>7}",
             text(&m["id"]),
             text(&m["address"]),
             text(&m["voter"]),

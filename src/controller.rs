@@ -1,10 +1,11 @@
 //! The shard controller: on the leader, pings every voter, and when one has been silent longer than the
 //! failure timeout (or a voter owns fewer shards than its share) proposes moving shards, each move bumping
-//! the shard's epoch so that the old owner can no longer write.
+//! the shard's epoch so that the old owner can no longer write. A leader that reaches no majority moves
+//! nothing: it is about to be replaced.
 //!
-//! A new leader has not heard from anyone yet; a voter it cannot reach counts as silent since half a failure
-//! timeout before the leader took over, because an election means someone was already silent for an
-//! election timeout.
+//! A new leader has not heard from anyone yet; a voter that does not answer its first ping counts as silent
+//! for a whole failure timeout already, because an election means someone was silent for an election
+//! timeout before it, and waiting again would only add to the failover time.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -49,7 +50,7 @@ pub async fn run(node: RaftNode, failure_timeout: Duration) {
             if alive {
                 last_seen.insert(id, now);
             } else {
-                last_seen.entry(id).or_insert_with(|| now.checked_sub(failure_timeout / 2).unwrap_or(now));
+                last_seen.entry(id).or_insert_with(|| now.checked_sub(failure_timeout).unwrap_or(now));
             }
         }
         let live: Vec<NodeId> = voters
@@ -57,6 +58,9 @@ pub async fn run(node: RaftNode, failure_timeout: Duration) {
             .copied()
             .filter(|id| *id == node.id || last_seen.get(id).is_some_and(|seen| now - *seen < failure_timeout))
             .collect();
+        if live.len() * 2 <= voters.len() || node.lost_quorum() {
+            continue;
+        }
         let moves = node.shard_map().plan(&live);
         if moves.is_empty() {
             continue;

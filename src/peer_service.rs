@@ -59,6 +59,7 @@ impl PeerService {
                     leader: metrics.current_leader,
                 })
             }
+            PeerRequest::ReadIndex => encode(&self.node.read_index().await),
             PeerRequest::AddNode { id, address } => encode(&self.node.add_node(id, address).await),
             PeerRequest::RemoveNode { id } => encode(&self.node.remove_node(id).await),
         }

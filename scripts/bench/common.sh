@@ -42,6 +42,24 @@ start_statehouse() {
   start "statehouse-$1" env RUST_LOG=warn "$BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data-$1"
 }
 
+# start_cluster NAME: three nodes on loopback (scripts/bench/cluster.py); sets ENDPOINTS to their
+# `--endpoint URL` arguments for `statehouse load`.
+start_cluster() {
+  local name="$1" log="$WORK/cluster-$1.log"
+  python3 "$ROOT/scripts/bench/cluster.py" --bin "$BIN" >"$log" 2>&1 &
+  PIDS+=("$!")
+  for _ in $(seq 1200); do
+    if grep -q "^cluster listening on" "$log"; then
+      ENDPOINTS=()
+      for url in $(sed -n 's/^cluster listening on //p' "$log"); do ENDPOINTS+=(--endpoint "$url"); done
+      return 0
+    fi
+    if ! kill -0 "${PIDS[-1]}" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "cluster $name did not start:" >&2; cat "$log" >&2; exit 1
+}
+
 start_floor() {
   start floor "$FLOOR" 127.0.0.1:0
 }

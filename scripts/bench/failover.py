@@ -9,18 +9,21 @@ Only the Python standard library is used; every port is picked by the OS (port 0
 """
 import argparse
 import json
-import queue
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-SECRET = "failover-bench-cluster-secret-0123"
+from cluster import start_cluster
+from cluster import status
+from cluster import wait_balanced
+from cluster import wait_steady_leader
+
 ACCOUNT_PREFIX = "arn:aws:states:us-east-1:123456789012"
 
 
@@ -43,93 +46,6 @@ def call(api: str, operation: str, body: dict, timeout: float = 5.0) -> dict:
         return json.loads(response.read() or b"{}")
 
 
-def get_json(url: str, timeout: float = 2.0) -> dict:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return json.loads(response.read())
-
-
-class Node:
-    def __init__(self, bin_path: str, work: Path, node_id: int, failure_timeout_ms: int):
-        self.bin, self.id, self.failure_timeout_ms = bin_path, node_id, failure_timeout_ms
-        self.config = work / f"node{node_id}.toml"
-        self.data_dir = work / f"node{node_id}"
-        self.log = open(work / f"node{node_id}.log", "ab")
-        self.api = self.cluster = "127.0.0.1:0"
-        self.proc = None
-
-    def write_config(self):
-        self.config.write_text(
-            f'node_id = {self.id}\nlisten = "{self.api}"\ncluster_listen = "{self.cluster}"\n'
-            f'data_dir = "{self.data_dir}"\ncluster_secret = "{SECRET}"\n'
-            f"failure_timeout_ms = {self.failure_timeout_ms}\nlog = \"warn\"\n"
-        )
-
-    def start(self, join: bool, before_api=None):
-        self.write_config()
-        args = [self.bin, "serve", "--config", str(self.config)] + (["--join"] if join else [])
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log)
-        lines: "queue.Queue[str]" = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(l.decode().strip()) for l in self.proc.stdout], daemon=True).start()
-
-        def announced(prefix: str) -> str:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    line = lines.get(timeout=1)
-                except queue.Empty:
-                    continue
-                if line.startswith(prefix):
-                    return line[len(prefix):]
-            sys.exit(f"node {self.id} did not print '{prefix}'")
-
-        self.cluster = announced("statehouse cluster port on ")
-        if before_api:
-            before_api(self)
-        self.api = announced("statehouse listening on http://")
-        self.write_config()
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait()
-        self.proc = None
-
-
-def status(nodes) -> dict:
-    for node in nodes:
-        if node.proc:
-            try:
-                return get_json(f"http://{node.api}/cluster/status")
-            except (urllib.error.URLError, OSError):
-                continue
-    sys.exit("no node answers /cluster/status")
-
-
-def wait_balanced(nodes, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        members = status(nodes)["members"]
-        counts = [m["shards"] for m in members]
-        if len(members) == len(nodes) and all(m["reachable"] for m in members) and max(counts) - min(counts) <= 1:
-            return
-        time.sleep(0.1)
-    sys.exit("the cluster did not rebalance")
-
-
-def wait_steady_leader(nodes, timeout: float = 60):
-    """Until every node has named the same leader on ten polls in a row (100 ms apart)."""
-    deadline, agreed = time.monotonic() + timeout, 0
-    while time.monotonic() < deadline:
-        try:
-            leaders = {get_json(f"http://{n.api}/health")["leader"] for n in nodes}
-        except (urllib.error.URLError, OSError):
-            leaders = set()
-        agreed = agreed + 1 if len(leaders) == 1 and None not in leaders else 0
-        if agreed >= 10:
-            return
-        time.sleep(0.1)
-    sys.exit("the nodes do not agree on a leader")
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
@@ -138,20 +54,9 @@ def main():
     parser.add_argument("--load-rate", type=float, default=200.0, help="executions/s of background load")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="statehouse-failover."))
-    nodes = [Node(args.bin, work, i, args.failure_timeout_ms) for i in (1, 2, 3)]
-    load = None
+    nodes, load = [], None
     try:
-        nodes[0].start(join=False)
-        for node in nodes[1:]:
-            def add(n):
-                subprocess.run(
-                    [args.bin, "cluster", "add-node", "--endpoint", f"http://{nodes[0].api}",
-                     "--id", str(n.id), "--address", n.cluster, "--secret", SECRET],
-                    check=True, stdout=subprocess.DEVNULL,
-                )
-            node.start(join=True, before_api=add)
-        wait_balanced(nodes)
-        wait_steady_leader(nodes)
+        nodes = start_cluster(args.bin, work, args.failure_timeout_ms)
         machine = call(nodes[0].api, "CreateStateMachine", {
             "name": "failover-probe",
             "definition": json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
@@ -197,7 +102,7 @@ def main():
             victim.start(join=False)
             wait_balanced(nodes)
             wait_steady_leader(nodes)
-        load.terminate()
+        load.send_signal(signal.SIGINT)
         report = json.loads(load.communicate()[0] or b"{}")
         samples.sort()
         p = lambda q: samples[min(len(samples) - 1, int(round(q * (len(samples) - 1))))]

@@ -83,15 +83,24 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
     })
 }
 
+/// Runs each operation; one that names a resource this node has not seen yet runs once more after the
+/// node caught up with the leader, so a resource created through another node is found here too.
 macro_rules! operations {
     ($state:ident, $op:ident, $body:ident; $($name:literal => $handler:path),* $(,)?) => {
         match $op {
-            $($name => match parse(&$body) {
-                Ok(input) => match $handler(&$state, input).await {
+            $($name => {
+                let run = || async {
+                    let input = parse(&$body)?;
+                    $handler(&$state, input).await
+                };
+                let mut answer = run().await;
+                if answer.as_ref().is_err_and(|e| e.code.is_missing_resource()) && $state.node.catch_up().await {
+                    answer = run().await;
+                }
+                match answer {
                     Ok(output) => ok_response(&output),
                     Err(error) => error_response(&error),
-                },
-                Err(error) => error_response(&error),
+                }
             },)*
             _ => error_response(&AwsError::new(
                 ErrorCode::UnknownOperationException,

@@ -27,6 +27,8 @@ pub enum PeerRequest {
     Routed(Routed),
     /// Liveness and progress: [`PeerStatus`].
     Ping,
+    /// The leader's read index, confirmed by a quorum: `Result<log index, AwsError>`.
+    ReadIndex,
     /// Adds a node as a learner, then a voter (leader only): `Result<(), AwsError>`.
     AddNode { id: u64, address: String },
     /// Removes a voter (leader only): `Result<(), AwsError>`.

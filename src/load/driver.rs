@@ -1,9 +1,10 @@
 //! The request loop every scenario shares: C workers, closed loop (each sends its next request when
 //! the previous one answered) or open loop (request k is due at start + k/rate and its latency counts
 //! from that due time, so a slow server cannot hide queueing delay), bounded by a duration and/or a
-//! count, with a live progress line.
+//! count, with a live progress line. Ctrl-C ends the run early; the report covers what ran until then.
 
 use std::future::Future;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -36,9 +37,18 @@ where
     let next = Arc::new(AtomicU64::new(0));
     let op = Arc::new(op);
     let progress = progress(common, recorder.clone(), bound);
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let on_ctrl_c = {
+        let interrupted = interrupted.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupted.store(true, Ordering::Relaxed);
+            }
+        })
+    };
     let mut workers = Vec::with_capacity(common.concurrency);
     for _ in 0..common.concurrency.max(1) {
-        let (op, next, recorder) = (op.clone(), next.clone(), recorder.clone());
+        let (op, next, recorder, interrupted) = (op.clone(), next.clone(), recorder.clone(), interrupted.clone());
         let (count, rate) = (common.count, common.rate);
         workers.push(tokio::spawn(async move {
             loop {
@@ -50,7 +60,7 @@ where
                     Some(rate) => start + Duration::from_secs_f64(k as f64 / rate),
                     None => Instant::now(),
                 };
-                if deadline.is_some_and(|d| due >= d || Instant::now() >= d) {
+                if interrupted.load(Ordering::Relaxed) || deadline.is_some_and(|d| due >= d || Instant::now() >= d) {
                     break;
                 }
                 tokio::time::sleep_until(due.into()).await;
@@ -65,6 +75,7 @@ where
     for worker in workers {
         let _ = worker.await;
     }
+    on_ctrl_c.abort();
     progress.finish_and_clear();
 }
 

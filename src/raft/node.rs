@@ -14,10 +14,12 @@ use openraft::error::ClientWriteError;
 use openraft::error::RaftError;
 use openraft::BasicNode;
 use openraft::Config;
+use openraft::ServerState;
 use openraft::SnapshotPolicy;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::network::PeerNetwork;
+use super::types::ClientWriteResult;
 use super::Applied;
 use super::AppliedNotice;
 use super::Command;
@@ -39,6 +41,13 @@ use crate::store::META_TOKEN_KEY;
 
 /// How long a forwarded proposal may take before the caller is told to retry.
 const FORWARD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the leader waits for a majority to commit a proposal before the caller is told to retry.
+const COMMIT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A leader that has had no answer from a majority for this long refuses writes at once rather than
+/// queueing them behind a partition.
+const QUORUM_LEASE_MS: u64 = 1_500;
 
 /// This node's Raft group handle and the state it applies to.
 #[derive(Clone)]
@@ -245,7 +254,7 @@ impl RaftNode {
     /// client reads its own writes from this node.
     pub async fn propose_raw(&self, proposal: Proposal) -> Result<Applied, AwsError> {
         let started = std::time::Instant::now();
-        let leader = match self.raft.client_write(proposal.clone()).await {
+        let leader = match self.client_write(proposal.clone()).await? {
             Ok(response) => {
                 metrics::histogram!(crate::metrics::RAFT_COMMIT_LATENCY).record(started.elapsed().as_secs_f64());
                 return Ok(response.data);
@@ -276,11 +285,73 @@ impl RaftNode {
     /// Commits `proposal` as the leader: the answer and the log index it applied at.
     pub async fn commit_as_leader(&self, proposal: Proposal) -> Result<(Applied, u64), AwsError> {
         let started = std::time::Instant::now();
-        let response = self.raft.client_write(proposal).await.map_err(|e| {
+        let response = self.client_write(proposal).await?.map_err(|e| {
             AwsError::unavailable(format!("this node cannot commit the proposal right now; retry ({e})"))
         })?;
         metrics::histogram!(crate::metrics::RAFT_COMMIT_LATENCY).record(started.elapsed().as_secs_f64());
         Ok((response.data, response.log_id.index))
+    }
+
+    /// Hands `proposal` to openraft, unless this node leads without a majority behind it, and gives up
+    /// after [`COMMIT_TIMEOUT`]; either way the caller gets a retryable error.
+    async fn client_write(&self, proposal: Proposal) -> Result<ClientWriteResult, AwsError> {
+        if self.lost_quorum() {
+            return Err(AwsError::unavailable(
+                "this node leads but has lost contact with a majority of the cluster; retry on another node",
+            ));
+        }
+        tokio::time::timeout(COMMIT_TIMEOUT, self.raft.client_write(proposal))
+            .await
+            .map_err(|_| AwsError::unavailable("a majority of the cluster did not confirm the write in time; retry"))
+    }
+
+    /// Whether this node is the leader of a multi-voter cluster and no majority has answered it lately.
+    pub fn lost_quorum(&self) -> bool {
+        let metrics = self.raft.metrics();
+        let metrics = metrics.borrow();
+        metrics.state == ServerState::Leader
+            && metrics.membership_config.membership().voter_ids().nth(1).is_some()
+            && metrics.millis_since_quorum_ack.is_some_and(|ms| ms > QUORUM_LEASE_MS)
+    }
+
+    /// The log index a read must have applied to see every write committed before the call (leader only;
+    /// leadership is confirmed by a quorum first).
+    pub async fn read_index(&self) -> Result<u64, AwsError> {
+        let unavailable =
+            |reason: String| AwsError::unavailable(format!("no read index from the leader; retry ({reason})"));
+        let (read, _) = tokio::time::timeout(COMMIT_TIMEOUT, self.raft.get_read_log_id())
+            .await
+            .map_err(|_| unavailable("a majority did not confirm the leader in time".into()))?
+            .map_err(|e| unavailable(e.to_string()))?;
+        Ok(read.map_or(0, |log_id| log_id.index))
+    }
+
+    /// Waits until this node has applied every write committed anywhere before the call, so that a
+    /// resource created through another node is found here. False when there is nothing to wait for (a
+    /// lone node) or the leader cannot say.
+    pub async fn catch_up(&self) -> bool {
+        if self.voters().len() < 2 {
+            return false;
+        }
+        let index = match self.leader() {
+            Some(leader) if leader == self.id => self.read_index().await.ok(),
+            Some(leader) => match self.peer_address(leader) {
+                Some(address) => self
+                    .peers
+                    .call::<Result<u64, AwsError>>(&address, &PeerRequest::ReadIndex, FORWARD_TIMEOUT)
+                    .await
+                    .ok()
+                    .and_then(Result::ok),
+                None => None,
+            },
+            None => None,
+        };
+        let Some(index) = index else { return false };
+        self.raft
+            .wait(Some(FORWARD_TIMEOUT))
+            .applied_index_at_least(Some(index), "catch up with the leader")
+            .await
+            .is_ok()
     }
 
     /// Adds a node as a learner, waits for it to catch up, then makes it a voter (leader only).

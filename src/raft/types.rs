@@ -19,3 +19,9 @@ openraft::declare_raft_types!(
 
 /// A Raft group of statehouse.
 pub type Raft = openraft::Raft<TypeConfig>;
+
+/// What openraft answers to a client write: the applied response, or why it was not accepted here.
+pub type ClientWriteResult = Result<
+    openraft::raft::ClientWriteResponse<TypeConfig>,
+    openraft::error::RaftError<u64, openraft::error::ClientWriteError<u64, openraft::BasicNode>>,
+>;

@@ -96,6 +96,9 @@ async fn every_node_serves_every_call() {
             .unwrap();
         let d = node.describe_execution().execution_arn(e.execution_arn()).send().await.unwrap();
         assert_eq!(d.status(), &ExecutionStatus::Running, "the node that started it reads it at once");
+        let other = &sfn[(i + 1) % 3];
+        let history = other.get_execution_history().execution_arn(e.execution_arn()).send().await;
+        assert!(history.is_ok(), "another node finds it at once: {history:?}");
         started.push(e.execution_arn().to_string());
     }
     let stopped = &started[0];
@@ -324,7 +327,7 @@ async fn kill_9_of_leader_follower_and_owner_loses_nothing() {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
 
-    let log = log.lock().unwrap();
+    let log = std::mem::take(&mut *log.lock().unwrap());
     assert!(log.completed.values().all(|count| *count == 1), "no token was completed twice");
     for arn in &acknowledged {
         let events = full_history(&sfn, arn).await;
