@@ -80,9 +80,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # The server reads every STATEHOUSE_* variable as configuration and rejects unknown keys, so the
-# script's own STATEHOUSE_BIN must not leak into its environment.
+# script's own STATEHOUSE_BIN must not leak into its environment. SigV4 is on, with the CLI's key
+# pair as the one credential, so every command below is also a signature check.
 env -u STATEHOUSE_BIN STATEHOUSE_ACTIVITY_POLL_SECONDS=1 \
-  "$BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" >"$WORK/server.out" 2>"$WORK/server.err" &
+  STATEHOUSE_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" STATEHOUSE_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" \
+  "$BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" --auth sigv4 >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER_PID=$!
 
 PORT=""
@@ -177,6 +179,15 @@ canon() {
 }
 
 ARN_PREFIX="arn:aws:states:us-east-1:123456789012"
+
+# ---------------------------------------------------------------- authentication
+C="list-state-machines signed with a wrong secret"
+AWS_SECRET_ACCESS_KEY=wrong sfn_err "$C" InvalidSignatureException list-state-machines
+ok "$C fails with InvalidSignatureException"
+
+C="list-state-machines signed with an unknown key"
+AWS_ACCESS_KEY_ID=nobody sfn_err "$C" UnrecognizedClientException list-state-machines
+ok "$C fails with UnrecognizedClientException"
 
 # ---------------------------------------------------------------- state machines
 PASS_DEF='{"StartAt":"Hello","States":{"Hello":{"Type":"Pass","Result":{"greeting":"hi"},"ResultPath":"$.r","Next":"Done"},"Done":{"Type":"Succeed"}}}'

@@ -37,6 +37,10 @@ pub enum ErrorCode {
     ThrottlingException,
     ServiceUnavailable,
     InternalFailure,
+    MissingAuthenticationTokenException,
+    UnrecognizedClientException,
+    InvalidSignatureException,
+    IncompleteSignatureException,
 }
 
 impl ErrorCode {
@@ -85,6 +89,10 @@ impl ErrorCode {
             ErrorCode::ThrottlingException => "ThrottlingException",
             ErrorCode::ServiceUnavailable => "ServiceUnavailable",
             ErrorCode::InternalFailure => "InternalFailure",
+            ErrorCode::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
+            ErrorCode::UnrecognizedClientException => "UnrecognizedClientException",
+            ErrorCode::InvalidSignatureException => "InvalidSignatureException",
+            ErrorCode::IncompleteSignatureException => "IncompleteSignatureException",
         }
     }
 
@@ -96,7 +104,11 @@ impl ErrorCode {
             | ErrorCode::SerializationException
             | ErrorCode::ThrottlingException
             | ErrorCode::ServiceUnavailable
-            | ErrorCode::InternalFailure => "com.amazon.coral.service",
+            | ErrorCode::InternalFailure
+            | ErrorCode::MissingAuthenticationTokenException
+            | ErrorCode::UnrecognizedClientException
+            | ErrorCode::InvalidSignatureException
+            | ErrorCode::IncompleteSignatureException => "com.amazon.coral.service",
             _ => "com.amazonaws.swf.service.v2.model",
         };
         format!("{namespace}#{}", self.name())
@@ -107,6 +119,7 @@ impl ErrorCode {
         match self {
             ErrorCode::ServiceUnavailable => 503,
             ErrorCode::InternalFailure => 500,
+            ErrorCode::MissingAuthenticationTokenException => 403,
             _ => 400,
         }
     }

@@ -25,7 +25,45 @@ const KEYS: &[&str] = &[
     "initial_members",
     "join",
     "failure_timeout_ms",
+    "auth",
 ];
+
+/// Environment variables holding one API credential, added to `credentials` (its account is `account`).
+pub const ACCESS_KEY_ID_ENV: &str = "STATEHOUSE_ACCESS_KEY_ID";
+/// The secret of the credential named by [`ACCESS_KEY_ID_ENV`].
+pub const SECRET_ACCESS_KEY_ENV: &str = "STATEHOUSE_SECRET_ACCESS_KEY";
+
+/// How API callers are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// Every request is accepted, as Step Functions Local does.
+    #[default]
+    None,
+    /// Requests must carry an AWS Signature Version 4 made with one of `credentials`.
+    Sigv4,
+}
+
+/// An access key a caller may sign API requests with.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credential {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// The caller's account; the node's `account` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("account", &self.account)
+            .finish()
+    }
+}
 
 /// Everything a node needs to start. Every key is documented in `config/single.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,6 +95,10 @@ pub struct Config {
     pub join: bool,
     /// How long a node may stay silent before the leader moves its shards, in milliseconds.
     pub failure_timeout_ms: u64,
+    /// `none` (no authentication, the default) or `sigv4` (AWS Signature Version 4).
+    pub auth: AuthMode,
+    /// The access keys callers may sign with when `auth = "sigv4"`.
+    pub credentials: Vec<Credential>,
 }
 
 impl Default for Config {
@@ -75,6 +117,8 @@ impl Default for Config {
             initial_members: Vec::new(),
             join: false,
             failure_timeout_ms: 3_000,
+            auth: AuthMode::None,
+            credentials: Vec::new(),
         }
     }
 }
@@ -96,20 +140,28 @@ pub struct Overrides {
     pub cluster_listen: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub join: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AuthMode>,
 }
 
 impl Config {
-    /// Loads the layered configuration.
+    /// Loads the layered configuration; a credential in the environment is added to the file's.
     pub fn load(file: Option<&std::path::Path>, overrides: &Overrides) -> Result<Config, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment
+        let mut config: Config = figment
             .merge(Env::prefixed("STATEHOUSE_").filter(|key| KEYS.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))))
             .merge(Serialized::defaults(overrides))
             .extract()
-            .map_err(Box::new)
+            .map_err(Box::new)?;
+        if let (Ok(access_key_id), Ok(secret_access_key)) =
+            (std::env::var(ACCESS_KEY_ID_ENV), std::env::var(SECRET_ACCESS_KEY_ENV))
+        {
+            config.credentials.push(Credential { access_key_id, secret_access_key, account: None });
+        }
+        Ok(config)
     }
 
     /// The initial voters, parsed from `initial_members`.
@@ -139,6 +191,20 @@ impl Config {
         if clustered && self.cluster_secret.len() < 16 {
             return Err("cluster_secret must be set (16 characters or more) when cluster_listen is".into());
         }
+        if self.auth == AuthMode::Sigv4 && self.credentials.is_empty() {
+            return Err(format!(
+                "auth = \"sigv4\" needs [[credentials]] or {ACCESS_KEY_ID_ENV} and {SECRET_ACCESS_KEY_ENV}"
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for credential in &self.credentials {
+            if credential.access_key_id.is_empty() || credential.secret_access_key.is_empty() {
+                return Err("every credential needs an access_key_id and a secret_access_key".into());
+            }
+            if !seen.insert(&credential.access_key_id) {
+                return Err(format!("access key id '{}' is listed twice", credential.access_key_id));
+            }
+        }
         Ok(())
     }
 }
@@ -167,5 +233,34 @@ mod tests {
             assert_eq!(config.activity_poll_seconds, 3, "env keys with underscores");
             Ok(())
         });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err, reason = "figment's Jail closure returns figment::Error by value")]
+    fn credentials_come_from_the_file_and_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "node.toml",
+                "auth = \"sigv4\"\n[[credentials]]\naccess_key_id = \"AKIDFILE\"\nsecret_access_key = \"s1\"\naccount = \"111111111111\"",
+            )?;
+            jail.set_env(ACCESS_KEY_ID_ENV, "AKIDENV");
+            jail.set_env(SECRET_ACCESS_KEY_ENV, "s2");
+            let config = Config::load(Some(std::path::Path::new("node.toml")), &Overrides::default()).expect("loads");
+            assert_eq!(config.auth, AuthMode::Sigv4);
+            let keys: Vec<_> =
+                config.credentials.iter().map(|c| (c.access_key_id.as_str(), c.account.clone())).collect();
+            assert_eq!(keys, vec![("AKIDFILE", Some("111111111111".into())), ("AKIDENV", None)]);
+            assert_eq!(config.check(), Ok(()));
+            let flag = Overrides { auth: Some(AuthMode::None), ..Default::default() };
+            let config = Config::load(Some(std::path::Path::new("node.toml")), &flag).expect("loads");
+            assert_eq!(config.auth, AuthMode::None, "the flag beats the file");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn sigv4_without_credentials_is_refused() {
+        let config = Config { auth: AuthMode::Sigv4, ..Config::default() };
+        assert!(config.check().unwrap_err().contains("needs [[credentials]]"));
     }
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use clap::Subcommand;
+use statehouse::config::AuthMode;
 use statehouse::config::Config;
 use statehouse::config::Overrides;
 
@@ -46,6 +47,9 @@ enum Command {
         /// Wait to be added with `statehouse cluster add-node` instead of initializing a cluster.
         #[arg(long)]
         join: bool,
+        /// API authentication: none (the default) or sigv4 (requests signed with a configured credential).
+        #[arg(long, value_enum)]
+        auth: Option<AuthMode>,
     },
     /// Cluster administration: status, add-node, remove-node.
     Cluster(statehouse::cluster_cli::ClusterArgs),
@@ -56,8 +60,8 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { config, listen, data_dir, region, account, node_id, cluster_listen, join } => {
-            let overrides = Overrides { listen, data_dir, region, account, node_id, cluster_listen, join };
+        Command::Serve { config, listen, data_dir, region, account, node_id, cluster_listen, join, auth } => {
+            let overrides = Overrides { listen, data_dir, region, account, node_id, cluster_listen, join, auth };
             let config = match Config::load(config.as_deref(), &overrides) {
                 Ok(config) => config,
                 Err(e) => {

@@ -85,8 +85,6 @@ fn describe() {
 
 /// Counts one API request and records its latency. `code` is `None` for a success.
 pub fn record_request(operation: &str, code: Option<&'static str>, started: Instant) {
-    // Unknown targets are client-chosen strings: fold them into one label value.
-    let operation = if code == Some("UnknownOperationException") { "unknown" } else { operation };
     let operation = operation.to_string();
     metrics::counter!(API_REQUESTS, "operation" => operation.clone(), "code" => code.unwrap_or("ok")).increment(1);
     metrics::histogram!(API_LATENCY, "operation" => operation).record(started.elapsed().as_secs_f64());

@@ -12,8 +12,10 @@ use tracing_subscriber::EnvFilter;
 
 use crate::actors::ExecutionSupervisor;
 use crate::api;
+use crate::api::sigv4::Verifier;
 use crate::api::ApiState;
 use crate::arn::ArnBuilder;
+use crate::config::AuthMode;
 use crate::config::Config;
 use crate::connectors::Connectors;
 use crate::peer_service::PeerService;
@@ -80,6 +82,7 @@ async fn serve(config: Config, listener: TcpListener, cluster_listener: Option<T
         arns: ArnBuilder { region: config.region.clone(), account: config.account.clone() },
         config: config.clone(),
         executions,
+        sigv4: (config.auth == AuthMode::Sigv4).then(|| Verifier::new(&config)),
     });
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(api::configure))

@@ -9,6 +9,7 @@ mod express;
 mod history;
 mod pagination;
 mod protocol;
+pub mod sigv4;
 mod state_machines;
 mod tags;
 mod tasks;
@@ -20,6 +21,7 @@ use crate::actors::ExecutionSupervisor;
 use crate::arn::ArnBuilder;
 use crate::config::Config;
 use crate::raft::RaftNode;
+use sigv4::Verifier;
 
 pub use protocol::configure;
 
@@ -32,4 +34,6 @@ pub struct ApiState {
     pub arns: ArnBuilder,
     pub config: Config,
     pub executions: Arc<ExecutionSupervisor>,
+    /// Checks request signatures when `auth = "sigv4"`; `None` accepts every request.
+    pub sigv4: Option<Verifier>,
 }

@@ -1,6 +1,7 @@
 //! The awsJson1_0 protocol: dispatch on `X-Amz-Target`, JSON in and out, errors as `__type` + `message`.
 
 use std::time::Instant;
+use std::time::SystemTime;
 
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -83,12 +84,14 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
     })
 }
 
-/// Runs each operation; one that names a resource this node has not seen yet runs once more after the
-/// node caught up with the leader, so a resource created through another node is found here too.
+/// Runs each operation for an authenticated caller and answers its metrics label with the response; an
+/// operation that names a resource this node has not seen yet runs once more after the node caught up with
+/// the leader, so a resource created through another node is found here too.
 macro_rules! operations {
-    ($state:ident, $op:ident, $body:ident; $($name:literal => $handler:path),* $(,)?) => {
-        match $op {
-            $($name => {
+    ($state:ident, $op:ident, $body:ident, $caller:ident; $($name:literal => $handler:path),* $(,)?) => {
+        match ($op, $caller) {
+            $(($name, Err(error)) => ($name, error_response(&error)),
+            ($name, Ok(())) => {
                 let run = || async {
                     let input = parse(&$body)?;
                     $handler(&$state, input).await
@@ -98,30 +101,43 @@ macro_rules! operations {
                     answer = run().await;
                 }
                 match answer {
-                    Ok(output) => ok_response(&output),
-                    Err(error) => error_response(&error),
+                    Ok(output) => ($name, ok_response(&output)),
+                    Err(error) => ($name, error_response(&error)),
                 }
             },)*
-            _ => error_response(&AwsError::new(
+            // Other targets are client-chosen strings: they share one metrics label.
+            (_, Err(error)) => ("unknown", error_response(&error)),
+            (_, Ok(())) => ("unknown", error_response(&AwsError::new(
                 ErrorCode::UnknownOperationException,
                 format!("Operation '{}' is not supported by this service", $op),
-            )),
+            ))),
         }
     };
 }
 
+/// Checks the request's signature when authentication is on.
+fn authenticate(state: &ApiState, request: &HttpRequest, body: &[u8]) -> Result<(), AwsError> {
+    match &state.sigv4 {
+        Some(verifier) => verifier.verify(request, body, SystemTime::now()).map(|_account| ()),
+        None => Ok(()),
+    }
+}
+
 async fn dispatch(request: HttpRequest, body: web::Bytes, state: web::Data<ApiState>) -> HttpResponse {
+    let started = Instant::now();
+    let caller = authenticate(&state, &request, &body);
     let target = request.headers().get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let Some(op) = target.strip_prefix(TARGET_PREFIX) else {
-        return error_response(&AwsError::new(
-            ErrorCode::UnknownOperationException,
-            format!("Unknown target '{target}': expected 'AWSStepFunctions.<Operation>'"),
-        ));
+        return error_response(&caller.err().unwrap_or_else(|| {
+            AwsError::new(
+                ErrorCode::UnknownOperationException,
+                format!("Unknown target '{target}': expected 'AWSStepFunctions.<Operation>'"),
+            )
+        }));
     };
     tracing::debug!(op, "request");
-    let started = Instant::now();
     let state = state.into_inner();
-    let response = operations!(state, op, body;
+    let (operation, response) = operations!(state, op, body, caller;
         "CreateStateMachine" => state_machines::create,
         "DescribeStateMachine" => state_machines::describe,
         "UpdateStateMachine" => state_machines::update,
@@ -147,6 +163,6 @@ async fn dispatch(request: HttpRequest, body: web::Bytes, state: web::Data<ApiSt
         "SendTaskFailure" => tasks::failure,
         "SendTaskHeartbeat" => tasks::heartbeat,
     );
-    crate::metrics::record_request(op, response.extensions().get::<ErrorCode>().map(|c| c.name()), started);
+    crate::metrics::record_request(operation, response.extensions().get::<ErrorCode>().map(|c| c.name()), started);
     response
 }

@@ -13,3 +13,4 @@ mod t40_tasks;
 mod t50_durability;
 mod t60_metrics;
 mod t70_cluster;
+mod t80_auth;

@@ -18,7 +18,8 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
-/// Undoes the `sync-` host prefix the SDK adds to StartSyncExecution, so loopback endpoints work.
+/// Sends StartSyncExecution, which the SDK addresses to `sync-<endpoint>`, to the loopback endpoint itself,
+/// keeping the `sync-` Host header it was signed with (as a DNS name for `sync-<endpoint>` would).
 #[derive(Debug)]
 struct StripHostPrefix;
 
@@ -33,8 +34,12 @@ impl Intercept for StripHostPrefix {
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let uri = context.request().uri().replace("://sync-", "://");
-        context.request_mut().set_uri(uri)?;
+        let uri = context.request().uri().to_string();
+        if let Some((_, rest)) = uri.split_once("://sync-") {
+            let host = format!("sync-{}", rest.split('/').next().unwrap_or_default());
+            context.request_mut().headers_mut().insert("host", host);
+            context.request_mut().set_uri(uri.replace("://sync-", "://"))?;
+        }
         Ok(())
     }
 }
@@ -114,14 +119,17 @@ impl Drop for TestServer {
 
 /// An SDK client pointed at the API at `address` (`host:port`).
 pub fn client_for(address: &str) -> aws_sdk_sfn::Client {
-    let conf = aws_sdk_sfn::Config::builder()
+    aws_sdk_sfn::Client::from_conf(config_for(address).build())
+}
+
+/// The SDK configuration of [`client_for`], to adjust before building a client.
+pub fn config_for(address: &str) -> aws_sdk_sfn::config::Builder {
+    aws_sdk_sfn::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("AKIDTEST", "SECRETTEST", None, None, "static"))
         .endpoint_url(format!("http://{address}"))
         .interceptor(StripHostPrefix)
-        .build();
-    aws_sdk_sfn::Client::from_conf(conf)
 }
 
 /// The error code of a failed SDK call.
