@@ -109,6 +109,11 @@ impl ArnBuilder {
         format!("arn:aws:states:{}:{}", self.region, self.account)
     }
 
+    /// Whether `arn` is in this builder's region and account.
+    pub fn owns(&self, arn: &Arn) -> bool {
+        arn.region == self.region && arn.account == self.account
+    }
+
     /// `arn:aws:states:<region>:<account>:stateMachine:<name>`
     pub fn state_machine(&self, name: &str) -> String {
         format!("{}:stateMachine:{name}", self.prefix())
@@ -151,5 +156,16 @@ mod tests {
             Arn::parse("arn:aws:states:us-east-1:1:execution:m", &[ResourceKind::Execution]),
             Err(ArnError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn owns_only_its_region_and_account() {
+        let b = ArnBuilder { region: "us-east-1".into(), account: "111111111111".into() };
+        let own = b.state_machine("m");
+        assert!(b.owns(&Arn::parse(&own, &[ResourceKind::StateMachine]).unwrap()));
+        let other_account = "arn:aws:states:us-east-1:222222222222:stateMachine:m";
+        assert!(!b.owns(&Arn::parse(other_account, &[ResourceKind::StateMachine]).unwrap()));
+        let other_region = "arn:aws:states:eu-west-1:111111111111:stateMachine:m";
+        assert!(!b.owns(&Arn::parse(other_region, &[ResourceKind::StateMachine]).unwrap()));
     }
 }

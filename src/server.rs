@@ -14,7 +14,6 @@ use crate::actors::ExecutionSupervisor;
 use crate::api;
 use crate::api::sigv4::Verifier;
 use crate::api::ApiState;
-use crate::arn::ArnBuilder;
 use crate::config::AuthMode;
 use crate::config::Config;
 use crate::connectors::Connectors;
@@ -79,7 +78,6 @@ async fn serve(config: Config, listener: TcpListener, cluster_listener: Option<T
     actix_web::rt::spawn(crate::controller::run(node.clone(), Duration::from_millis(config.failure_timeout_ms)));
     let state = web::Data::new(ApiState {
         node: node.clone(),
-        arns: ArnBuilder { region: config.region.clone(), account: config.account.clone() },
         config: config.clone(),
         executions,
         sigv4: (config.auth == AuthMode::Sigv4).then(|| Verifier::new(&config)),

@@ -13,7 +13,7 @@ use super::tags::validate_tags;
 use super::tags::TagShape;
 use super::validate::page_size;
 use super::validate::Constraints;
-use super::ApiState;
+use super::AccountView;
 use crate::arn::Arn;
 use crate::arn::ResourceKind;
 use crate::aws_error::AwsError;
@@ -32,7 +32,7 @@ pub struct CreateActivityInput {
     encryption_configuration: Option<Value>,
 }
 
-pub async fn create(state: &ApiState, input: CreateActivityInput) -> Result<Value, AwsError> {
+pub async fn create(state: &AccountView<'_>, input: CreateActivityInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let name = c.required("name", &input.name, 1, 80);
     c.finish()?;
@@ -51,13 +51,17 @@ pub async fn create(state: &ApiState, input: CreateActivityInput) -> Result<Valu
     Ok(json!({ "activityArn": arn, "creationDate": wire_seconds(created) }))
 }
 
-fn activity_arn(arn: &str) -> Result<(), AwsError> {
-    Arn::parse(arn, &[ResourceKind::Activity])
-        .map(|_| ())
-        .map_err(|e| AwsError::new(ErrorCode::InvalidArn, e.to_string()))
+/// Parses an activity ARN from a request member; another account's activity does not exist.
+fn activity_arn(state: &AccountView<'_>, arn: &str) -> Result<(), AwsError> {
+    let parsed =
+        Arn::parse(arn, &[ResourceKind::Activity]).map_err(|e| AwsError::new(ErrorCode::InvalidArn, e.to_string()))?;
+    if !state.arns.owns(&parsed) {
+        return Err(AwsError::activity_does_not_exist(arn));
+    }
+    Ok(())
 }
 
-fn load(state: &ApiState, arn: &str) -> Result<ActivityRecord, AwsError> {
+fn load(state: &AccountView<'_>, arn: &str) -> Result<ActivityRecord, AwsError> {
     state.node.store.activity(arn)?.ok_or_else(|| AwsError::activity_does_not_exist(arn))
 }
 
@@ -67,11 +71,11 @@ pub struct ActivityArnInput {
     activity_arn: Option<String>,
 }
 
-pub async fn describe(state: &ApiState, input: ActivityArnInput) -> Result<Value, AwsError> {
+pub async fn describe(state: &AccountView<'_>, input: ActivityArnInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("activityArn", &input.activity_arn, 1, 256);
     c.finish()?;
-    activity_arn(arn)?;
+    activity_arn(state, arn)?;
     let activity = load(state, arn)?;
     let mut out = json!({
         "activityArn": activity.arn,
@@ -84,11 +88,11 @@ pub async fn describe(state: &ApiState, input: ActivityArnInput) -> Result<Value
     Ok(out)
 }
 
-pub async fn delete(state: &ApiState, input: ActivityArnInput) -> Result<Value, AwsError> {
+pub async fn delete(state: &AccountView<'_>, input: ActivityArnInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("activityArn", &input.activity_arn, 1, 256);
     c.finish()?;
-    activity_arn(arn)?;
+    activity_arn(state, arn)?;
     state.node.propose(arn, Command::DeleteActivity { arn: arn.to_string() }).await?;
     Ok(json!({}))
 }
@@ -100,7 +104,7 @@ pub struct ListInput {
     next_token: Option<String>,
 }
 
-pub async fn list(state: &ApiState, input: ListInput) -> Result<Value, AwsError> {
+pub async fn list(state: &AccountView<'_>, input: ListInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     c.range("maxResults", input.max_results, 0, 1000);
     c.length("nextToken", input.next_token.as_ref(), 1, 1024);
@@ -108,7 +112,8 @@ pub async fn list(state: &ApiState, input: ListInput) -> Result<Value, AwsError>
     const SCOPE: &str = "ListActivities";
     let from = input.next_token.as_deref().map(|t| decode_token(SCOPE, t)).transpose()?;
     let from = from.map(|k| String::from_utf8(k).unwrap_or_default());
-    let page = state.node.store.list_activities(from.as_deref(), page_size(input.max_results))?;
+    let own = state.arns.activity("");
+    let page = state.node.store.list_activities(&own, from.as_deref(), page_size(input.max_results))?;
     let items: Vec<Value> = page
         .items
         .iter()
@@ -130,12 +135,12 @@ pub struct GetActivityTaskInput {
 
 /// Long-polls for a task of the activity: answers with a task token and its input once a task has been
 /// handed to this worker (its ActivityStarted committed), or with no token after the poll time.
-pub async fn get_task(state: &ApiState, input: GetActivityTaskInput) -> Result<Value, AwsError> {
+pub async fn get_task(state: &AccountView<'_>, input: GetActivityTaskInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("activityArn", &input.activity_arn, 1, 256);
     c.length("workerName", input.worker_name.as_ref(), 1, 80);
     c.finish()?;
-    activity_arn(arn)?;
+    activity_arn(state, arn)?;
     load(state, arn)?;
     let wait = Duration::from_secs(state.config.activity_poll_seconds);
     match state.executions.poll(arn, input.worker_name, wait).await? {

@@ -11,7 +11,7 @@ use super::state_machines;
 use super::validate::execution_input;
 use super::validate::page_size;
 use super::validate::Constraints;
-use super::ApiState;
+use super::AccountView;
 use crate::arn::Arn;
 use crate::arn::ResourceKind;
 use crate::aws_error::AwsError;
@@ -46,14 +46,14 @@ pub struct ValidStart {
 }
 
 /// Validates a start request against the model and the state machine it names.
-pub fn validate_start(state: &ApiState, input: &StartExecutionInput) -> Result<ValidStart, AwsError> {
+pub fn validate_start(state: &AccountView<'_>, input: &StartExecutionInput) -> Result<ValidStart, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("stateMachineArn", &input.state_machine_arn, 1, 256);
     c.length("name", input.name.as_ref(), 1, 80);
     c.bytes("input", input.input.as_ref(), 262_144);
     c.length("traceHeader", input.trace_header.as_ref(), 0, 256);
     c.finish()?;
-    state_machines::state_machine_arn(arn)?;
+    state_machines::state_machine_arn(state, arn)?;
     let name = match &input.name {
         Some(name) if !is_valid_name(name) => {
             return Err(AwsError::new(ErrorCode::InvalidName, format!("Invalid Name: '{name}'")))
@@ -69,7 +69,7 @@ pub fn validate_start(state: &ApiState, input: &StartExecutionInput) -> Result<V
     Ok(ValidStart { machine, name, input: execution_input, trace_header: input.trace_header.clone() })
 }
 
-pub async fn start(state: &ApiState, input: StartExecutionInput) -> Result<Value, AwsError> {
+pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Result<Value, AwsError> {
     let start = validate_start(state, &input)?;
     if start.machine.machine_type == StateMachineType::Express {
         let (arn, start_ms) = express::start_async(state, start)?;
@@ -121,8 +121,8 @@ pub async fn start(state: &ApiState, input: StartExecutionInput) -> Result<Value
     Ok(json!({ "executionArn": arn, "startDate": wire_seconds(start_ms) }))
 }
 
-/// Checks an execution ARN and loads the execution, or ExecutionDoesNotExist.
-pub fn load(state: &ApiState, arn: &str) -> Result<ExecutionRecord, AwsError> {
+/// Checks an execution ARN and loads the execution, or ExecutionDoesNotExist (also for another account's).
+pub fn load(state: &AccountView<'_>, arn: &str) -> Result<ExecutionRecord, AwsError> {
     let parsed = Arn::parse(arn, &[ResourceKind::Execution, ResourceKind::ExpressExecution])
         .map_err(|e| AwsError::new(ErrorCode::InvalidArn, e.to_string()))?;
     if parsed.kind == ResourceKind::ExpressExecution {
@@ -130,6 +130,9 @@ pub fn load(state: &ApiState, arn: &str) -> Result<ExecutionRecord, AwsError> {
             ErrorCode::InvalidArn,
             format!("Invalid Arn: 'Resource type not valid in this context: express' ({arn})"),
         ));
+    }
+    if !state.arns.owns(&parsed) {
+        return Err(AwsError::execution_does_not_exist(arn));
     }
     state.node.store.execution(arn)?.ok_or_else(|| AwsError::execution_does_not_exist(arn))
 }
@@ -141,7 +144,7 @@ pub struct DescribeExecutionInput {
     included_data: Option<String>,
 }
 
-pub async fn describe(state: &ApiState, input: DescribeExecutionInput) -> Result<Value, AwsError> {
+pub async fn describe(state: &AccountView<'_>, input: DescribeExecutionInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("executionArn", &input.execution_arn, 1, 256);
     c.one_of("includedData", input.included_data.as_ref(), &["ALL_DATA", "METADATA_ONLY"]);
@@ -197,7 +200,7 @@ pub struct ListExecutionsInput {
     redrive_filter: Option<String>,
 }
 
-pub async fn list(state: &ApiState, input: ListExecutionsInput) -> Result<Value, AwsError> {
+pub async fn list(state: &AccountView<'_>, input: ListExecutionsInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     c.length("stateMachineArn", input.state_machine_arn.as_ref(), 1, 256);
     c.one_of(
@@ -220,7 +223,7 @@ pub async fn list(state: &ApiState, input: ListExecutionsInput) -> Result<Value,
             ))
         }
     };
-    state_machines::state_machine_arn(arn)?;
+    state_machines::state_machine_arn(state, arn)?;
     if input.status_filter.as_deref() == Some("PENDING_REDRIVE") {
         return Err(AwsError::new(
             ErrorCode::ValidationException,
@@ -276,7 +279,7 @@ pub struct StopExecutionInput {
     cause: Option<String>,
 }
 
-pub async fn stop(state: &ApiState, input: StopExecutionInput) -> Result<Value, AwsError> {
+pub async fn stop(state: &AccountView<'_>, input: StopExecutionInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("executionArn", &input.execution_arn, 1, 256);
     c.length("error", input.error.as_ref(), 0, 256);

@@ -12,7 +12,7 @@ use super::executions::validate_start;
 use super::executions::StartExecutionInput;
 use super::executions::ValidStart;
 use super::state_machines::parse_definition;
-use super::ApiState;
+use super::AccountView;
 use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
 use crate::clock::now_ms;
@@ -113,7 +113,7 @@ async fn run(definition: crate::asl::Definition, info: ExecutionInfo, connectors
     }
 }
 
-fn prepare(state: &ApiState, start: &ValidStart) -> Result<(crate::asl::Definition, ExecutionInfo), AwsError> {
+fn prepare(state: &AccountView<'_>, start: &ValidStart) -> Result<(crate::asl::Definition, ExecutionInfo), AwsError> {
     let machine = &start.machine;
     let definition = parse_definition(&machine.definition, machine.machine_type)?;
     let id = uuid::Uuid::new_v4().to_string();
@@ -131,7 +131,7 @@ fn prepare(state: &ApiState, start: &ValidStart) -> Result<(crate::asl::Definiti
 }
 
 /// StartExecution of an EXPRESS machine: starts it in the background and answers at once.
-pub fn start_async(state: &ApiState, start: ValidStart) -> Result<(String, i64), AwsError> {
+pub fn start_async(state: &AccountView<'_>, start: ValidStart) -> Result<(String, i64), AwsError> {
     let (definition, info) = prepare(state, &start)?;
     let answer = (info.execution_arn.clone(), info.start_time_ms);
     let connectors = state.executions.connectors();
@@ -143,7 +143,7 @@ pub fn start_async(state: &ApiState, start: ValidStart) -> Result<(String, i64),
     Ok(answer)
 }
 
-pub async fn start_sync(state: &ApiState, input: StartExecutionInput) -> Result<Value, AwsError> {
+pub async fn start_sync(state: &AccountView<'_>, input: StartExecutionInput) -> Result<Value, AwsError> {
     let start = validate_start(state, &input)?;
     if start.machine.machine_type != StateMachineType::Express {
         return Err(AwsError::new(

@@ -9,7 +9,7 @@ use super::pagination::decode_token;
 use super::pagination::encode_token;
 use super::validate::page_size;
 use super::validate::Constraints;
-use super::ApiState;
+use super::AccountView;
 use crate::aws_error::AwsError;
 
 #[derive(Deserialize)]
@@ -22,7 +22,7 @@ pub struct GetExecutionHistoryInput {
     include_execution_data: Option<bool>,
 }
 
-pub async fn get(state: &ApiState, input: GetExecutionHistoryInput) -> Result<Value, AwsError> {
+pub async fn get(state: &AccountView<'_>, input: GetExecutionHistoryInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("executionArn", &input.execution_arn, 1, 256);
     c.range("maxResults", input.max_results, 0, 1000);

@@ -2,6 +2,7 @@
 //! botocore shapes, AWS error codes. Handlers validate input, read the replicated state, and write only
 //! by proposing commands through [`crate::raft::RaftNode`].
 
+mod account_view;
 mod activities;
 pub mod admin;
 mod executions;
@@ -18,11 +19,11 @@ mod validate;
 use std::sync::Arc;
 
 use crate::actors::ExecutionSupervisor;
-use crate::arn::ArnBuilder;
 use crate::config::Config;
 use crate::raft::RaftNode;
 use sigv4::Verifier;
 
+pub use account_view::AccountView;
 pub use protocol::configure;
 
 /// Largest request body accepted (AWS: 1 MB including headers).
@@ -31,7 +32,6 @@ pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 /// What every handler can reach.
 pub struct ApiState {
     pub node: RaftNode,
-    pub arns: ArnBuilder,
     pub config: Config,
     pub executions: Arc<ExecutionSupervisor>,
     /// Checks request signatures when `auth = "sigv4"`; `None` accepts every request.

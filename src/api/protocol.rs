@@ -18,6 +18,7 @@ use super::history;
 use super::state_machines;
 use super::tags;
 use super::tasks;
+use super::AccountView;
 use super::ApiState;
 use super::MAX_REQUEST_BYTES;
 use crate::aws_error::AwsError;
@@ -91,10 +92,11 @@ macro_rules! operations {
     ($state:ident, $op:ident, $body:ident, $caller:ident; $($name:literal => $handler:path),* $(,)?) => {
         match ($op, $caller) {
             $(($name, Err(error)) => ($name, error_response(&error)),
-            ($name, Ok(())) => {
+            ($name, Ok(account)) => {
+                let view = AccountView::new(&$state, account);
                 let run = || async {
                     let input = parse(&$body)?;
-                    $handler(&$state, input).await
+                    $handler(&view, input).await
                 };
                 let mut answer = run().await;
                 if answer.as_ref().is_err_and(|e| e.code.is_missing_resource()) && $state.node.catch_up().await {
@@ -107,7 +109,7 @@ macro_rules! operations {
             },)*
             // Other targets are client-chosen strings: they share one metrics label.
             (_, Err(error)) => ("unknown", error_response(&error)),
-            (_, Ok(())) => ("unknown", error_response(&AwsError::new(
+            (_, Ok(_)) => ("unknown", error_response(&AwsError::new(
                 ErrorCode::UnknownOperationException,
                 format!("Operation '{}' is not supported by this service", $op),
             ))),
@@ -115,11 +117,11 @@ macro_rules! operations {
     };
 }
 
-/// Checks the request's signature when authentication is on.
-fn authenticate(state: &ApiState, request: &HttpRequest, body: &[u8]) -> Result<(), AwsError> {
+/// The account the request acts for: the signer's when authentication is on, else the configured one.
+fn authenticate(state: &ApiState, request: &HttpRequest, body: &[u8]) -> Result<String, AwsError> {
     match &state.sigv4 {
-        Some(verifier) => verifier.verify(request, body, SystemTime::now()).map(|_account| ()),
-        None => Ok(()),
+        Some(verifier) => verifier.verify(request, body, SystemTime::now()).map(str::to_string),
+        None => Ok(state.config.account.clone()),
     }
 }
 

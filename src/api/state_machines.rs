@@ -12,7 +12,7 @@ use super::tags::validate_tags;
 use super::tags::TagShape;
 use super::validate::page_size;
 use super::validate::Constraints;
-use super::ApiState;
+use super::AccountView;
 use crate::arn::Arn;
 use crate::arn::ResourceKind;
 use crate::asl::Definition;
@@ -145,7 +145,10 @@ fn reject_versions(publish: Option<bool>, description: Option<&String>) -> Resul
     Ok(())
 }
 
-pub async fn create(state: &ApiState, input: CreateStateMachineInput) -> Result<CreateStateMachineOutput, AwsError> {
+pub async fn create(
+    state: &AccountView<'_>,
+    input: CreateStateMachineInput,
+) -> Result<CreateStateMachineOutput, AwsError> {
     let mut c = Constraints::default();
     let name = c.required("name", &input.name, 1, 80);
     let definition = c.required("definition", &input.definition, 1, MAX_DEFINITION_BYTES);
@@ -185,10 +188,13 @@ pub async fn create(state: &ApiState, input: CreateStateMachineInput) -> Result<
     Ok(CreateStateMachineOutput { state_machine_arn: arn, creation_date: wire_seconds(created) })
 }
 
-/// Parses a state machine ARN from a request member.
-pub fn state_machine_arn(arn: &str) -> Result<(), AwsError> {
+/// Parses a state machine ARN from a request member; another account's state machine does not exist.
+pub fn state_machine_arn(state: &AccountView<'_>, arn: &str) -> Result<(), AwsError> {
     let parsed = Arn::parse(arn, &[ResourceKind::StateMachine])
         .map_err(|e| AwsError::new(ErrorCode::InvalidArn, e.to_string()))?;
+    if !state.arns.owns(&parsed) {
+        return Err(AwsError::state_machine_does_not_exist(arn));
+    }
     if parsed.parts.len() > 1 {
         return Err(AwsError::new(
             ErrorCode::ValidationException,
@@ -199,7 +205,7 @@ pub fn state_machine_arn(arn: &str) -> Result<(), AwsError> {
 }
 
 /// Loads a state machine that exists, or StateMachineDoesNotExist.
-pub fn load(state: &ApiState, arn: &str) -> Result<StateMachineRecord, AwsError> {
+pub fn load(state: &AccountView<'_>, arn: &str) -> Result<StateMachineRecord, AwsError> {
     state.node.store.state_machine(arn)?.ok_or_else(|| AwsError::state_machine_does_not_exist(arn))
 }
 
@@ -210,12 +216,12 @@ pub struct DescribeStateMachineInput {
     included_data: Option<String>,
 }
 
-pub async fn describe(state: &ApiState, input: DescribeStateMachineInput) -> Result<Value, AwsError> {
+pub async fn describe(state: &AccountView<'_>, input: DescribeStateMachineInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("stateMachineArn", &input.state_machine_arn, 1, 256);
     c.one_of("includedData", input.included_data.as_ref(), &["ALL_DATA", "METADATA_ONLY"]);
     c.finish()?;
-    state_machine_arn(arn)?;
+    state_machine_arn(state, arn)?;
     let machine = load(state, arn)?;
     let definition = if input.included_data.as_deref() == Some("METADATA_ONLY") {
         "{}".to_string()
@@ -262,14 +268,17 @@ pub struct UpdateStateMachineOutput {
     revision_id: String,
 }
 
-pub async fn update(state: &ApiState, input: UpdateStateMachineInput) -> Result<UpdateStateMachineOutput, AwsError> {
+pub async fn update(
+    state: &AccountView<'_>,
+    input: UpdateStateMachineInput,
+) -> Result<UpdateStateMachineOutput, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("stateMachineArn", &input.state_machine_arn, 1, 256);
     c.length("definition", input.definition.as_ref(), 1, MAX_DEFINITION_BYTES);
     c.length("roleArn", input.role_arn.as_ref(), 1, 256);
     c.length("versionDescription", input.version_description.as_ref(), 0, 256);
     c.finish()?;
-    state_machine_arn(arn)?;
+    state_machine_arn(state, arn)?;
     reject_versions(input.publish, input.version_description.as_ref())?;
     if input.definition.is_none()
         && input.role_arn.is_none()
@@ -320,11 +329,11 @@ pub struct DeleteStateMachineInput {
     state_machine_arn: Option<String>,
 }
 
-pub async fn delete(state: &ApiState, input: DeleteStateMachineInput) -> Result<Value, AwsError> {
+pub async fn delete(state: &AccountView<'_>, input: DeleteStateMachineInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("stateMachineArn", &input.state_machine_arn, 1, 256);
     c.finish()?;
-    state_machine_arn(arn)?;
+    state_machine_arn(state, arn)?;
     state.node.propose(arn, Command::DeleteStateMachine { arn: arn.to_string() }).await?;
     Ok(json!({}))
 }
@@ -336,7 +345,7 @@ pub struct ListInput {
     next_token: Option<String>,
 }
 
-pub async fn list(state: &ApiState, input: ListInput) -> Result<Value, AwsError> {
+pub async fn list(state: &AccountView<'_>, input: ListInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     c.range("maxResults", input.max_results, 0, 1000);
     c.length("nextToken", input.next_token.as_ref(), 1, 1024);
@@ -344,7 +353,8 @@ pub async fn list(state: &ApiState, input: ListInput) -> Result<Value, AwsError>
     const SCOPE: &str = "ListStateMachines";
     let from = input.next_token.as_deref().map(|t| decode_token(SCOPE, t)).transpose()?;
     let from = from.map(|k| String::from_utf8(k).unwrap_or_default());
-    let page = state.node.store.list_state_machines(from.as_deref(), page_size(input.max_results))?;
+    let own = state.arns.state_machine("");
+    let page = state.node.store.list_state_machines(&own, from.as_deref(), page_size(input.max_results))?;
     let items: Vec<Value> = page
         .items
         .iter()
@@ -374,7 +384,7 @@ pub struct ValidateInput {
     max_results: Option<i64>,
 }
 
-pub async fn validate_definition(_state: &ApiState, input: ValidateInput) -> Result<Value, AwsError> {
+pub async fn validate_definition(_state: &AccountView<'_>, input: ValidateInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let definition = c.required("definition", &input.definition, 1, MAX_DEFINITION_BYTES);
     c.one_of("type", input.machine_type.as_ref(), &["STANDARD", "EXPRESS"]);
@@ -420,7 +430,10 @@ pub struct DescribeForExecutionInput {
     included_data: Option<String>,
 }
 
-pub async fn describe_for_execution(state: &ApiState, input: DescribeForExecutionInput) -> Result<Value, AwsError> {
+pub async fn describe_for_execution(
+    state: &AccountView<'_>,
+    input: DescribeForExecutionInput,
+) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("executionArn", &input.execution_arn, 1, 256);
     c.one_of("includedData", input.included_data.as_ref(), &["ALL_DATA", "METADATA_ONLY"]);

@@ -6,7 +6,7 @@ use serde_json::json;
 use serde_json::Value;
 
 use super::validate::Constraints;
-use super::ApiState;
+use super::AccountView;
 use crate::arn::Arn;
 use crate::arn::ResourceKind;
 use crate::aws_error::AwsError;
@@ -53,10 +53,14 @@ pub fn validate_tags(tags: Vec<TagShape>, resource: &str) -> Result<Vec<Tag>, Aw
         .collect()
 }
 
-fn resource_arn(arn: &str) -> Result<(), AwsError> {
-    Arn::parse(arn, &[ResourceKind::StateMachine, ResourceKind::Activity])
-        .map(|_| ())
-        .map_err(|e| AwsError::new(ErrorCode::InvalidArn, e.to_string()))
+/// Parses a taggable resource's ARN; another account's resource is not found.
+fn resource_arn(state: &AccountView<'_>, arn: &str) -> Result<(), AwsError> {
+    let parsed = Arn::parse(arn, &[ResourceKind::StateMachine, ResourceKind::Activity])
+        .map_err(|e| AwsError::new(ErrorCode::InvalidArn, e.to_string()))?;
+    if !state.arns.owns(&parsed) {
+        return Err(AwsError::resource_not_found(arn));
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -66,14 +70,14 @@ pub struct TagResourceInput {
     tags: Option<Vec<TagShape>>,
 }
 
-pub async fn tag(state: &ApiState, input: TagResourceInput) -> Result<Value, AwsError> {
+pub async fn tag(state: &AccountView<'_>, input: TagResourceInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("resourceArn", &input.resource_arn, 1, 256);
     if input.tags.is_none() {
         c.required("tags", &None, 0, 0);
     }
     c.finish()?;
-    resource_arn(arn)?;
+    resource_arn(state, arn)?;
     let tags = validate_tags(input.tags.unwrap_or_default(), arn)?;
     state.node.propose(arn, Command::TagResource { arn: arn.to_string(), tags }).await?;
     Ok(json!({}))
@@ -86,7 +90,7 @@ pub struct UntagResourceInput {
     tag_keys: Option<Vec<String>>,
 }
 
-pub async fn untag(state: &ApiState, input: UntagResourceInput) -> Result<Value, AwsError> {
+pub async fn untag(state: &AccountView<'_>, input: UntagResourceInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("resourceArn", &input.resource_arn, 1, 256);
     if input.tag_keys.is_none() {
@@ -96,7 +100,7 @@ pub async fn untag(state: &ApiState, input: UntagResourceInput) -> Result<Value,
         c.length(&format!("tagKeys.{}.member", i + 1), Some(key), 1, 128);
     }
     c.finish()?;
-    resource_arn(arn)?;
+    resource_arn(state, arn)?;
     let keys = input.tag_keys.unwrap_or_default();
     state.node.propose(arn, Command::UntagResource { arn: arn.to_string(), keys }).await?;
     Ok(json!({}))
@@ -108,11 +112,11 @@ pub struct ListTagsInput {
     resource_arn: Option<String>,
 }
 
-pub async fn list(state: &ApiState, input: ListTagsInput) -> Result<Value, AwsError> {
+pub async fn list(state: &AccountView<'_>, input: ListTagsInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("resourceArn", &input.resource_arn, 1, 256);
     c.finish()?;
-    resource_arn(arn)?;
+    resource_arn(state, arn)?;
     let store = &state.node.store;
     let exists = store.state_machine(arn)?.is_some() || store.activity(arn)?.is_some();
     if !exists {

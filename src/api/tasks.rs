@@ -8,7 +8,9 @@ use serde_json::json;
 use serde_json::Value;
 
 use super::validate::Constraints;
-use super::ApiState;
+use super::AccountView;
+use crate::arn::Arn;
+use crate::arn::ResourceKind;
 use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
 use crate::engine::verify_task_token;
@@ -36,13 +38,17 @@ pub struct SendTaskHeartbeatInput {
     task_token: Option<String>,
 }
 
-/// The execution and task slot a token names, if this cluster signed it.
-fn verify(state: &ApiState, token: &str) -> Result<(String, TaskSlot), AwsError> {
+/// The execution and task slot a token names, if this cluster signed it for one of the caller's executions.
+fn verify(state: &AccountView<'_>, token: &str) -> Result<(String, TaskSlot), AwsError> {
     verify_task_token(state.node.token_key(), token)
+        .filter(|(arn, _)| {
+            Arn::parse(arn, &[ResourceKind::Execution, ResourceKind::ExpressExecution])
+                .is_ok_and(|arn| state.arns.owns(&arn))
+        })
         .ok_or_else(|| AwsError::new(ErrorCode::InvalidToken, format!("Invalid Token: '{token}'")))
 }
 
-pub async fn success(state: &ApiState, input: SendTaskSuccessInput) -> Result<Value, AwsError> {
+pub async fn success(state: &AccountView<'_>, input: SendTaskSuccessInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let token = c.required("taskToken", &input.task_token, 1, 2048);
     let output = c.required("output", &input.output, 0, usize::MAX);
@@ -56,7 +62,7 @@ pub async fn success(state: &ApiState, input: SendTaskSuccessInput) -> Result<Va
     Ok(json!({}))
 }
 
-pub async fn failure(state: &ApiState, input: SendTaskFailureInput) -> Result<Value, AwsError> {
+pub async fn failure(state: &AccountView<'_>, input: SendTaskFailureInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let token = c.required("taskToken", &input.task_token, 1, 2048);
     c.length("error", input.error.as_ref(), 0, 256);
@@ -67,7 +73,7 @@ pub async fn failure(state: &ApiState, input: SendTaskFailureInput) -> Result<Va
     Ok(json!({}))
 }
 
-pub async fn heartbeat(state: &ApiState, input: SendTaskHeartbeatInput) -> Result<Value, AwsError> {
+pub async fn heartbeat(state: &AccountView<'_>, input: SendTaskHeartbeatInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let token = c.required("taskToken", &input.task_token, 1, 2048);
     c.finish()?;

@@ -54,11 +54,11 @@ async fn snapshot_purge_and_restart_keep_every_write() {
         }
     }
     let node = reopened.expect("the data directory reopens once the stopped group released it");
-    let listed = node.store.list_activities(None, 1000).unwrap();
+    let listed = node.store.list_activities("", None, 1000).unwrap();
     assert_eq!(listed.items.len(), 300, "state survives a restart after purge");
     assert_eq!(node.raft.metrics().borrow().purged, Some(last));
     node.propose("a-new", activity(300)).await.expect("writes continue");
-    assert_eq!(node.store.list_activities(None, 1000).unwrap().items.len(), 301);
+    assert_eq!(node.store.list_activities("", None, 1000).unwrap().items.len(), 301);
 
     let machine = |store| {
         let (notices, _) = tokio::sync::mpsc::unbounded_channel();

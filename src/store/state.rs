@@ -137,31 +137,42 @@ impl StateStore {
         })
     }
 
-    /// State machines in ARN order, starting at `from`.
+    /// State machines whose ARN starts with `prefix`, in ARN order, starting at `from`.
     pub fn list_state_machines(
         &self,
+        prefix: &str,
         from: Option<&str>,
         limit: usize,
     ) -> Result<Page<StateMachineRecord>, StoreError> {
-        self.list(STATE_MACHINES, from, limit)
+        self.list(STATE_MACHINES, prefix, from, limit)
     }
 
-    /// Activities in ARN order, starting at `from`.
-    pub fn list_activities(&self, from: Option<&str>, limit: usize) -> Result<Page<ActivityRecord>, StoreError> {
-        self.list(ACTIVITIES, from, limit)
+    /// Activities whose ARN starts with `prefix`, in ARN order, starting at `from`.
+    pub fn list_activities(
+        &self,
+        prefix: &str,
+        from: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<ActivityRecord>, StoreError> {
+        self.list(ACTIVITIES, prefix, from, limit)
     }
 
     fn list<T: serde::de::DeserializeOwned>(
         &self,
         table: redb::TableDefinition<&str, &[u8]>,
+        prefix: &str,
         from: Option<&str>,
         limit: usize,
     ) -> Result<Page<T>, StoreError> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(table)?;
         let mut items = Vec::new();
-        for row in table.range(from.unwrap_or("")..)? {
+        let start = from.filter(|from| *from > prefix).unwrap_or(prefix);
+        for row in table.range(start..)? {
             let (key, value) = row?;
+            if !key.value().starts_with(prefix) {
+                break;
+            }
             if items.len() == limit {
                 return Ok(Page { items, next: Some(key.value().as_bytes().to_vec()) });
             }

@@ -1,5 +1,5 @@
 //! SigV4 authentication (`auth = "sigv4"`): signed SDK calls pass, unsigned, unknown-key, wrong-secret,
-//! skewed and tampered requests get the errors AWS sends.
+//! skewed and tampered requests get the errors AWS sends; each account sees only its own resources.
 
 use std::io::Read;
 use std::io::Write;
@@ -20,6 +20,7 @@ use aws_smithy_async::time::TimeSource;
 
 use crate::server::code;
 use crate::server::config_for;
+use crate::server::wait_closed;
 use crate::server::TestServer;
 use crate::server::PASS_MACHINE;
 use crate::server::ROLE;
@@ -217,5 +218,94 @@ async fn signed_requests_pass_and_the_rest_get_aws_errors() {
             let series = format!(r#"statehouse_api_requests_total{{operation="{operation}",code="{code}"}}"#);
             assert!(page.contains(&series), "{series} in\n{page}");
         }
+    }
+}
+
+#[tokio::test]
+async fn each_account_sees_only_its_own_resources() {
+    let server = TestServer::start_with_config(AUTH_CONFIG);
+    let alpha = signed_client(&server.address, "AKIDALPHA", "alpha-secret");
+    let beta = signed_client(&server.address, "AKIDBETA", "beta-secret");
+
+    tracing::info!("--- the caller's account is the account of every ARN it creates; names may repeat across accounts");
+    let activity = alpha.create_activity().name("work").send().await.expect("activity").activity_arn().to_string();
+    assert_eq!(activity, "arn:aws:states:us-east-1:111111111111:activity:work");
+    let definition =
+        format!(r#"{{"StartAt":"Work","States":{{"Work":{{"Type":"Task","Resource":"{activity}","End":true}}}}}}"#);
+    let machine = alpha
+        .create_state_machine()
+        .name("shared")
+        .definition(&definition)
+        .role_arn(ROLE)
+        .send()
+        .await
+        .expect("alpha machine")
+        .state_machine_arn()
+        .to_string();
+    assert_eq!(machine, "arn:aws:states:us-east-1:111111111111:stateMachine:shared");
+    let beta_machine =
+        beta.create_state_machine().name("shared").definition(PASS_MACHINE).role_arn(ROLE).send().await.expect("beta");
+    assert_eq!(beta_machine.state_machine_arn(), "arn:aws:states:us-east-1:222222222222:stateMachine:shared");
+    let execution = alpha
+        .start_execution()
+        .state_machine_arn(&machine)
+        .name("run")
+        .send()
+        .await
+        .expect("start")
+        .execution_arn()
+        .to_string();
+    assert_eq!(execution, "arn:aws:states:us-east-1:111111111111:execution:shared:run");
+
+    tracing::info!("--- another account's ARNs do not exist for the caller");
+    {
+        assert_eq!(
+            code(beta.describe_state_machine().state_machine_arn(&machine).send().await),
+            "StateMachineDoesNotExist"
+        );
+        assert_eq!(code(beta.start_execution().state_machine_arn(&machine).send().await), "StateMachineDoesNotExist");
+        assert_eq!(
+            code(beta.delete_state_machine().state_machine_arn(&machine).send().await),
+            "StateMachineDoesNotExist"
+        );
+        assert_eq!(code(beta.list_executions().state_machine_arn(&machine).send().await), "StateMachineDoesNotExist");
+        assert_eq!(code(beta.describe_execution().execution_arn(&execution).send().await), "ExecutionDoesNotExist");
+        assert_eq!(code(beta.stop_execution().execution_arn(&execution).send().await), "ExecutionDoesNotExist");
+        assert_eq!(code(beta.get_execution_history().execution_arn(&execution).send().await), "ExecutionDoesNotExist");
+        assert_eq!(code(beta.describe_activity().activity_arn(&activity).send().await), "ActivityDoesNotExist");
+        assert_eq!(code(beta.get_activity_task().activity_arn(&activity).send().await), "ActivityDoesNotExist");
+        assert_eq!(code(beta.list_tags_for_resource().resource_arn(&machine).send().await), "ResourceNotFound");
+    }
+
+    tracing::info!("--- List* shows each account its own resources only");
+    {
+        let listed = beta.list_state_machines().send().await.expect("beta list");
+        let arns: Vec<&str> = listed.state_machines().iter().map(|m| m.state_machine_arn()).collect();
+        assert_eq!(arns, vec![beta_machine.state_machine_arn()]);
+        let listed = alpha.list_state_machines().send().await.expect("alpha list");
+        let arns: Vec<&str> = listed.state_machines().iter().map(|m| m.state_machine_arn()).collect();
+        assert_eq!(arns, vec![machine.as_str()]);
+        assert!(beta.list_activities().send().await.expect("beta activities").activities().is_empty());
+        assert_eq!(alpha.list_activities().send().await.expect("alpha activities").activities().len(), 1);
+    }
+
+    tracing::info!("--- a task token of one account's execution is InvalidToken to another; its owner completes it");
+    {
+        let mut token = None;
+        for _ in 0..20 {
+            let task = alpha.get_activity_task().activity_arn(&activity).send().await.expect("poll");
+            if let Some(t) = task.task_token() {
+                token = Some(t.to_string());
+                break;
+            }
+        }
+        let token = token.expect("alpha's worker gets the task");
+        assert_eq!(code(beta.send_task_heartbeat().task_token(&token).send().await), "InvalidToken");
+        assert_eq!(code(beta.send_task_success().task_token(&token).output("{}").send().await), "InvalidToken");
+        assert_eq!(code(beta.send_task_failure().task_token(&token).send().await), "InvalidToken");
+        alpha.send_task_success().task_token(&token).output(r#"{"done":true}"#).send().await.expect("owner succeeds");
+        let closed = wait_closed(&alpha, &execution).await;
+        assert_eq!(closed.status(), &aws_sdk_sfn::types::ExecutionStatus::Succeeded);
+        assert_eq!(closed.output(), Some(r#"{"done":true}"#));
     }
 }
