@@ -99,6 +99,17 @@ pub struct Config {
     pub auth: AuthMode,
     /// The access keys callers may sign with when `auth = "sigv4"`.
     pub credentials: Vec<Credential>,
+    /// Request rates per operation name (e.g. `StartExecution`), per account, on each node; an operation
+    /// not listed is not throttled.
+    pub throttle: std::collections::BTreeMap<String, ThrottleRule>,
+}
+
+/// A token bucket: `burst` requests at once, refilled at `rate` requests per second.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleRule {
+    pub rate: f64,
+    pub burst: u32,
 }
 
 impl Default for Config {
@@ -119,6 +130,7 @@ impl Default for Config {
             failure_timeout_ms: 3_000,
             auth: AuthMode::None,
             credentials: Vec::new(),
+            throttle: Default::default(),
         }
     }
 }
@@ -195,6 +207,11 @@ impl Config {
             return Err(format!(
                 "auth = \"sigv4\" needs [[credentials]] or {ACCESS_KEY_ID_ENV} and {SECRET_ACCESS_KEY_ENV}"
             ));
+        }
+        for (operation, rule) in &self.throttle {
+            if !(rule.rate.is_finite() && rule.rate > 0.0) || rule.burst == 0 {
+                return Err(format!("throttle.{operation} needs a rate above 0 and a burst of at least 1"));
+            }
         }
         let mut seen = std::collections::BTreeSet::new();
         for credential in &self.credentials {

@@ -14,6 +14,7 @@ use crate::actors::ExecutionSupervisor;
 use crate::api;
 use crate::api::sigv4::Verifier;
 use crate::api::ApiState;
+use crate::api::Throttle;
 use crate::config::AuthMode;
 use crate::config::Config;
 use crate::connectors::Connectors;
@@ -81,6 +82,7 @@ async fn serve(config: Config, listener: TcpListener, cluster_listener: Option<T
         config: config.clone(),
         executions,
         sigv4: (config.auth == AuthMode::Sigv4).then(|| Verifier::new(&config)),
+        throttle: Throttle::new(&config.throttle),
     });
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(api::configure))

@@ -14,6 +14,7 @@ pub mod sigv4;
 mod state_machines;
 mod tags;
 mod tasks;
+mod throttle;
 mod validate;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::actors::ExecutionSupervisor;
 use crate::config::Config;
 use crate::raft::RaftNode;
 use sigv4::Verifier;
+pub use throttle::Throttle;
 
 pub use account_view::AccountView;
 pub use protocol::configure;
@@ -36,4 +38,6 @@ pub struct ApiState {
     pub executions: Arc<ExecutionSupervisor>,
     /// Checks request signatures when `auth = "sigv4"`; `None` accepts every request.
     pub sigv4: Option<Verifier>,
+    /// The request rates of `[throttle]`.
+    pub throttle: Throttle,
 }

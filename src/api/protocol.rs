@@ -85,14 +85,16 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
     })
 }
 
-/// Runs each operation for an authenticated caller and answers its metrics label with the response; an
+/// Runs each operation for an authenticated caller within its throttle and answers its metrics label with the response; an
 /// operation that names a resource this node has not seen yet runs once more after the node caught up with
 /// the leader, so a resource created through another node is found here too.
 macro_rules! operations {
     ($state:ident, $op:ident, $body:ident, $caller:ident; $($name:literal => $handler:path),* $(,)?) => {
         match ($op, $caller) {
             $(($name, Err(error)) => ($name, error_response(&error)),
-            ($name, Ok(account)) => {
+            ($name, Ok(account)) => if let Err(error) = $state.throttle.admit($name, &account) {
+                ($name, error_response(&error))
+            } else {
                 let view = AccountView::new(&$state, account);
                 let run = || async {
                     let input = parse(&$body)?;

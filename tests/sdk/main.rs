@@ -14,3 +14,4 @@ mod t50_durability;
 mod t60_metrics;
 mod t70_cluster;
 mod t80_auth;
+mod t85_limits;
