@@ -84,7 +84,7 @@ pub fn apply(name: &str, args: &[Value], env: &Env<'_>) -> Result<Value, String>
         "States.MathAdd" => {
             let a = round_half_up(number(&args[0], name)?);
             let b = round_half_up(number(&args[1], name)?);
-            Ok(Value::from(a + b))
+            a.checked_add(b).map(Value::from).ok_or_else(|| format!("The result of {name} is out of range"))
         }
         "States.StringSplit" => {
             let text = string(&args[0], name)?;
@@ -190,7 +190,10 @@ fn range(args: &[Value]) -> Result<Value, String> {
         if out.len() > 1000 {
             return Err(format!("{name} cannot produce more than 1000 items"));
         }
-        i += step;
+        match i.checked_add(step) {
+            Some(next) => i = next,
+            None => break,
+        }
     }
     Ok(Value::Array(out))
 }
@@ -244,6 +247,6 @@ fn random(args: &[Value], env: &Env<'_>) -> Result<Value, String> {
     };
     let bytes = digest(&seed_material);
     let draw = u64::from_le_bytes(bytes[..8].try_into().unwrap_or([0; 8]));
-    let span = (end - start) as u64;
-    Ok(Value::from(start + (draw % span) as i64))
+    let span = (i128::from(end) - i128::from(start)) as u128;
+    Ok(Value::from((i128::from(start) + (u128::from(draw) % span) as i128) as i64))
 }

@@ -80,3 +80,15 @@ fn bad_arguments_fail() {
     }
     assert!(matches!(run("States.ArrayLength($.missing)", json!({})), Err(IntrinsicError::Path(_))));
 }
+
+#[test]
+fn integer_extremes_fail_or_stay_in_range_instead_of_overflowing() {
+    let add = run("States.MathAdd($.a, $.b)", json!({"a": 1e30, "b": 1}));
+    assert!(matches!(add, Err(IntrinsicError::Failure(_))), "{add:?}");
+    let range = run("States.ArrayRange($.a, $.b, 5)", json!({"a": i64::MAX - 1, "b": i64::MAX})).unwrap();
+    assert_eq!(range, json!([i64::MAX - 1]));
+    let down = run("States.ArrayRange($.a, $.b, -5)", json!({"a": i64::MIN + 1, "b": i64::MIN})).unwrap();
+    assert_eq!(down, json!([i64::MIN + 1]));
+    let random = run("States.MathRandom($.a, $.b)", json!({"a": -1e30, "b": 1e30})).unwrap();
+    assert!(random.as_i64().is_some(), "{random}");
+}
