@@ -27,6 +27,7 @@ pub use throttle::Throttle;
 
 pub use account_view::AccountView;
 pub use protocol::configure;
+pub use protocol::decode_input;
 
 /// Largest request body accepted (AWS: 1 MB including headers).
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;

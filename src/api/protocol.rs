@@ -85,6 +85,39 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
     })
 }
 
+/// Decodes `body` as the input of `operation` exactly as the dispatcher does, without running the operation;
+/// an operation this service does not offer is UnknownOperationException. The fuzz targets enter here.
+pub fn decode_input(operation: &str, body: &[u8]) -> Result<(), AwsError> {
+    match operation {
+        "CreateStateMachine" => parse::<state_machines::CreateStateMachineInput>(body).map(drop),
+        "DescribeStateMachine" => parse::<state_machines::DescribeStateMachineInput>(body).map(drop),
+        "UpdateStateMachine" => parse::<state_machines::UpdateStateMachineInput>(body).map(drop),
+        "DeleteStateMachine" => parse::<state_machines::DeleteStateMachineInput>(body).map(drop),
+        "ListStateMachines" => parse::<state_machines::ListInput>(body).map(drop),
+        "ValidateStateMachineDefinition" => parse::<state_machines::ValidateInput>(body).map(drop),
+        "DescribeStateMachineForExecution" => parse::<state_machines::DescribeForExecutionInput>(body).map(drop),
+        "CreateActivity" => parse::<activities::CreateActivityInput>(body).map(drop),
+        "DescribeActivity" | "DeleteActivity" => parse::<activities::ActivityArnInput>(body).map(drop),
+        "ListActivities" => parse::<activities::ListInput>(body).map(drop),
+        "GetActivityTask" => parse::<activities::GetActivityTaskInput>(body).map(drop),
+        "StartExecution" | "StartSyncExecution" => parse::<executions::StartExecutionInput>(body).map(drop),
+        "DescribeExecution" => parse::<executions::DescribeExecutionInput>(body).map(drop),
+        "ListExecutions" => parse::<executions::ListExecutionsInput>(body).map(drop),
+        "StopExecution" => parse::<executions::StopExecutionInput>(body).map(drop),
+        "GetExecutionHistory" => parse::<history::GetExecutionHistoryInput>(body).map(drop),
+        "TagResource" => parse::<tags::TagResourceInput>(body).map(drop),
+        "UntagResource" => parse::<tags::UntagResourceInput>(body).map(drop),
+        "ListTagsForResource" => parse::<tags::ListTagsInput>(body).map(drop),
+        "SendTaskSuccess" => parse::<tasks::SendTaskSuccessInput>(body).map(drop),
+        "SendTaskFailure" => parse::<tasks::SendTaskFailureInput>(body).map(drop),
+        "SendTaskHeartbeat" => parse::<tasks::SendTaskHeartbeatInput>(body).map(drop),
+        _ => Err(AwsError::new(
+            ErrorCode::UnknownOperationException,
+            format!("Operation '{operation}' is not supported by this service"),
+        )),
+    }
+}
+
 /// Runs each operation for an authenticated caller within its throttle and answers its metrics label with the response; an
 /// operation that names a resource this node has not seen yet runs once more after the node caught up with
 /// the leader, so a resource created through another node is found here too.
