@@ -19,7 +19,11 @@ pub trait Codec {
     fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError>;
 }
 
-/// bincode 2 with its standard configuration.
+/// The most a single decoded value may hold: a corrupt length prefix is an error, not an allocation of
+/// whatever size it claims. Snapshots are decoded as one value, so this bounds a snapshot too.
+const DECODE_LIMIT_BYTES: usize = 4 << 30;
+
+/// bincode 2 with its standard configuration (and [`DECODE_LIMIT_BYTES`] when decoding).
 pub struct Bincode;
 
 impl Codec for Bincode {
@@ -29,7 +33,7 @@ impl Codec for Bincode {
     }
 
     fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
-        bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+        bincode::serde::decode_from_slice(bytes, bincode::config::standard().with_limit::<DECODE_LIMIT_BYTES>())
             .map(|(value, _)| value)
             .map_err(|e| CodecError(e.to_string()))
     }
@@ -43,4 +47,22 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 /// Decodes with the project's codec.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     Bincode::decode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_length_prefix_larger_than_memory_is_an_error() {
+        let bytes = [0xfd, 0xef, 0xef, 0xef, 0x00, 0x00, 0x00, 0xef, 0x01];
+        assert!(decode::<String>(&bytes).is_err());
+        assert!(decode::<Vec<u8>>(&bytes).is_err());
+    }
+
+    #[test]
+    fn values_round_trip() {
+        let value = (String::from("arn:aws:states:us-east-1:123456789012:execution:m:e"), vec![1u64, 2, 3]);
+        assert_eq!(decode::<(String, Vec<u64>)>(&encode(&value)).unwrap(), value);
+    }
 }
