@@ -3,6 +3,8 @@
 
 use std::io::BufRead;
 use std::io::BufReader;
+use std::io::Read;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::Child;
 use std::process::Command;
@@ -163,4 +165,20 @@ pub async fn wait_closed(
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("execution {arn} still running after 10 s");
+}
+
+/// Sends one raw HTTP POST; answers the status and the JSON body (`Null` when it is not JSON).
+pub fn raw_post(address: &str, path_and_query: &str, headers: &[(&str, &str)], body: &str) -> (u16, serde_json::Value) {
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    let headers: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
+    let request = format!(
+        "POST {path_and_query} HTTP/1.1\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status: u16 = response[9..12].parse().expect("status");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
 }

@@ -4,21 +4,13 @@ use std::io::Read;
 use std::io::Write;
 use std::net::TcpStream;
 
+use crate::server::raw_post;
 use crate::server::TestServer;
 
 fn post(address: &str, target: Option<&str>, body: &str) -> (u16, serde_json::Value) {
-    let mut stream = TcpStream::connect(address).expect("connect");
-    let target = target.map(|t| format!("X-Amz-Target: {t}\r\n")).unwrap_or_default();
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: sync-states.local\r\nContent-Type: application/x-amz-json-1.0\r\n{target}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status: u16 = response[9..12].parse().expect("status");
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+    let mut headers = vec![("Host", "sync-states.local"), ("Content-Type", "application/x-amz-json-1.0")];
+    headers.extend(target.map(|t| ("X-Amz-Target", t)));
+    raw_post(address, "/", &headers, body)
 }
 
 #[test]

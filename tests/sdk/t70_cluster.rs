@@ -12,6 +12,7 @@ use aws_sdk_sfn::types::HistoryEvent;
 use aws_sdk_sfn::types::HistoryEventType;
 
 use crate::cluster::TestCluster;
+use crate::server::raw_post;
 use crate::server::ROLE;
 
 const HEARTBEAT_SECONDS: i64 = 8;
@@ -371,25 +372,11 @@ async fn a_stranger_cannot_join_or_speak_raft() {
     let status = cluster.status().await;
     assert_eq!(status["members"].as_array().unwrap().len(), 2, "membership is unchanged: {status}");
 
-    let unsigned = raw_post(&cluster.nodes[0].cluster, "/peer", "x-statehouse-signature: 00\r\n", b"\x05");
-    assert!(unsigned.starts_with("HTTP/1.1 401"), "an unsigned peer request is refused: {unsigned}");
-    let unsigned = raw_post(&cluster.nodes[0].api, "/cluster/remove-node", "", br#"{"id":2}"#);
-    assert!(unsigned.starts_with("HTTP/1.1 403"), "membership changes need the secret: {unsigned}");
+    let peer = &cluster.nodes[0].cluster;
+    let (status, _) = raw_post(peer, "/peer", &[("Host", peer), ("x-statehouse-signature", "00")], "\u{5}");
+    assert_eq!(status, 401, "an unsigned peer request is refused");
+    let api = &cluster.nodes[0].api;
+    let (status, _) = raw_post(api, "/cluster/remove-node", &[("Host", api)], r#"{"id":2}"#);
+    assert_eq!(status, 403, "membership changes need the secret");
     assert_eq!(cluster.status().await["members"].as_array().unwrap().len(), 2);
-}
-
-/// One HTTP/1.1 POST over a plain socket; the raw response.
-fn raw_post(address: &str, path: &str, headers: &str, body: &[u8]) -> String {
-    use std::io::Read;
-    use std::io::Write;
-    let mut stream = std::net::TcpStream::connect(address).expect("connect");
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n{headers}\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    response
 }

@@ -20,6 +20,7 @@ use aws_smithy_async::time::TimeSource;
 
 use crate::server::code;
 use crate::server::config_for;
+use crate::server::raw_post;
 use crate::server::wait_closed;
 use crate::server::TestServer;
 use crate::server::PASS_MACHINE;
@@ -56,22 +57,6 @@ impl TimeSource for LateClock {
     fn now(&self) -> SystemTime {
         SystemTime::now() - self.offset
     }
-}
-
-/// Sends a raw HTTP request; answers the status and the JSON body.
-fn send(address: &str, path_and_query: &str, headers: &[(&str, &str)], body: &str) -> (u16, serde_json::Value) {
-    let mut stream = TcpStream::connect(address).expect("connect");
-    let headers: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
-    let request = format!(
-        "POST {path_and_query} HTTP/1.1\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status: u16 = response[9..12].parse().expect("status");
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
 }
 
 /// The path and query of a request presigned in the query string for `target` with `body`.
@@ -139,7 +124,7 @@ async fn signed_requests_pass_and_the_rest_get_aws_errors() {
             ("Content-Type", "application/x-amz-json-1.0"),
             ("X-Amz-Target", "AWSStepFunctions.ListStateMachines"),
         ];
-        let (status, body) = send(&server.address, "/", &headers, "{}");
+        let (status, body) = raw_post(&server.address, "/", &headers, "{}");
         assert_eq!(status, 403);
         assert_eq!(body["__type"], "com.amazon.coral.service#MissingAuthenticationTokenException");
         assert_eq!(body["message"], "Missing Authentication Token");
@@ -193,11 +178,11 @@ async fn signed_requests_pass_and_the_rest_get_aws_errors() {
         ];
         let path = presign(&server.address, &headers, body);
         assert!(path.contains("X-Amz-Signature="), "{path}");
-        let (status, answer) = send(&server.address, &path, &headers, body);
+        let (status, answer) = raw_post(&server.address, &path, &headers, body);
         assert_eq!(status, 200, "{answer}");
         assert!(answer["activityArn"].as_str().unwrap_or_default().ends_with(":activity:presigned"), "{answer}");
 
-        let (status, answer) = send(&server.address, &path, &headers, r#"{"name":"tampered"}"#);
+        let (status, answer) = raw_post(&server.address, &path, &headers, r#"{"name":"tampered"}"#);
         assert_eq!(status, 400);
         assert_eq!(answer["__type"], "com.amazon.coral.service#InvalidSignatureException");
     }
