@@ -85,71 +85,84 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
     })
 }
 
-/// Decodes `body` as the input of `operation` exactly as the dispatcher does, without running the operation;
-/// an operation this service does not offer is UnknownOperationException. The fuzz targets enter here.
-pub fn decode_input(operation: &str, body: &[u8]) -> Result<(), AwsError> {
-    match operation {
-        "CreateStateMachine" => parse::<state_machines::CreateStateMachineInput>(body).map(drop),
-        "DescribeStateMachine" => parse::<state_machines::DescribeStateMachineInput>(body).map(drop),
-        "UpdateStateMachine" => parse::<state_machines::UpdateStateMachineInput>(body).map(drop),
-        "DeleteStateMachine" => parse::<state_machines::DeleteStateMachineInput>(body).map(drop),
-        "ListStateMachines" => parse::<state_machines::ListInput>(body).map(drop),
-        "ValidateStateMachineDefinition" => parse::<state_machines::ValidateInput>(body).map(drop),
-        "DescribeStateMachineForExecution" => parse::<state_machines::DescribeForExecutionInput>(body).map(drop),
-        "CreateActivity" => parse::<activities::CreateActivityInput>(body).map(drop),
-        "DescribeActivity" | "DeleteActivity" => parse::<activities::ActivityArnInput>(body).map(drop),
-        "ListActivities" => parse::<activities::ListInput>(body).map(drop),
-        "GetActivityTask" => parse::<activities::GetActivityTaskInput>(body).map(drop),
-        "StartExecution" | "StartSyncExecution" => parse::<executions::StartExecutionInput>(body).map(drop),
-        "DescribeExecution" => parse::<executions::DescribeExecutionInput>(body).map(drop),
-        "ListExecutions" => parse::<executions::ListExecutionsInput>(body).map(drop),
-        "StopExecution" => parse::<executions::StopExecutionInput>(body).map(drop),
-        "GetExecutionHistory" => parse::<history::GetExecutionHistoryInput>(body).map(drop),
-        "TagResource" => parse::<tags::TagResourceInput>(body).map(drop),
-        "UntagResource" => parse::<tags::UntagResourceInput>(body).map(drop),
-        "ListTagsForResource" => parse::<tags::ListTagsInput>(body).map(drop),
-        "SendTaskSuccess" => parse::<tasks::SendTaskSuccessInput>(body).map(drop),
-        "SendTaskFailure" => parse::<tasks::SendTaskFailureInput>(body).map(drop),
-        "SendTaskHeartbeat" => parse::<tasks::SendTaskHeartbeatInput>(body).map(drop),
-        _ => Err(AwsError::new(
-            ErrorCode::UnknownOperationException,
-            format!("Operation '{operation}' is not supported by this service"),
-        )),
-    }
-}
-
-/// Runs each operation for an authenticated caller within its throttle and answers its metrics label with the response; an
-/// operation that names a resource this node has not seen yet runs once more after the node caught up with
-/// the leader, so a resource created through another node is found here too.
+/// The table of operations: `"Name" => handler(InputType)`. It defines [`decode_input`] and `run`, which runs
+/// an operation for an authenticated caller within its throttle and answers its metrics label with the
+/// response; an operation that names a resource this node has not seen yet runs once more after the node
+/// caught up with the leader, so a resource created through another node is found here too.
 macro_rules! operations {
-    ($state:ident, $op:ident, $body:ident, $caller:ident; $($name:literal => $handler:path),* $(,)?) => {
-        match ($op, $caller) {
-            $(($name, Err(error)) => ($name, error_response(&error)),
-            ($name, Ok(account)) => if let Err(error) = $state.throttle.admit($name, &account) {
-                ($name, error_response(&error))
-            } else {
-                let view = AccountView::new(&$state, account);
-                let run = || async {
-                    let input = parse(&$body)?;
-                    $handler(&view, input).await
-                };
-                let mut answer = run().await;
-                if answer.as_ref().is_err_and(|e| e.code.is_missing_resource()) && $state.node.catch_up().await {
-                    answer = run().await;
-                }
-                match answer {
-                    Ok(output) => ($name, ok_response(&output)),
-                    Err(error) => ($name, error_response(&error)),
-                }
-            },)*
-            // Other targets are client-chosen strings: they share one metrics label.
-            (_, Err(error)) => ("unknown", error_response(&error)),
-            (_, Ok(_)) => ("unknown", error_response(&AwsError::new(
-                ErrorCode::UnknownOperationException,
-                format!("Operation '{}' is not supported by this service", $op),
-            ))),
+    ($($name:literal => $handler:path [$input:ty]),* $(,)?) => {
+        /// Decodes `body` as the input of `operation` exactly as the dispatcher does, without running the
+        /// operation; an operation this service does not offer is UnknownOperationException. The fuzz targets
+        /// enter here.
+        pub fn decode_input(operation: &str, body: &[u8]) -> Result<(), AwsError> {
+            match operation {
+                $($name => parse::<$input>(body).map(drop),)*
+                _ => Err(unknown_operation(operation)),
+            }
+        }
+
+        async fn run(
+            state: &ApiState,
+            op: &str,
+            body: &[u8],
+            caller: Result<String, AwsError>,
+        ) -> (&'static str, HttpResponse) {
+            match (op, caller) {
+                $(($name, Err(error)) => ($name, error_response(&error)),
+                ($name, Ok(account)) => if let Err(error) = state.throttle.admit($name, &account) {
+                    ($name, error_response(&error))
+                } else {
+                    let view = AccountView::new(state, account);
+                    let run = || async {
+                        let input = parse::<$input>(body)?;
+                        $handler(&view, input).await
+                    };
+                    let mut answer = run().await;
+                    if answer.as_ref().is_err_and(|e| e.code.is_missing_resource()) && state.node.catch_up().await {
+                        answer = run().await;
+                    }
+                    match answer {
+                        Ok(output) => ($name, ok_response(&output)),
+                        Err(error) => ($name, error_response(&error)),
+                    }
+                },)*
+                // Other targets are client-chosen strings: they share one metrics label.
+                (_, Err(error)) => ("unknown", error_response(&error)),
+                (_, Ok(_)) => ("unknown", error_response(&unknown_operation(op))),
+            }
         }
     };
+}
+
+operations!(
+    "CreateStateMachine" => state_machines::create [state_machines::CreateStateMachineInput],
+    "DescribeStateMachine" => state_machines::describe [state_machines::DescribeStateMachineInput],
+    "UpdateStateMachine" => state_machines::update [state_machines::UpdateStateMachineInput],
+    "DeleteStateMachine" => state_machines::delete [state_machines::DeleteStateMachineInput],
+    "ListStateMachines" => state_machines::list [state_machines::ListInput],
+    "ValidateStateMachineDefinition" => state_machines::validate_definition [state_machines::ValidateInput],
+    "DescribeStateMachineForExecution" => state_machines::describe_for_execution [state_machines::DescribeForExecutionInput],
+    "CreateActivity" => activities::create [activities::CreateActivityInput],
+    "DescribeActivity" => activities::describe [activities::ActivityArnInput],
+    "DeleteActivity" => activities::delete [activities::ActivityArnInput],
+    "ListActivities" => activities::list [activities::ListInput],
+    "GetActivityTask" => activities::get_task [activities::GetActivityTaskInput],
+    "StartExecution" => executions::start [executions::StartExecutionInput],
+    "DescribeExecution" => executions::describe [executions::DescribeExecutionInput],
+    "ListExecutions" => executions::list [executions::ListExecutionsInput],
+    "StopExecution" => executions::stop [executions::StopExecutionInput],
+    "StartSyncExecution" => express::start_sync [executions::StartExecutionInput],
+    "GetExecutionHistory" => history::get [history::GetExecutionHistoryInput],
+    "TagResource" => tags::tag [tags::TagResourceInput],
+    "UntagResource" => tags::untag [tags::UntagResourceInput],
+    "ListTagsForResource" => tags::list [tags::ListTagsInput],
+    "SendTaskSuccess" => tasks::success [tasks::SendTaskSuccessInput],
+    "SendTaskFailure" => tasks::failure [tasks::SendTaskFailureInput],
+    "SendTaskHeartbeat" => tasks::heartbeat [tasks::SendTaskHeartbeatInput],
+);
+
+fn unknown_operation(op: &str) -> AwsError {
+    AwsError::new(ErrorCode::UnknownOperationException, format!("Operation '{op}' is not supported by this service"))
 }
 
 /// The account the request acts for: the signer's when authentication is on, else the configured one.
@@ -174,32 +187,7 @@ async fn dispatch(request: HttpRequest, body: web::Bytes, state: web::Data<ApiSt
     };
     tracing::debug!(op, "request");
     let state = state.into_inner();
-    let (operation, response) = operations!(state, op, body, caller;
-        "CreateStateMachine" => state_machines::create,
-        "DescribeStateMachine" => state_machines::describe,
-        "UpdateStateMachine" => state_machines::update,
-        "DeleteStateMachine" => state_machines::delete,
-        "ListStateMachines" => state_machines::list,
-        "ValidateStateMachineDefinition" => state_machines::validate_definition,
-        "DescribeStateMachineForExecution" => state_machines::describe_for_execution,
-        "CreateActivity" => activities::create,
-        "DescribeActivity" => activities::describe,
-        "DeleteActivity" => activities::delete,
-        "ListActivities" => activities::list,
-        "GetActivityTask" => activities::get_task,
-        "StartExecution" => executions::start,
-        "DescribeExecution" => executions::describe,
-        "ListExecutions" => executions::list,
-        "StopExecution" => executions::stop,
-        "StartSyncExecution" => express::start_sync,
-        "GetExecutionHistory" => history::get,
-        "TagResource" => tags::tag,
-        "UntagResource" => tags::untag,
-        "ListTagsForResource" => tags::list,
-        "SendTaskSuccess" => tasks::success,
-        "SendTaskFailure" => tasks::failure,
-        "SendTaskHeartbeat" => tasks::heartbeat,
-    );
+    let (operation, response) = run(&state, op, &body, caller).await;
     crate::metrics::record_request(operation, response.extensions().get::<ErrorCode>().map(|c| c.name()), started);
     response
 }
