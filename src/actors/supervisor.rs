@@ -151,14 +151,14 @@ impl ExecutionSupervisor {
 
     /// Starts the execution's actor if this node owns its shard, unless it runs already (or has ended).
     pub fn ensure_running(self: &Arc<Self>, arn: &str) {
-        if self.executions.contains_key(arn) {
-            return;
-        }
+        // The vacant entry holds its map shard until the actor is in it: two callers racing for the same
+        // execution (the API's start and the applied-entry notice) cannot start two writers.
+        let dashmap::Entry::Vacant(slot) = self.executions.entry(arn.to_string()) else { return };
         let Some(epoch) = self.node.owned_epoch(arn) else { return };
         match self.build(arn, epoch) {
             Ok(Some(actor)) => {
                 let addr = ExecutionActor::start_in_arbiter(&self.arbiter(), move |_| actor);
-                self.executions.insert(arn.to_string(), (addr, epoch));
+                slot.insert((addr, epoch));
             }
             Ok(None) => {}
             Err(e) => tracing::error!(execution = arn, error = %e.message, "cannot start execution"),
