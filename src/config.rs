@@ -102,6 +102,9 @@ pub struct Config {
     /// Request rates per operation name (e.g. `StartExecution`), per account, on each node; an operation
     /// not listed is not throttled.
     pub throttle: std::collections::BTreeMap<String, ThrottleRule>,
+    /// RUNNING standard executions an account may have at once; StartExecution beyond it fails with
+    /// `ExecutionLimitExceeded` (AWS: 1,000,000 per account and region).
+    pub open_executions_per_account: u64,
 }
 
 /// A token bucket: `burst` requests at once, refilled at `rate` requests per second.
@@ -131,6 +134,7 @@ impl Default for Config {
             auth: AuthMode::None,
             credentials: Vec::new(),
             throttle: Default::default(),
+            open_executions_per_account: 1_000_000,
         }
     }
 }
@@ -279,5 +283,17 @@ mod tests {
     fn sigv4_without_credentials_is_refused() {
         let config = Config { auth: AuthMode::Sigv4, ..Config::default() };
         assert!(config.check().unwrap_err().contains("needs [[credentials]]"));
+    }
+
+    #[test]
+    fn the_shipped_configuration_files_load_and_pass_the_checks() {
+        for name in ["single", "node1", "node2", "node3"] {
+            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("config/{name}.toml"));
+            let config = Config::load(Some(&path), &Overrides::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(config.check(), Ok(()), "{name}");
+        }
+        let single = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/single.toml");
+        let config = Config::load(Some(&single), &Overrides::default()).expect("loads");
+        assert_eq!(config, Config::default(), "single.toml documents the defaults");
     }
 }

@@ -116,7 +116,8 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
         event_type: "ExecutionStarted".into(),
         details: Some(("executionStartedEventDetails".into(), details.to_string())),
     };
-    let start_ms = state.node.propose(&arn, Command::StartExecution { execution, started }).await?;
+    let open_limit = state.config.open_executions_per_account;
+    let start_ms = state.node.propose(&arn, Command::StartExecution { execution, started, open_limit }).await?;
     state.executions.ensure_running(&arn);
     Ok(json!({ "executionArn": arn, "startDate": wire_seconds(start_ms) }))
 }

@@ -68,10 +68,12 @@ pub enum Command {
         arn: String,
         keys: Vec<String>,
     },
-    /// Creates a STANDARD execution with its `ExecutionStarted` event.
+    /// Creates a STANDARD execution with its `ExecutionStarted` event, unless its account already has
+    /// `open_limit` RUNNING executions.
     StartExecution {
         execution: ExecutionRecord,
         started: StoredEvent,
+        open_limit: u64,
     },
     /// Appends events of one interpreter step, fenced by the id the next event must have.
     AppendEvents {

@@ -95,7 +95,9 @@ pub fn apply_proposal(txn: &WriteTransaction, proposal: &Proposal) -> Result<App
             table.insert(arn.as_str(), encode(&current).as_slice())?;
             Ok(Applied::Done { at_ms: 0 })
         }
-        Command::StartExecution { execution, started } => start_execution(txn, execution, started),
+        Command::StartExecution { execution, started, open_limit } => {
+            start_execution(txn, execution, started, *open_limit)
+        }
         Command::AppendEvents { append } => append_events(txn, append),
     }
 }
@@ -238,6 +240,7 @@ fn start_execution(
     txn: &WriteTransaction,
     execution: &ExecutionRecord,
     started: &crate::history::StoredEvent,
+    open_limit: u64,
 ) -> Result<Applied, StoreError> {
     let Some(mut machine) = load_machine(txn, &execution.state_machine_arn)? else {
         return Ok(Applied::Rejected(AwsError::state_machine_does_not_exist(&execution.state_machine_arn)));
@@ -256,6 +259,18 @@ fn start_execution(
             format!("Execution Already Exists: '{}'", execution.arn),
         ));
     }
+    let account = account_of(&execution.arn);
+    let mut open_by_account = txn.open_table(OPEN_BY_ACCOUNT)?;
+    let open = open_by_account.get(account)?.map_or(0, |v| v.value());
+    if open >= open_limit {
+        return Ok(rejected(
+            ErrorCode::ExecutionLimitExceeded,
+            "The maximum number of running executions has been reached. Running executions must end or be \
+             stopped before a new execution can be started."
+                .into(),
+        ));
+    }
+    open_by_account.insert(account, open + 1)?;
     let mut execution = execution.clone();
     execution.revision_id = machine.revision_id.clone();
     let mut started = started.clone();
@@ -305,6 +320,9 @@ fn append_events(txn: &WriteTransaction, append: &EventAppend) -> Result<Applied
         record.open_tasks.clear();
         at_ms = close.stop_ms;
         txn.open_table(OPEN_EXECUTIONS)?.remove(arn)?;
+        let mut open_by_account = txn.open_table(OPEN_BY_ACCOUNT)?;
+        let open = open_by_account.get(account_of(arn))?.map_or(0, |v| v.value());
+        open_by_account.insert(account_of(arn), open.saturating_sub(1))?;
         if let Some(mut machine) = load_machine(txn, &record.state_machine_arn)? {
             machine.open_executions = machine.open_executions.saturating_sub(1);
             if machine.status == StateMachineStatus::Deleting && machine.open_executions == 0 {
@@ -316,6 +334,11 @@ fn append_events(txn: &WriteTransaction, append: &EventAppend) -> Result<Applied
     }
     executions.insert(arn, encode(&record).as_slice())?;
     Ok(Applied::Done { at_ms })
+}
+
+/// The account field of an ARN the API has already checked.
+pub fn account_of(arn: &str) -> &str {
+    arn.split(':').nth(4).unwrap_or_default()
 }
 
 /// Writes a metadata value (applied log id, membership, snapshot) inside `txn`.

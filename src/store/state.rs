@@ -62,6 +62,7 @@ impl StateStore {
             txn.open_table(EXECUTIONS)?;
             txn.open_table(EXECUTIONS_BY_MACHINE)?;
             txn.open_table(OPEN_EXECUTIONS)?;
+            txn.open_table(OPEN_BY_ACCOUNT)?;
             txn.open_table(HISTORY)?;
         }
         txn.commit()?;
@@ -281,6 +282,7 @@ impl StateStore {
             txn.delete_table(EXECUTIONS)?;
             txn.delete_table(EXECUTIONS_BY_MACHINE)?;
             txn.delete_table(OPEN_EXECUTIONS)?;
+            txn.delete_table(OPEN_BY_ACCOUNT)?;
             txn.delete_table(HISTORY)?;
             let mut meta = txn.open_table(META)?;
             for (k, v) in &dump.meta {
@@ -305,6 +307,7 @@ impl StateStore {
             let mut executions = txn.open_table(EXECUTIONS)?;
             let mut by_machine = txn.open_table(EXECUTIONS_BY_MACHINE)?;
             let mut open = txn.open_table(OPEN_EXECUTIONS)?;
+            let mut open_by_account = std::collections::BTreeMap::<&str, u64>::new();
             for (k, v) in &dump.executions {
                 executions.insert(k.as_str(), v.as_slice())?;
                 let record: ExecutionRecord = decode(v)?;
@@ -312,7 +315,12 @@ impl StateStore {
                     .insert((record.state_machine_arn.as_str(), newest_first(record.start_ms), k.as_str()), ())?;
                 if record.status == ExecutionStatus::Running {
                     open.insert(k.as_str(), ())?;
+                    *open_by_account.entry(super::apply::account_of(k)).or_default() += 1;
                 }
+            }
+            let mut open_counts = txn.open_table(OPEN_BY_ACCOUNT)?;
+            for (account, count) in open_by_account {
+                open_counts.insert(account, count)?;
             }
             let mut history = txn.open_table(HISTORY)?;
             for ((a, id), v) in &dump.history {

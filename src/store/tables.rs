@@ -18,6 +18,8 @@ pub const EXECUTIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("execu
 pub const EXECUTIONS_BY_MACHINE: TableDefinition<(&str, u64, &str), ()> = TableDefinition::new("executions_by_machine");
 /// Execution ARN of every RUNNING execution.
 pub const OPEN_EXECUTIONS: TableDefinition<&str, ()> = TableDefinition::new("open_executions");
+/// Account id -> how many of its executions are RUNNING.
+pub const OPEN_BY_ACCOUNT: TableDefinition<&str, u64> = TableDefinition::new("open_executions_by_account");
 /// (execution ARN, event id) -> StoredEvent.
 pub const HISTORY: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("history");
 

@@ -134,6 +134,15 @@ pub fn config_for(address: &str) -> aws_sdk_sfn::config::Builder {
         .interceptor(StripHostPrefix)
 }
 
+/// A client signing with `access_key_id`/`secret`; without retries, so each call shows the first answer.
+pub fn signed_client(address: &str, access_key_id: &str, secret: &str) -> aws_sdk_sfn::Client {
+    let conf = config_for(address)
+        .credentials_provider(Credentials::new(access_key_id, secret, None, None, "test"))
+        .retry_config(aws_sdk_sfn::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_sfn::Client::from_conf(conf)
+}
+
 /// The error code of a failed SDK call.
 pub fn code<E, R>(result: Result<R, aws_sdk_sfn::error::SdkError<E>>) -> String
 where

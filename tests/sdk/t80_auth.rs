@@ -21,6 +21,7 @@ use aws_smithy_async::time::TimeSource;
 use crate::server::code;
 use crate::server::config_for;
 use crate::server::raw_post;
+use crate::server::signed_client;
 use crate::server::wait_closed;
 use crate::server::TestServer;
 use crate::server::PASS_MACHINE;
@@ -37,15 +38,6 @@ access_key_id = "AKIDBETA"
 secret_access_key = "beta-secret"
 account = "222222222222"
 "#;
-
-/// A client signing with `access_key_id`/`secret`; without retries, so each call shows the first answer.
-fn signed_client(address: &str, access_key_id: &str, secret: &str) -> aws_sdk_sfn::Client {
-    let conf = config_for(address)
-        .credentials_provider(Credentials::new(access_key_id, secret, None, None, "test"))
-        .retry_config(RetryConfig::disabled())
-        .build();
-    aws_sdk_sfn::Client::from_conf(conf)
-}
 
 /// A clock running `offset` behind the real one.
 #[derive(Debug)]
