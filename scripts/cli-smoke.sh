@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# AWS CLI smoke test: starts a fresh statehouse server on a free loopback port and drives every
-# core Step Functions operation through the real `aws stepfunctions` CLI (installed from PyPI
-# into a venv), asserting on each response.
+# AWS CLI smoke test: starts a fresh statehouse server (SigV4 on, HTTPS with a certificate from a
+# throwaway CA made with openssl) on a free loopback port and drives every core Step Functions
+# operation through the real `aws stepfunctions` CLI (installed from PyPI into a venv), asserting on
+# each response.
 #
 # Environment:
 #   SMOKE_VENV      venv holding the AWS CLI (default target/smoke-venv; reused when present)
@@ -79,31 +80,47 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# A CA and the server certificate it issues for 127.0.0.1; the CLI and boto3 trust the CA through
+# AWS_CA_BUNDLE, so every command below also goes through TLS.
+openssl_quiet() { openssl "$@" 2>"$WORK/openssl.err" || fail "openssl $1" "exit 0" "$(cat "$WORK/openssl.err")"; }
+openssl_quiet req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj "/CN=statehouse smoke CA" -keyout "$WORK/ca.key" -out "$WORK/ca.pem" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+openssl_quiet req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=127.0.0.1" \
+  -keyout "$WORK/server.key" -out "$WORK/server.csr"
+printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=CA:FALSE" \
+  "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
+  "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" >"$WORK/server.ext"
+openssl_quiet x509 -req -in "$WORK/server.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial \
+  -days 2 -extfile "$WORK/server.ext" -out "$WORK/server.pem"
+
 # The server reads every STATEHOUSE_* variable as configuration and rejects unknown keys, so the
 # script's own STATEHOUSE_BIN must not leak into its environment. SigV4 is on, with the CLI's key
 # pair as the one credential, so every command below is also a signature check.
 env -u STATEHOUSE_BIN STATEHOUSE_ACTIVITY_POLL_SECONDS=1 \
   STATEHOUSE_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" STATEHOUSE_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" \
+  STATEHOUSE_TLS_CERT="$WORK/server.pem" STATEHOUSE_TLS_KEY="$WORK/server.key" \
   "$BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" --auth sigv4 >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER_PID=$!
 
 PORT=""
 DEADLINE=$((SECONDS + 60))
 while ((SECONDS < DEADLINE)); do
-  PORT=$(sed -n 's#^statehouse listening on http://127\.0\.0\.1:\([0-9][0-9]*\)[[:space:]]*$#\1#p' "$WORK/server.out" | head -n 1)
+  PORT=$(sed -n 's#^statehouse listening on https://127\.0\.0\.1:\([0-9][0-9]*\)[[:space:]]*$#\1#p' "$WORK/server.out" | head -n 1)
   [[ -n "$PORT" ]] && break
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    fail "server starts" "a line 'statehouse listening on http://127.0.0.1:PORT' on stdout" \
+    fail "server starts" "a line 'statehouse listening on https://127.0.0.1:PORT' on stdout" \
       "the server exited before printing it (its output follows)"
   fi
   sleep 0.1
 done
 if [[ -z "$PORT" ]]; then
-  fail "server starts" "a line 'statehouse listening on http://127.0.0.1:PORT' on stdout within 60 s" \
+  fail "server starts" "a line 'statehouse listening on https://127.0.0.1:PORT' on stdout within 60 s" \
     "no such line after 60 s (its output so far follows)"
 fi
-ENDPOINT="http://127.0.0.1:$PORT"
+ENDPOINT="https://127.0.0.1:$PORT"
 ok "server started on $ENDPOINT"
+export AWS_CA_BUNDLE="$WORK/ca.pem"
 
 # ---------------------------------------------------------------- helpers
 # sfn <subcommand> [args...]: runs the CLI; sets OUT (stdout), ERR (stderr) and RC, never exits.
@@ -179,6 +196,25 @@ canon() {
 }
 
 ARN_PREFIX="arn:aws:states:us-east-1:123456789012"
+
+# ---------------------------------------------------------------- TLS
+C="list-state-machines without trusting the CA"
+unset AWS_CA_BUNDLE
+sfn list-state-machines
+export AWS_CA_BUNDLE="$WORK/ca.pem"
+if [[ $RC -eq 0 || "$ERR" != *"SSL validation failed"* ]]; then
+  fail "$C" "failure with 'SSL validation failed'" "exit $RC; stderr: $ERR; stdout: $OUT"
+fi
+ok "$C fails certificate validation"
+
+C="list-state-machines over plain http"
+ENDPOINT_TLS=$ENDPOINT ENDPOINT="http://127.0.0.1:$PORT"
+sfn list-state-machines
+ENDPOINT=$ENDPOINT_TLS
+if [[ $RC -eq 0 ]]; then
+  fail "$C" "no API answer over plain HTTP" "exit 0; stdout: $OUT"
+fi
+ok "$C gets no API answer"
 
 # ---------------------------------------------------------------- authentication
 C="list-state-machines signed with a wrong secret"

@@ -26,6 +26,9 @@ const KEYS: &[&str] = &[
     "join",
     "failure_timeout_ms",
     "auth",
+    "open_executions_per_account",
+    "tls_cert",
+    "tls_key",
 ];
 
 /// Environment variables holding one API credential, added to `credentials` (its account is `account`).
@@ -105,6 +108,10 @@ pub struct Config {
     /// RUNNING standard executions an account may have at once; StartExecution beyond it fails with
     /// `ExecutionLimitExceeded` (AWS: 1,000,000 per account and region).
     pub open_executions_per_account: u64,
+    /// PEM file with the API's certificate chain; set with `tls_key`, the API speaks HTTPS only.
+    pub tls_cert: PathBuf,
+    /// PEM file with the private key of `tls_cert`.
+    pub tls_key: PathBuf,
 }
 
 /// A token bucket: `burst` requests at once, refilled at `rate` requests per second.
@@ -135,6 +142,8 @@ impl Default for Config {
             credentials: Vec::new(),
             throttle: Default::default(),
             open_executions_per_account: 1_000_000,
+            tls_cert: PathBuf::new(),
+            tls_key: PathBuf::new(),
         }
     }
 }
@@ -194,7 +203,12 @@ impl Config {
             .collect()
     }
 
-    /// Checks the cluster keys fit together.
+    /// Whether the API serves HTTPS (`tls_cert` and `tls_key` set).
+    pub fn tls(&self) -> bool {
+        !self.tls_cert.as_os_str().is_empty()
+    }
+
+    /// Checks the keys fit together.
     pub fn check(&self) -> Result<(), String> {
         let members = self.members()?;
         if !members.is_empty() && !members.contains_key(&self.node_id) {
@@ -216,6 +230,9 @@ impl Config {
             if !(rule.rate.is_finite() && rule.rate > 0.0) || rule.burst == 0 {
                 return Err(format!("throttle.{operation} needs a rate above 0 and a burst of at least 1"));
             }
+        }
+        if self.tls_cert.as_os_str().is_empty() != self.tls_key.as_os_str().is_empty() {
+            return Err("tls_cert and tls_key are set together".into());
         }
         let mut seen = std::collections::BTreeSet::new();
         for credential in &self.credentials {

@@ -31,3 +31,4 @@ pub mod peer_service;
 pub mod raft;
 pub mod server;
 pub mod store;
+pub mod tls;

@@ -31,15 +31,24 @@ pub fn init_logging(filter: &str) {
 /// Runs a node until it is interrupted (Ctrl-C or SIGTERM).
 pub fn run(config: Config) -> io::Result<()> {
     config.check().map_err(io::Error::other)?;
+    let tls = match config.tls() {
+        true => Some(crate::tls::server_config(&config.tls_cert, &config.tls_key)?),
+        false => None,
+    };
     let listener = TcpListener::bind(&config.listen)?;
     let cluster_listener = match config.cluster_listen.as_str() {
         "" => None,
         address => Some(TcpListener::bind(address)?),
     };
-    actix_web::rt::System::new().block_on(serve(config, listener, cluster_listener))
+    actix_web::rt::System::new().block_on(serve(config, listener, tls, cluster_listener))
 }
 
-async fn serve(config: Config, listener: TcpListener, cluster_listener: Option<TcpListener>) -> io::Result<()> {
+async fn serve(
+    config: Config,
+    listener: TcpListener,
+    tls: Option<rustls::ServerConfig>,
+    cluster_listener: Option<TcpListener>,
+) -> io::Result<()> {
     crate::metrics::install();
     let address = listener.local_addr()?.to_string();
     let cluster_address = match &cluster_listener {
@@ -85,12 +94,14 @@ async fn serve(config: Config, listener: TcpListener, cluster_listener: Option<T
         throttle: Throttle::new(&config.throttle),
     });
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(api::configure))
-        .workers(workers)
-        .listen(listener)?
-        .run();
+    let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(api::configure)).workers(workers);
+    let (server, scheme) = match tls {
+        Some(tls) => (server.listen_rustls_0_23(listener, tls)?, "https"),
+        None => (server.listen(listener)?, "http"),
+    };
+    let server = server.run();
     tracing::info!(%address, node = config.node_id, data_dir = %config.data_dir.display(), resumed, "statehouse listening");
-    println!("statehouse listening on http://{address}");
+    println!("statehouse listening on {scheme}://{address}");
     let result = server.await;
     if let Some(peer_server) = peer_server {
         peer_server.stop(true).await;

@@ -14,4 +14,5 @@ mod t50_durability;
 mod t60_metrics;
 mod t70_cluster;
 mod t80_auth;
+mod t82_tls;
 mod t85_limits;

@@ -87,7 +87,8 @@ impl TestServer {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(address) = line.strip_prefix("statehouse listening on http://") {
+                let announced = line.strip_prefix("statehouse listening on ");
+                if let Some(address) = announced.and_then(|url| url.split_once("://")).map(|(_, address)| address) {
                     let _ = tx.send(address.to_string());
                 }
             }
