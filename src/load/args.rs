@@ -51,7 +51,7 @@ pub struct CommonArgs {
     /// Print the report as JSON on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Write throughput and latency over time to FILE.svg.
+    /// Write throughput and latency over time to FILE.svg or FILE.png.
     #[arg(long)]
     pub plot: Option<PathBuf>,
     /// Tokio worker threads of the load generator (default: available cores).

@@ -1,24 +1,49 @@
-//! Draws a run's timeline (throughput and p50/p99 latency per second) as an SVG chart. SVG keeps text as
-//! text, so no font files or font libraries are needed.
+//! Draws a run's timeline (throughput and p50/p99 latency per second) as an SVG or PNG chart. PNG text is
+//! drawn with the DejaVu Sans font built into the binary, so no font files or font libraries are needed.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::report::Report;
 
-/// Writes the chart of `report` to `path` (`.svg`).
+const SIZE: (u32, u32) = (1000, 700);
+
+/// Writes the chart of `report` to `path`; the extension (`.svg` or `.png`) picks the format.
 pub fn write(report: &Report, path: &Path) -> Result<(), String> {
-    if path.extension().and_then(|e| e.to_str()) != Some("svg") {
-        return Err(format!("cannot plot to {}: only .svg output is supported", path.display()));
+    let failed = |e: Box<dyn std::error::Error>| format!("cannot plot to {}: {e}", path.display());
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if !matches!(extension.as_deref(), Some("svg" | "png")) {
+        return Err(format!("cannot plot to {}: the file name must end in .svg or .png", path.display()));
     }
-    draw(report, path).map_err(|e| format!("cannot plot to {}: {e}", path.display()))
+    // Both backends lay text out with the font's metrics.
+    register_font()?;
+    match extension.as_deref() {
+        Some("svg") => draw(report, SVGBackend::new(path, SIZE).into_drawing_area()).map_err(failed),
+        _ => draw(report, BitMapBackend::new(path, SIZE).into_drawing_area()).map_err(failed),
+    }
 }
 
-fn draw(report: &Report, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let root = SVGBackend::new(path, (1000, 700)).into_drawing_area();
+/// Makes the built-in font the "sans-serif" the charts ask for.
+fn register_font() -> Result<(), String> {
+    static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
+    REGISTERED
+        .get_or_init(|| {
+            plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
+                .map_err(|_| "the built-in font cannot be read".to_string())
+        })
+        .clone()
+}
+
+fn draw<DB>(report: &Report, root: DrawingArea<DB, Shift>) -> Result<(), Box<dyn std::error::Error>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
     root.fill(&WHITE)?;
-    let (top, bottom) = root.split_vertically(350);
+    let (top, bottom) = root.split_vertically(SIZE.1 / 2);
     let seconds = report.timeline.len().max(1) as u64;
 
     let max_ops = report.timeline.iter().map(|s| s.ops).max().unwrap_or(0).max(1) as f64 * 1.1;

@@ -12,6 +12,7 @@ mod t30_language;
 mod t40_tasks;
 mod t50_durability;
 mod t60_metrics;
+mod t65_load;
 mod t70_cluster;
 mod t80_auth;
 mod t82_tls;
