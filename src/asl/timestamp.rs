@@ -10,8 +10,8 @@ pub fn parse_rfc3339(text: &str) -> Option<DateTime<FixedOffset>> {
         return None;
     }
     let has_zone = text.ends_with('Z') || {
-        let tail = &text[text.len().saturating_sub(6)..];
-        (tail.starts_with('+') || tail.starts_with('-')) && tail.as_bytes().get(3) == Some(&b':')
+        let tail = &bytes[bytes.len().saturating_sub(6)..];
+        matches!(tail.first(), Some(b'+' | b'-')) && tail.get(3) == Some(&b':')
     };
     if !has_zone {
         return None;
@@ -40,6 +40,8 @@ mod tests {
             ("2016-12-05 21:29:29Z", false),
             ("2016-12-05T21:29:29", false),
             ("2016-12-05t21:29:29z", false),
+            ("4032-12-0<T25\u{1a7}29:29", false),
+            ("2016-12-05T21:29:29+0\u{e9}:00", false),
         ];
         for (text, valid) in cases {
             assert_eq!(is_rfc3339(text), valid, "{text}");
