@@ -10,6 +10,7 @@ pub mod intrinsic;
 mod parse;
 pub mod path;
 pub mod retry;
+mod scopes;
 pub mod state;
 pub mod timestamp;
 

@@ -27,6 +27,13 @@ fn valid_definitions_parse_with_states_in_order() {
             {"Variable": "$.a", "StringMatches": "x*", "Next": "D"},
             {"Not": {"Variable": "$.b", "NumericEqualsPath": "$.c"}, "Next": "D"}], "Default": "D"},
             "D": {"Type": "Succeed"}}}),
+        // Sibling scopes may use the same names, and a Distributed Map's children see no outer variables.
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"x": 1}, "Next": "P"},
+            "P": {"Type": "Parallel", "Next": "M", "Branches": [
+                {"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"y": 1}, "End": true}}},
+                {"StartAt": "C", "States": {"C": {"Type": "Pass", "Assign": {"y": 2}, "End": true}}}]},
+            "M": {"Type": "Map", "End": true, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "D", "States": {"D": {"Type": "Pass", "Assign": {"x": 2}, "End": true}}}}}}),
     ];
     for case in cases {
         let text = case.to_string();
@@ -123,6 +130,28 @@ fn invalid_definitions_report_aws_diagnostics() {
                 "SCHEMA_VALIDATION_FAILED",
                 "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
                 Some("/States/Pass"),
+            )],
+        ),
+        (
+            r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"x": 1}, "Next": "P"},
+               "P": {"Type": "Parallel", "End": true, "Branches": [
+                 {"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"y": 2, "x.$": "$"}, "End": true}}}]}}}"#,
+            vec![(
+                "SCHEMA_VALIDATION_FAILED",
+                "Variable 'x' is assigned in an enclosing scope; a Parallel branch or Map iteration can read it but cannot assign it",
+                Some("/States/P/Branches[0]/States/B/Assign/x.$"),
+            )],
+        ),
+        (
+            r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "Assign": {"total": 0}, "End": true, "ItemProcessor": {
+                 "StartAt": "N", "States": {"N": {"Type": "Map", "End": true, "ItemProcessor": {
+                   "StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [
+                     {"Variable": "$.a", "IsPresent": true, "Assign": {"total": 1}, "Next": "D"}], "Default": "D"},
+                   "D": {"Type": "Succeed"}}}}}}}}}"#,
+            vec![(
+                "SCHEMA_VALIDATION_FAILED",
+                "Variable 'total' is assigned in an enclosing scope; a Parallel branch or Map iteration can read it but cannot assign it",
+                Some("/States/M/ItemProcessor/States/N/ItemProcessor/States/C/Choices[0]/Assign/total"),
             )],
         ),
     ];

@@ -129,4 +129,19 @@ async fn validate_state_machine_definition() {
     assert_eq!(bad.result().as_str(), "FAIL");
     assert!(!bad.diagnostics().is_empty());
     assert!(bad.diagnostics().iter().all(|d| !d.code().is_empty() && !d.message().is_empty()));
+
+    // A Map iteration may read an outer variable but not assign its name.
+    let shadowing = r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"count":0},"Next":"M"},
+        "M":{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"I","States":{
+          "I":{"Type":"Pass","Assign":{"count.$":"States.MathAdd($count, 1)"},"End":true}}}}}}"#;
+    let found = sfn.validate_state_machine_definition().definition(shadowing).send().await.unwrap();
+    assert_eq!(found.result().as_str(), "FAIL");
+    let locations: Vec<_> = found.diagnostics().iter().map(|d| d.location().unwrap_or_default()).collect();
+    assert_eq!(locations, ["/States/M/ItemProcessor/States/I/Assign/count.$"]);
+    let created = sfn.create_state_machine().name("shadowing").definition(shadowing).role_arn(ROLE).send().await;
+    assert_eq!(code(created), "InvalidDefinition");
+    let readable =
+        shadowing.replace(r#"{"count.$":"States.MathAdd($count, 1)"}"#, r#"{"next.$":"States.MathAdd($count, 1)"}"#);
+    let found = sfn.validate_state_machine_definition().definition(&readable).send().await.unwrap();
+    assert_eq!(found.result().as_str(), "OK", "{:?}", found.diagnostics());
 }

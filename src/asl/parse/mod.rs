@@ -16,6 +16,7 @@ use crate::asl::definition::StatesBody;
 use crate::asl::diagnostic::codes;
 use crate::asl::diagnostic::Diagnostic;
 use crate::asl::graph;
+use crate::asl::scopes;
 use crate::asl::state::QueryLanguage;
 
 /// Collects diagnostics while a document is read.
@@ -78,6 +79,7 @@ pub(crate) fn parse_document(text: &str) -> (Option<Definition>, Vec<Diagnostic>
     let definition = body.map(|body| Definition { comment, version, timeout_seconds, query_language, body, source });
     if let Some(definition) = &definition {
         graph::check_body(&mut parser.diagnostics, &definition.body, "");
+        scopes::check_body(&mut parser.diagnostics, &definition.body, "");
     }
     (definition, parser.diagnostics)
 }
