@@ -139,6 +139,9 @@ pub enum Position {
     Done { output: Value },
     /// The thread failed.
     Failed { error: StateError },
+    /// The thread can never go on, as on AWS for a Map whose MaxConcurrencyPath resolves to a negative
+    /// number: nothing is recorded and the execution stays RUNNING until it is stopped or times out.
+    Stalled,
 }
 
 /// The progress of a Map state.

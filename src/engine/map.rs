@@ -12,6 +12,7 @@ use crate::asl::state::ProcessorMode;
 use crate::asl::State;
 use crate::asl::StateKind;
 use crate::engine::dataflow;
+use crate::engine::dataflow::Site;
 use crate::engine::env::with_map_item;
 use crate::engine::env::Env;
 use crate::engine::env::Scope;
@@ -46,6 +47,15 @@ pub struct Prepared {
 
 fn shown(value: &Value) -> String {
     value.as_str().map(String::from).unwrap_or_else(|| to_text(value))
+}
+
+/// Whether entering the Map stalls the execution: its MaxConcurrencyPath resolves to a negative integer,
+/// which AWS neither reports nor gets past (not even a MapStateEntered is recorded).
+pub fn stalls(state: &State, spec: &MapSpec, input: &Value, env: &Env<'_>) -> bool {
+    let Some(Dynamic::Path(path)) = &spec.max_concurrency else { return false };
+    let site = Site { state: &state.name, entered_event: 0 };
+    let Ok(effective) = dataflow::select(&state.input_path, input, env, site) else { return false };
+    dataflow::read_text(path, &effective, env).is_ok_and(|value| value.as_i64().is_some_and(|n| n < 0))
 }
 
 /// Evaluates InputPath, ItemsPath, MaxConcurrency(Path) and ItemSelector.

@@ -52,6 +52,10 @@ fn advance_unsilenced(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Sc
         let position = std::mem::replace(&mut thread.position, Position::NotStarted);
         match position {
             Position::NotStarted => return Progress::Blocked,
+            Position::Stalled => {
+                thread.position = Position::Stalled;
+                return Progress::Blocked;
+            }
             Position::Done { .. } | Position::Failed { .. } => {
                 thread.position = position;
                 return Progress::Finished;
@@ -101,6 +105,13 @@ pub fn state_of<'a>(run: &Run<'a>, thread: &Thread, name: &str) -> &'a State {
 
 fn enter(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, name: &str, input: Value) {
     let state = state_of(run, thread, name);
+    if let StateKind::Map(spec) = &state.kind {
+        let scope = Scope { variables: &thread.variables, parent };
+        if map::stalls(state, spec, &input, &env_for_entering(run, state, &scope)) {
+            thread.position = Position::Stalled;
+            return;
+        }
+    }
     let details = entered_details(&state.name, &input, &run.info.input, &run.execution_input);
     let entered = run.emit(EventType::entered(state.type_name()), thread.last_event, Some(details));
     thread.last_event = entered;
@@ -120,6 +131,15 @@ pub fn env_for<'s>(run: &Run<'_>, active: &Active, scope: &'s Scope<'s>) -> Env<
     let retry_count = active.retryable.then(|| active.retries.iter().sum());
     Env {
         context: context_object(run.info, &run.execution_input, &active.state, active.entered_ms, retry_count),
+        scope,
+        entropy: run.entropy(),
+    }
+}
+
+/// The environment of `state` as it is about to be entered.
+fn env_for_entering<'s>(run: &Run<'_>, state: &State, scope: &'s Scope<'s>) -> Env<'s> {
+    Env {
+        context: context_object(run.info, &run.execution_input, &state.name, run.now_ms, None),
         scope,
         entropy: run.entropy(),
     }

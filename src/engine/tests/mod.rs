@@ -436,3 +436,23 @@ fn history_stops_at_25000_events_with_a_runtime_failure() {
     let (status, _, error, _) = outcome.status();
     assert_eq!((status, error.as_deref()), (FinalStatus::Failed, Some("States.Runtime")));
 }
+
+#[test]
+fn a_negative_max_concurrency_path_stalls_the_map_until_stopped() {
+    let definition = Definition::parse(
+        r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrencyPath": "$.limit",
+            "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}, "End": true}}}"#,
+    )
+    .unwrap();
+    let mut state = ExecutionState::new(info(r#"{"items": [1], "limit": -1}"#));
+    let started = step(&definition, &mut state, Input::Start, START_MS);
+    assert!(started.events.is_empty(), "as on AWS, not even MapStateEntered: {:?}", started.events);
+    assert!(started.effects.is_empty(), "no timer, no end: {:?}", started.effects);
+
+    let stopped = step(&definition, &mut state, Input::Stop { error: None, cause: None }, START_MS + 1);
+    let types: Vec<_> = stopped.events.iter().map(|e| (e.event_type.as_str(), e.id, e.previous_event_id)).collect();
+    assert_eq!(types, [("ExecutionAborted", 2, 0)]);
+
+    let counted = run(&definition.source.to_string(), r#"{"items": [1, 2], "limit": 1}"#);
+    assert_eq!(counted.status().0, FinalStatus::Succeeded, "a non-negative limit runs");
+}
