@@ -46,7 +46,14 @@ where
     let (top, bottom) = root.split_vertically(SIZE.1 / 2);
     let seconds = report.timeline.len().max(1) as u64;
 
-    let max_ops = report.timeline.iter().map(|s| s.ops).max().unwrap_or(0).max(1) as f64 * 1.1;
+    // The run usually ends inside its last second: that bucket's counts are per its own length.
+    let per_second = |second: u64, count: u64| {
+        let length = (report.elapsed_seconds - second as f64).clamp(0.05, 1.0);
+        count as f64 / length
+    };
+    let ops: Vec<(u64, f64)> = report.timeline.iter().map(|s| (s.second, per_second(s.second, s.ops))).collect();
+    let errors: Vec<(u64, f64)> = report.timeline.iter().map(|s| (s.second, per_second(s.second, s.errors))).collect();
+    let max_ops = ops.iter().chain(&errors).map(|(_, rate)| *rate).fold(1.0, f64::max) * 1.1;
     let mut chart = ChartBuilder::on(&top)
         .caption(format!("{}: {} per second", report.scenario, report.operation), ("sans-serif", 20))
         .margin(10)
@@ -55,11 +62,11 @@ where
         .build_cartesian_2d(0u64..seconds, 0f64..max_ops)?;
     chart.configure_mesh().x_desc("second").y_desc("ok/s").draw()?;
     chart
-        .draw_series(LineSeries::new(report.timeline.iter().map(|s| (s.second, s.ops as f64)), &BLUE))?
+        .draw_series(LineSeries::new(ops, &BLUE))?
         .label("ok/s")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
     chart
-        .draw_series(LineSeries::new(report.timeline.iter().map(|s| (s.second, s.errors as f64)), &RED))?
+        .draw_series(LineSeries::new(errors, &RED))?
         .label("errors/s")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
     chart.configure_series_labels().border_style(BLACK).background_style(WHITE).draw()?;
