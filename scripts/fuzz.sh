@@ -7,7 +7,8 @@
 # Needs a nightly toolchain; installs cargo-fuzz if missing. Builds into FUZZ_TARGET_DIR (default
 # fuzz/target), never the main build's target dir. New corpus entries go to fuzz/corpus-run/<target>;
 # the committed seeds in fuzz/corpus/<target> are only read. Crash inputs land in fuzz/artifacts/<target>.
-# FUZZ_SANITIZER (default none) picks the sanitizer, e.g. address. Exits non-zero if any target crashed.
+# FUZZ_SANITIZER (default none) picks the sanitizer, e.g. address. An input that runs longer than
+# FUZZ_TIMEOUT seconds (default 10) counts as a crash. Exits non-zero if any target crashed.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
@@ -42,7 +43,7 @@ for target in "${targets[@]}"; do
     echo "== $target: ${seconds}s"
     status=0
     cargo +nightly fuzz run "${flags[@]}" "$target" "corpus-run/$target" "corpus/$target" -- \
-        -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1 || status=$?
+        -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" -print_final_stats=1 >"$log" 2>&1 || status=$?
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)
     rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)
     if [ "$status" -eq 0 ]; then

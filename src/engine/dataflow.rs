@@ -39,6 +39,15 @@ pub enum ReadError {
     Invalid(String),
 }
 
+impl From<PathError> for ReadError {
+    fn from(error: PathError) -> ReadError {
+        match error {
+            PathError::NotFound { .. } => ReadError::NotFound(error),
+            PathError::TooComplex { .. } => ReadError::Invalid(error.to_string()),
+        }
+    }
+}
+
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -52,11 +61,11 @@ impl std::fmt::Display for ReadError {
 /// Reads a path against the state input, the context object or a variable, by its root.
 pub fn read(path: &JsonPath, input: &Value, env: &Env<'_>) -> Result<Value, ReadError> {
     match &path.root {
-        PathRoot::Input => path.read(input).map_err(ReadError::NotFound),
-        PathRoot::Context => path.read(&env.context).map_err(ReadError::NotFound),
+        PathRoot::Input => path.read(input).map_err(ReadError::from),
+        PathRoot::Context => path.read(&env.context).map_err(ReadError::from),
         PathRoot::Variable(name) => {
             let value = env.scope.lookup(name).ok_or_else(|| ReadError::UnknownVariable(name.clone()))?;
-            path.read(value).map_err(ReadError::NotFound)
+            path.read(value).map_err(ReadError::from)
         }
     }
 }

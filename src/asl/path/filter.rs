@@ -1,9 +1,12 @@
 //! Filter expressions inside `[?( … )]`: comparisons between `@…` / `$…` paths and literals, joined by
 //! `&&`, `||` and `!`.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::eval::select;
+use super::eval::Budget;
 use super::parser::parse_quoted;
 use super::parser::parse_segments;
 use super::parser::Cursor;
@@ -135,14 +138,14 @@ fn parse_operand(p: &mut Cursor<'_>) -> Result<Operand, String> {
 
 impl FilterExpr {
     /// Evaluates the expression for `current` within the document `root`.
-    pub fn matches(&self, current: &Value, root: &Value) -> bool {
+    pub(super) fn matches(&self, current: &Value, root: &Value, budget: &Budget) -> bool {
         match self {
-            FilterExpr::Or(a, b) => a.matches(current, root) || b.matches(current, root),
-            FilterExpr::And(a, b) => a.matches(current, root) && b.matches(current, root),
-            FilterExpr::Not(a) => !a.matches(current, root),
-            FilterExpr::Exists(operand) => resolve(operand, current, root).is_some(),
+            FilterExpr::Or(a, b) => a.matches(current, root, budget) || b.matches(current, root, budget),
+            FilterExpr::And(a, b) => a.matches(current, root, budget) && b.matches(current, root, budget),
+            FilterExpr::Not(a) => !a.matches(current, root, budget),
+            FilterExpr::Exists(operand) => resolve(operand, current, root, budget).is_some(),
             FilterExpr::Compare(left, op, right) => {
-                match (resolve(left, current, root), resolve(right, current, root)) {
+                match (resolve(left, current, root, budget), resolve(right, current, root, budget)) {
                     (Some(l), Some(r)) => compare(&l, *op, &r),
                     _ => false,
                 }
@@ -151,13 +154,13 @@ impl FilterExpr {
     }
 }
 
-fn resolve(operand: &Operand, current: &Value, root: &Value) -> Option<Value> {
+fn resolve<'v>(operand: &'v Operand, current: &'v Value, root: &'v Value, budget: &Budget) -> Option<Cow<'v, Value>> {
     let (base, segments) = match operand {
-        Operand::Literal(v) => return Some(v.clone()),
+        Operand::Literal(v) => return Some(Cow::Borrowed(v)),
         Operand::Current(segments) => (current, segments),
         Operand::Root(segments) => (root, segments),
     };
-    let mut found = select(base, segments, root);
+    let mut found = select(base, segments, root, budget);
     if found.len() == 1 {
         found.pop()
     } else {

@@ -77,3 +77,18 @@ fn writes_create_missing_objects_and_refuse_non_objects() {
     assert!(write_reference(&path, json!("text"), json!(1)).is_err());
     assert!(write_reference(&path, json!({"a": "text"}), json!(1)).is_err());
 }
+
+#[test]
+fn filters_nested_over_descendants_stop_at_the_step_budget() {
+    let items: Vec<_> = (0..40).map(|i| json!({"v": i, "tags": ["a", "b"], "next": {"v": i}})).collect();
+    let doc = json!({"items": items});
+    let path = JsonPath::parse("$..[?(@>$..[?(@>$..[?(@>$..[?(@>$)])])])]").expect("parses");
+    let started = std::time::Instant::now();
+    let error = path.read(&doc).expect_err("more work than one read may do");
+    assert!(matches!(error, PathError::TooComplex { .. }), "{error}");
+    assert!(error.to_string().contains("visits more than 1000000 nodes"), "{error}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "the budget ends the read");
+
+    let simple = JsonPath::parse("$..v").expect("parses");
+    assert_eq!(simple.read(&doc).expect("within budget").as_array().map(Vec::len), Some(80));
+}
