@@ -273,8 +273,18 @@ impl ExecutionSupervisor {
         error: Option<String>,
         cause: Option<String>,
     ) -> Result<i64, AwsError> {
-        let addr = self.execution(arn).ok_or_else(|| AwsError::execution_does_not_exist(arn))?;
-        addr.send(Stop { error, cause }).await.map_err(|_| moving())?
+        let stopped = match self.execution(arn) {
+            Some(addr) => addr.send(Stop { error, cause }).await.ok(),
+            None => None,
+        };
+        match stopped {
+            Some(answer) => answer,
+            // The execution ended (and its actor stopped) while the stop was on its way: its stop time stands.
+            None => match self.node.store.execution(arn)? {
+                Some(record) => record.stop_ms.ok_or_else(moving),
+                None => Err(AwsError::execution_does_not_exist(arn)),
+            },
+        }
     }
 
     /// Reports SendTaskSuccess/SendTaskFailure for the task `slot` of an execution.

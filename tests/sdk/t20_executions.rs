@@ -229,3 +229,29 @@ async fn express_machines_run_synchronously() {
     let r = sfn.list_executions().state_machine_arn(express.state_machine_arn()).send().await;
     assert_eq!(code(r), "StateMachineTypeNotSupported");
 }
+
+#[tokio::test]
+async fn a_stop_racing_the_end_of_an_execution_answers_with_its_stop_date() {
+    let server = TestServer::start();
+    let sfn = server.client();
+    let machine =
+        sfn.create_state_machine().name("racing").definition(PASS_MACHINE).role_arn(ROLE).send().await.unwrap();
+    let mut stops = Vec::new();
+    for i in 0..200 {
+        let sfn = sfn.clone();
+        let machine_arn = machine.state_machine_arn().to_string();
+        stops.push(tokio::spawn(async move {
+            let started =
+                sfn.start_execution().state_machine_arn(machine_arn).name(format!("race-{i}")).send().await.unwrap();
+            let stopped = sfn.stop_execution().execution_arn(started.execution_arn()).send().await;
+            (started.execution_arn().to_string(), stopped.map(|s| s.stop_date).map_err(|e| format!("{e:?}")))
+        }));
+    }
+    for stop in stops {
+        let (arn, stopped) = stop.await.unwrap();
+        let stop_date = stopped.unwrap_or_else(|e| panic!("StopExecution of {arn} failed: {e}"));
+        let described = sfn.describe_execution().execution_arn(&arn).send().await.unwrap();
+        assert_ne!(*described.status(), ExecutionStatus::Running, "{arn} ended");
+        assert_eq!(described.stop_date(), Some(&stop_date), "{arn}: the answer is the recorded stop date");
+    }
+}
