@@ -51,11 +51,13 @@ fn shown(value: &Value) -> String {
 
 /// Whether entering the Map stalls the execution: its MaxConcurrencyPath resolves to a negative integer,
 /// which AWS neither reports nor gets past (not even a MapStateEntered is recorded).
-pub fn stalls(state: &State, spec: &MapSpec, input: &Value, env: &Env<'_>) -> bool {
+/// `env` builds the environment, only when there is a path to read.
+pub fn stalls<'s>(state: &State, spec: &MapSpec, input: &Value, env: impl FnOnce() -> Env<'s>) -> bool {
     let Some(Dynamic::Path(path)) = &spec.max_concurrency else { return false };
+    let env = env();
     let site = Site { state: &state.name, entered_event: 0 };
-    let Ok(effective) = dataflow::select(&state.input_path, input, env, site) else { return false };
-    dataflow::read_text(path, &effective, env).is_ok_and(|value| value.as_i64().is_some_and(|n| n < 0))
+    let Ok(effective) = dataflow::select(&state.input_path, input, &env, site) else { return false };
+    dataflow::read_text(path, &effective, &env).is_ok_and(|value| value.as_i64().is_some_and(|n| n < 0))
 }
 
 /// Evaluates InputPath, ItemsPath, MaxConcurrency(Path) and ItemSelector.

@@ -107,7 +107,7 @@ fn enter(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, nam
     let state = state_of(run, thread, name);
     if let StateKind::Map(spec) = &state.kind {
         let scope = Scope { variables: &thread.variables, parent };
-        if map::stalls(state, spec, &input, &env_for_entering(run, state, &scope)) {
+        if map::stalls(state, spec, &input, || env_for_entering(run, state, &scope)) {
             thread.position = Position::Stalled;
             return;
         }
