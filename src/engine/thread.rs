@@ -107,7 +107,7 @@ fn enter(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, nam
     let state = state_of(run, thread, name);
     if let StateKind::Map(spec) = &state.kind {
         let scope = Scope { variables: &thread.variables, parent };
-        if map::stalls(state, spec, &input, || env_for_entering(run, state, &scope)) {
+        if map::stalls(state, spec, &input, || env_at(run, &state.name, run.now_ms, None, &scope)) {
             thread.position = Position::Stalled;
             return;
         }
@@ -129,17 +129,13 @@ fn enter(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, nam
 /// The environment a state sees (context object and variables).
 pub fn env_for<'s>(run: &Run<'_>, active: &Active, scope: &'s Scope<'s>) -> Env<'s> {
     let retry_count = active.retryable.then(|| active.retries.iter().sum());
-    Env {
-        context: context_object(run.info, &run.execution_input, &active.state, active.entered_ms, retry_count),
-        scope,
-        entropy: run.entropy(),
-    }
+    env_at(run, &active.state, active.entered_ms, retry_count, scope)
 }
 
-/// The environment of `state` as it is about to be entered.
-fn env_for_entering<'s>(run: &Run<'_>, state: &State, scope: &'s Scope<'s>) -> Env<'s> {
+/// The environment of the state `name` entered at `entered_ms`.
+fn env_at<'s>(run: &Run<'_>, name: &str, entered_ms: i64, retry_count: Option<u64>, scope: &'s Scope<'s>) -> Env<'s> {
     Env {
-        context: context_object(run.info, &run.execution_input, &state.name, run.now_ms, None),
+        context: context_object(run.info, &run.execution_input, name, entered_ms, retry_count),
         scope,
         entropy: run.entropy(),
     }
