@@ -29,6 +29,7 @@ const KEYS: &[&str] = &[
     "open_executions_per_account",
     "tls_cert",
     "tls_key",
+    "snapshot_every",
 ];
 
 /// Environment variables holding one API credential, added to `credentials` (its account is `account`).
@@ -112,6 +113,9 @@ pub struct Config {
     pub tls_cert: PathBuf,
     /// PEM file with the private key of `tls_cert`.
     pub tls_key: PathBuf,
+    /// Raft log entries between two snapshots of the state; the log behind a snapshot is purged, and a
+    /// node that fell behind the purged log catches up from the snapshot.
+    pub snapshot_every: u64,
 }
 
 /// A token bucket: `burst` requests at once, refilled at `rate` requests per second.
@@ -144,6 +148,7 @@ impl Default for Config {
             open_executions_per_account: 1_000_000,
             tls_cert: PathBuf::new(),
             tls_key: PathBuf::new(),
+            snapshot_every: 20_000,
         }
     }
 }
@@ -233,6 +238,9 @@ impl Config {
         }
         if self.tls_cert.as_os_str().is_empty() != self.tls_key.as_os_str().is_empty() {
             return Err("tls_cert and tls_key are set together".into());
+        }
+        if self.snapshot_every == 0 {
+            return Err("snapshot_every must be at least 1".into());
         }
         let mut seen = std::collections::BTreeSet::new();
         for credential in &self.credentials {

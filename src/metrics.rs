@@ -35,6 +35,10 @@ pub const RAFT_LAST_LOG_INDEX: &str = "statehouse_raft_last_log_index";
 pub const PROPOSALS_PER_FSYNC: &str = "statehouse_raft_appends_per_fsync";
 /// Counter: fsyncs of the Raft log.
 pub const LOG_FSYNCS: &str = "statehouse_raft_log_fsyncs_total";
+/// Counter: snapshots of the state this node built.
+pub const SNAPSHOTS_BUILT: &str = "statehouse_raft_snapshots_built_total";
+/// Counter: snapshots received from the leader and installed by this node.
+pub const SNAPSHOTS_INSTALLED: &str = "statehouse_raft_snapshots_installed_total";
 
 const LATENCY_BUCKETS: &[f64] =
     &[0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 60.0];
@@ -81,6 +85,8 @@ fn describe() {
     metrics::describe_gauge!(RAFT_LAST_LOG_INDEX, "Last appended Raft log index");
     metrics::describe_histogram!(PROPOSALS_PER_FSYNC, "Raft log appends made durable by one fsync");
     metrics::describe_counter!(LOG_FSYNCS, "Raft log fsyncs");
+    metrics::describe_counter!(SNAPSHOTS_BUILT, "Snapshots of the state built by this node");
+    metrics::describe_counter!(SNAPSHOTS_INSTALLED, "Snapshots received from the leader and installed");
 }
 
 /// Counts one API request and records its latency. `code` is `None` for a success.

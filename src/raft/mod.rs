@@ -6,6 +6,7 @@ mod command;
 mod log_store;
 mod network;
 mod node;
+mod snapshot_dir;
 mod state_machine;
 mod types;
 
@@ -19,6 +20,7 @@ pub use log_store::LogStore;
 pub use node::NodeOptions;
 pub use node::RaftNode;
 pub use node::StartError;
+pub use snapshot_dir::SnapshotDir;
 pub use state_machine::AppliedNotice;
 pub use state_machine::StateMachine;
 pub use types::Raft;

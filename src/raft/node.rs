@@ -26,6 +26,7 @@ use super::Command;
 use super::LogStore;
 use super::Proposal;
 use super::Raft;
+use super::SnapshotDir;
 use super::StateMachine;
 use crate::aws_error::AwsError;
 use crate::cluster::Epoch;
@@ -44,6 +45,9 @@ const FORWARD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long the leader waits for a majority to commit a proposal before the caller is told to retry.
 const COMMIT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a follower may take to store a snapshot chunk (and, for the last one, to install the snapshot).
+const SNAPSHOT_CHUNK_TIMEOUT_MS: u64 = 60_000;
 
 /// A leader that has had no answer from a majority for this long refuses writes at once rather than
 /// queueing them behind a partition.
@@ -74,6 +78,8 @@ pub struct NodeOptions {
     pub join: bool,
     /// The secret that signs traffic between nodes.
     pub secret: String,
+    /// Log entries between two snapshots.
+    pub snapshot_every: u64,
 }
 
 /// A failure to start the node.
@@ -103,6 +109,7 @@ impl RaftNode {
             initial_members: BTreeMap::new(),
             join: false,
             secret: String::new(),
+            snapshot_every: crate::config::Config::default().snapshot_every,
         };
         let (node, _notices) = RaftNode::open(&options).await?;
         node.form_cluster(&options).await?;
@@ -122,15 +129,21 @@ impl RaftNode {
             heartbeat_interval: 100,
             election_timeout_min: 500,
             election_timeout_max: 1000,
-            snapshot_policy: SnapshotPolicy::LogsSinceLast(20_000),
+            snapshot_policy: SnapshotPolicy::LogsSinceLast(options.snapshot_every),
             max_in_snapshot_log_to_keep: 1_000,
             purge_batch_size: 256,
+            // A snapshot goes out in chunks of 1 MiB; the last chunk is answered once the follower has
+            // installed the whole snapshot, which takes as long as writing the state.
+            snapshot_max_chunk_size: 1 << 20,
+            install_snapshot_timeout: SNAPSHOT_CHUNK_TIMEOUT_MS,
             ..Default::default()
         };
         let config = Arc::new(config.validate().map_err(raft_error)?);
         let shard_map = Arc::new(RwLock::new(store.shard_map()?));
         let (notices, receiver) = tokio::sync::mpsc::unbounded_channel();
-        let state_machine = StateMachine::new(store.clone(), shard_map.clone(), notices);
+        let snapshots = SnapshotDir::open(&data_dir.join("snapshots"))
+            .map_err(|source| StartError::DataDir { path: data_dir.join("snapshots").display().to_string(), source })?;
+        let state_machine = StateMachine::new(store.clone(), snapshots, shard_map.clone(), notices);
         let peers = PeerClient::new(&options.secret);
         let raft = Raft::new(options.id, config, PeerNetwork::new(peers.clone()), log, state_machine)
             .await

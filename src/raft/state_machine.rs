@@ -1,10 +1,9 @@
-//! openraft's state machine over [`StateStore`]: applies committed entries in one transaction per batch,
-//! builds and installs snapshots of the whole state.
+//! openraft's state machine over [`StateStore`]: applies committed entries in one transaction per batch;
+//! snapshots are files of the [`SnapshotDir`], built and installed on blocking threads.
 
 // openraft's storage traits return `StorageError` by value; the helpers here follow them.
 #![allow(clippy::result_large_err)]
 
-use std::io::Cursor;
 use std::sync::Arc;
 use std::sync::RwLock;
 
@@ -15,13 +14,15 @@ use openraft::EntryPayload;
 use openraft::LogId;
 use openraft::OptionalSend;
 use openraft::RaftSnapshotBuilder;
-use openraft::SnapshotMeta;
 use openraft::StorageError;
 use openraft::StorageIOError;
 use openraft::StoredMembership;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::snapshot_dir::Meta;
+use super::snapshot_dir::SnapshotDir;
+use super::snapshot_dir::SnapshotFile;
 use super::Applied;
 use super::Command;
 use super::TypeConfig;
@@ -30,14 +31,12 @@ use crate::store::apply_proposal;
 use crate::store::decode;
 use crate::store::encode;
 use crate::store::put_meta;
-use crate::store::StateDump;
+use crate::store::SnapshotFileError;
 use crate::store::StateStore;
 use crate::store::META_APPLIED;
 use crate::store::META_MEMBERSHIP;
-use crate::store::META_SNAPSHOT;
 
 type Membership = StoredMembership<u64, openraft::BasicNode>;
-type Meta = SnapshotMeta<u64, openraft::BasicNode>;
 
 fn sm_err(e: impl std::error::Error + 'static) -> StorageError<u64> {
     StorageIOError::write_state_machine(&e).into()
@@ -60,6 +59,7 @@ pub enum AppliedNotice {
 #[derive(Clone)]
 pub struct StateMachine {
     store: Arc<StateStore>,
+    snapshots: SnapshotDir,
     shard_map: Arc<RwLock<ShardMap>>,
     notices: UnboundedSender<AppliedNotice>,
 }
@@ -69,10 +69,11 @@ impl StateMachine {
     /// it applied to `notices`.
     pub fn new(
         store: Arc<StateStore>,
+        snapshots: SnapshotDir,
         shard_map: Arc<RwLock<ShardMap>>,
         notices: UnboundedSender<AppliedNotice>,
     ) -> StateMachine {
-        StateMachine { store, shard_map, notices }
+        StateMachine { store, snapshots, shard_map, notices }
     }
 
     fn shards_changed(&self) -> Result<(), StorageError<u64>> {
@@ -91,20 +92,33 @@ impl StateMachine {
 
 impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError<u64>> {
-        let mut dump = self.store.dump().map_err(snapshot_err)?;
-        dump.meta.retain(|(key, _)| key != META_SNAPSHOT);
-        let last_log_id: Option<LogId<u64>> = self.read_meta(META_APPLIED)?;
-        let last_membership: Membership = self.read_meta(META_MEMBERSHIP)?.unwrap_or_default();
-        let snapshot_id = match last_log_id {
-            Some(id) => format!("{}-{}-{}", id.leader_id, id.index, crate::clock::now_ms()),
-            None => format!("empty-{}", crate::clock::now_ms()),
-        };
-        let meta = Meta { last_log_id, last_membership, snapshot_id };
-        let data = encode(&dump);
-        let stored = encode(&(meta.clone(), data.clone()));
-        self.store.write(true, |txn| put_meta(txn, META_SNAPSHOT, &stored)).map_err(snapshot_err)?;
-        Ok(Snapshot { meta, snapshot: Box::new(Cursor::new(data)) })
+        let (store, dir) = (self.store.clone(), self.snapshots.clone());
+        let started = std::time::Instant::now();
+        let (built, stats) = blocking(move || dir.build(&store)).await?;
+        metrics::counter!(crate::metrics::SNAPSHOTS_BUILT).increment(1);
+        tracing::info!(
+            snapshot = %built.meta.snapshot_id,
+            rows = stats.rows,
+            bytes = stats.bytes,
+            ms = started.elapsed().as_millis() as u64,
+            "snapshot built"
+        );
+        open_snapshot(built).await
     }
+}
+
+/// Runs blocking snapshot IO on tokio's blocking pool, off the Raft core's thread.
+async fn blocking<T, F>(work: F) -> Result<T, StorageError<u64>>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, SnapshotFileError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work).await.map_err(snapshot_err)?.map_err(snapshot_err)
+}
+
+async fn open_snapshot(file: SnapshotFile) -> Result<Snapshot<TypeConfig>, StorageError<u64>> {
+    let data = tokio::fs::File::open(&file.path).await.map_err(snapshot_err)?;
+    Ok(Snapshot { meta: file.meta, snapshot: Box::new(data) })
 }
 
 impl RaftStateMachine<TypeConfig> for StateMachine {
@@ -163,25 +177,31 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         self.clone()
     }
 
-    async fn begin_receiving_snapshot(&mut self) -> Result<Box<Cursor<Vec<u8>>>, StorageError<u64>> {
-        Ok(Box::new(Cursor::new(Vec::new())))
+    async fn begin_receiving_snapshot(&mut self) -> Result<Box<tokio::fs::File>, StorageError<u64>> {
+        let dir = self.snapshots.clone();
+        let path = blocking(move || Ok(dir.receiving()?)).await?;
+        let file = tokio::fs::OpenOptions::new().read(true).write(true).open(path).await.map_err(snapshot_err)?;
+        Ok(Box::new(file))
     }
 
-    async fn install_snapshot(&mut self, meta: &Meta, snapshot: Box<Cursor<Vec<u8>>>) -> Result<(), StorageError<u64>> {
-        let data = snapshot.into_inner();
-        let mut dump: StateDump = decode(&data).map_err(snapshot_err)?;
-        dump.meta.retain(|(key, _)| key != META_APPLIED && key != META_MEMBERSHIP && key != META_SNAPSHOT);
-        if let Some(applied) = meta.last_log_id {
-            dump.meta.push((META_APPLIED.to_string(), encode(&applied)));
-        }
-        dump.meta.push((META_MEMBERSHIP.to_string(), encode(&meta.last_membership)));
-        dump.meta.push((META_SNAPSHOT.to_string(), encode(&(meta.clone(), data))));
-        self.store.restore(dump).map_err(snapshot_err)?;
+    async fn install_snapshot(&mut self, meta: &Meta, snapshot: Box<tokio::fs::File>) -> Result<(), StorageError<u64>> {
+        let mut received = *snapshot;
+        tokio::io::AsyncWriteExt::flush(&mut received).await.map_err(snapshot_err)?;
+        drop(received);
+        let (store, dir, meta) = (self.store.clone(), self.snapshots.clone(), meta.clone());
+        let started = std::time::Instant::now();
+        let id = meta.snapshot_id.clone();
+        let rows = blocking(move || dir.install(&store, &meta)).await?;
+        metrics::counter!(crate::metrics::SNAPSHOTS_INSTALLED).increment(1);
+        tracing::info!(snapshot = %id, rows, ms = started.elapsed().as_millis() as u64, "snapshot installed");
         self.shards_changed()
     }
 
     async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError<u64>> {
-        let stored: Option<(Meta, Vec<u8>)> = self.read_meta(META_SNAPSHOT)?;
-        Ok(stored.map(|(meta, data)| Snapshot { meta, snapshot: Box::new(Cursor::new(data)) }))
+        let dir = self.snapshots.clone();
+        match blocking(move || dir.current()).await? {
+            Some(file) => Ok(Some(open_snapshot(file).await?)),
+            None => Ok(None),
+        }
     }
 }

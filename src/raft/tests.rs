@@ -7,6 +7,7 @@ use openraft::RaftSnapshotBuilder;
 
 use super::Command;
 use super::RaftNode;
+use super::SnapshotDir;
 use super::StateMachine;
 use crate::store::ActivityRecord;
 use crate::store::StateStore;
@@ -30,9 +31,15 @@ async fn snapshot_purge_and_restart_keep_every_write() {
     .await;
     assert!(writes.iter().all(Result::is_ok), "every concurrent proposal commits");
 
+    let applied = node.raft.metrics().borrow().last_applied.unwrap();
     node.raft.trigger().snapshot().await.unwrap();
-    let last = node.raft.metrics().borrow().last_applied.unwrap();
-    node.raft.wait(Some(Duration::from_secs(10))).snapshot(last, "snapshot built").await.unwrap();
+    let built = node
+        .raft
+        .wait(Some(Duration::from_secs(10)))
+        .metrics(|m| m.snapshot.is_some_and(|s| s.index >= applied.index), "snapshot built")
+        .await
+        .unwrap();
+    let last = built.snapshot.unwrap();
     node.raft.trigger().purge_log(last.index).await.unwrap();
     node.raft.wait(Some(Duration::from_secs(10))).purged(Some(last), "log purged").await.unwrap();
     node.shutdown().await;
@@ -60,18 +67,24 @@ async fn snapshot_purge_and_restart_keep_every_write() {
     node.propose("a-new", activity(300)).await.expect("writes continue");
     assert_eq!(node.store.list_activities("", None, 1000).unwrap().items.len(), 301);
 
-    let machine = |store| {
+    let machine = |store, dir: &std::path::Path| {
         let (notices, _) = tokio::sync::mpsc::unbounded_channel();
-        StateMachine::new(store, Default::default(), notices)
+        StateMachine::new(store, SnapshotDir::open(dir).unwrap(), Default::default(), notices)
     };
-    let mut source = machine(node.store.clone());
+    let mut source = machine(node.store.clone(), &dir.path().join("snapshots"));
     let snapshot = source.build_snapshot().await.unwrap();
     let other = tempfile::tempdir().unwrap();
-    let mut target = machine(std::sync::Arc::new(StateStore::open(&other.path().join("s.redb")).unwrap()));
-    target.install_snapshot(&snapshot.meta, snapshot.snapshot).await.unwrap();
+    let target_store = std::sync::Arc::new(StateStore::open(&other.path().join("s.redb")).unwrap());
+    let mut target = machine(target_store.clone(), &other.path().join("snap"));
+    let mut received = target.begin_receiving_snapshot().await.unwrap();
+    let mut sent = snapshot.snapshot;
+    tokio::io::copy(&mut sent, &mut *received).await.unwrap();
+    target.install_snapshot(&snapshot.meta, received).await.unwrap();
     let (applied, _) = target.applied_state().await.unwrap();
     assert_eq!(applied, snapshot.meta.last_log_id, "an installed snapshot carries its applied log id");
     let installed = target.get_current_snapshot().await.unwrap().expect("installed snapshot is current");
     assert_eq!(installed.meta.snapshot_id, snapshot.meta.snapshot_id);
+    let copied = target_store.list_activities("", None, 1000).unwrap();
+    assert_eq!(copied.items.len(), 301, "every row arrives");
     node.shutdown().await;
 }

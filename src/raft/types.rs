@@ -1,7 +1,5 @@
 //! openraft's type configuration for statehouse.
 
-use std::io::Cursor;
-
 use super::Applied;
 use super::Proposal;
 
@@ -13,7 +11,7 @@ openraft::declare_raft_types!(
         NodeId = u64,
         Node = openraft::BasicNode,
         Entry = openraft::Entry<TypeConfig>,
-        SnapshotData = Cursor<Vec<u8>>,
+        SnapshotData = tokio::fs::File,
         AsyncRuntime = openraft::TokioRuntime,
 );
 

@@ -1,17 +1,19 @@
 //! The replicated state in a redb database: reads for the API, and the write transaction `apply` uses.
 
+use std::io::Read;
 use std::path::Path;
 
 use redb::Database;
 use redb::Durability;
+use redb::ReadTransaction;
 use redb::ReadableDatabase;
 use redb::ReadableTable;
 use redb::ReadableTableMetadata;
-use serde::Deserialize;
-use serde::Serialize;
 
 use super::codec::decode;
 use super::codec::encode;
+use super::snapshot_file;
+use super::snapshot_file::SnapshotFileError;
 use super::tables::*;
 use super::ActivityRecord;
 use super::ExecutionRecord;
@@ -36,18 +38,6 @@ pub struct StateStore {
     db: Database,
 }
 
-/// Every row of the state, for snapshots (indexes are rebuilt from the records on install).
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct StateDump {
-    pub meta: Vec<(String, Vec<u8>)>,
-    pub state_machines: Vec<(String, Vec<u8>)>,
-    pub revisions: Vec<((String, String), Vec<u8>)>,
-    pub activities: Vec<(String, Vec<u8>)>,
-    pub tags: Vec<(String, Vec<u8>)>,
-    pub executions: Vec<(String, Vec<u8>)>,
-    pub history: Vec<((String, u64), Vec<u8>)>,
-}
-
 impl StateStore {
     /// Opens (or creates) the state database at `path`.
     pub fn open(path: &Path) -> Result<StateStore, StoreError> {
@@ -64,6 +54,8 @@ impl StateStore {
             txn.open_table(OPEN_EXECUTIONS)?;
             txn.open_table(OPEN_BY_ACCOUNT)?;
             txn.open_table(HISTORY)?;
+            // Snapshots once lived here, in the table every apply writes; they are files now.
+            txn.open_table(META)?.remove(LEGACY_META_SNAPSHOT)?;
         }
         txn.commit()?;
         Ok(StateStore { db })
@@ -248,87 +240,38 @@ impl StateStore {
         Ok(arns)
     }
 
-    /// Every row, read from one consistent view.
-    pub fn dump(&self) -> Result<StateDump, StoreError> {
-        let txn = self.db.begin_read()?;
-        let mut dump = StateDump::default();
-        macro_rules! rows {
-            ($table:expr, $field:ident, $key:expr) => {
-                for row in txn.open_table($table)?.iter()? {
-                    let (k, v) = row?;
-                    let k = k.value();
-                    dump.$field.push(($key(k), v.value().to_vec()));
-                }
-            };
-        }
-        rows!(META, meta, |k: &str| k.to_string());
-        rows!(STATE_MACHINES, state_machines, |k: &str| k.to_string());
-        rows!(REVISIONS, revisions, |k: (&str, &str)| (k.0.to_string(), k.1.to_string()));
-        rows!(ACTIVITIES, activities, |k: &str| k.to_string());
-        rows!(TAGS, tags, |k: &str| k.to_string());
-        rows!(EXECUTIONS, executions, |k: &str| k.to_string());
-        rows!(HISTORY, history, |k: (&str, u64)| (k.0.to_string(), k.1));
-        Ok(dump)
+    /// A read transaction: one consistent view of the state while applies go on.
+    pub fn begin_read(&self) -> Result<ReadTransaction, StoreError> {
+        Ok(self.db.begin_read()?)
     }
 
-    /// Replaces the whole state with `dump` in one durable transaction.
-    pub fn restore(&self, dump: StateDump) -> Result<(), StoreError> {
-        self.write(true, |txn| {
-            txn.delete_table(META)?;
-            txn.delete_table(STATE_MACHINES)?;
-            txn.delete_table(REVISIONS)?;
-            txn.delete_table(ACTIVITIES)?;
-            txn.delete_table(TAGS)?;
-            txn.delete_table(EXECUTIONS)?;
-            txn.delete_table(EXECUTIONS_BY_MACHINE)?;
-            txn.delete_table(OPEN_EXECUTIONS)?;
-            txn.delete_table(OPEN_BY_ACCOUNT)?;
-            txn.delete_table(HISTORY)?;
-            let mut meta = txn.open_table(META)?;
-            for (k, v) in &dump.meta {
-                meta.insert(k.as_str(), v.as_slice())?;
-            }
-            let mut machines = txn.open_table(STATE_MACHINES)?;
-            for (k, v) in &dump.state_machines {
-                machines.insert(k.as_str(), v.as_slice())?;
-            }
-            let mut revisions = txn.open_table(REVISIONS)?;
-            for ((a, r), v) in &dump.revisions {
-                revisions.insert((a.as_str(), r.as_str()), v.as_slice())?;
-            }
-            let mut activities = txn.open_table(ACTIVITIES)?;
-            for (k, v) in &dump.activities {
-                activities.insert(k.as_str(), v.as_slice())?;
-            }
-            let mut tags = txn.open_table(TAGS)?;
-            for (k, v) in &dump.tags {
-                tags.insert(k.as_str(), v.as_slice())?;
-            }
-            let mut executions = txn.open_table(EXECUTIONS)?;
-            let mut by_machine = txn.open_table(EXECUTIONS_BY_MACHINE)?;
-            let mut open = txn.open_table(OPEN_EXECUTIONS)?;
-            let mut open_by_account = std::collections::BTreeMap::<&str, u64>::new();
-            for (k, v) in &dump.executions {
-                executions.insert(k.as_str(), v.as_slice())?;
-                let record: ExecutionRecord = decode(v)?;
-                by_machine
-                    .insert((record.state_machine_arn.as_str(), newest_first(record.start_ms), k.as_str()), ())?;
-                if record.status == ExecutionStatus::Running {
-                    open.insert(k.as_str(), ())?;
-                    *open_by_account.entry(super::apply::account_of(k)).or_default() += 1;
-                }
-            }
-            let mut open_counts = txn.open_table(OPEN_BY_ACCOUNT)?;
-            for (account, count) in open_by_account {
-                open_counts.insert(account, count)?;
-            }
-            let mut history = txn.open_table(HISTORY)?;
-            for ((a, id), v) in &dump.history {
-                history.insert((a.as_str(), *id), v.as_slice())?;
-            }
-            Ok(())
-        })
+    /// Makes every commit so far durable (applies commit without an fsync; the Raft log replays them after a
+    /// crash, until the log behind a snapshot is purged).
+    pub fn make_durable(&self) -> Result<(), StoreError> {
+        self.write(true, |_| Ok(()))
     }
+
+    /// Replaces the whole state with the rows of a snapshot stream whose header has been read, then writes
+    /// `meta` (applied log id and membership of the snapshot), in one durable transaction.
+    pub fn install_snapshot(&self, rows: &mut impl Read, meta: &[(&str, Vec<u8>)]) -> Result<u64, SnapshotFileError> {
+        let mut txn = self.db.begin_write().map_err(StoreError::from)?;
+        txn.set_durability(Durability::Immediate).map_err(StoreError::from)?;
+        let count = snapshot_file::read_rows(&txn, rows)?;
+        {
+            let mut table = txn.open_table(META)?;
+            for (key, value) in meta {
+                table.insert(*key, value.as_slice()).map_err(StoreError::from)?;
+            }
+        }
+        txn.commit().map_err(StoreError::from)?;
+        Ok(count)
+    }
+}
+
+/// A metadata value as seen by `txn`.
+pub fn meta_in(txn: &ReadTransaction, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    let table = txn.open_table(META)?;
+    Ok(table.get(key)?.map(|v| v.value().to_vec()))
 }
 
 /// The index order that lists the newest start first.

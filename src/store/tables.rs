@@ -2,7 +2,7 @@
 
 use redb::TableDefinition;
 
-/// Applied log id, membership, shard map, current snapshot.
+/// Applied log id, membership, shard map, task-token secret.
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// State machine ARN -> StateMachineRecord.
 pub const STATE_MACHINES: TableDefinition<&str, &[u8]> = TableDefinition::new("state_machines");
@@ -26,6 +26,27 @@ pub const HISTORY: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("h
 pub const META_APPLIED: &str = "applied";
 pub const META_MEMBERSHIP: &str = "membership";
 pub const META_SHARD_MAP: &str = "shard_map";
-pub const META_SNAPSHOT: &str = "snapshot";
+/// Where snapshots were kept before they became files; removed when a data directory opens.
+pub const LEGACY_META_SNAPSHOT: &str = "snapshot";
 /// The cluster secret that signs task tokens.
 pub const META_TOKEN_KEY: &str = "token_key";
+
+/// Calls `$apply!` with every table of the replicated state and its one-byte tag in snapshot files. Every
+/// table must be listed here, or snapshots would leave it out; tags are never reused.
+macro_rules! for_every_table {
+    ($apply:ident) => {
+        $apply!(
+            1 => META,
+            2 => STATE_MACHINES,
+            3 => REVISIONS,
+            4 => ACTIVITIES,
+            5 => TAGS,
+            6 => EXECUTIONS,
+            7 => EXECUTIONS_BY_MACHINE,
+            8 => OPEN_EXECUTIONS,
+            9 => OPEN_BY_ACCOUNT,
+            10 => HISTORY
+        )
+    };
+}
+pub(crate) use for_every_table;

@@ -20,6 +20,8 @@ pub const SECRET: &str = "a-test-cluster-secret-0123456789";
 /// One node process.
 pub struct ClusterNode {
     pub id: u64,
+    /// Where the node keeps its data.
+    pub data_dir: PathBuf,
     child: Option<Child>,
     pub api: String,
     pub cluster: String,
@@ -38,7 +40,12 @@ enum Announced {
     Api(String),
 }
 
+/// Set to a log filter (e.g. `info`) to see the nodes' logs on the test's stderr.
+const NODE_LOG_ENV: &str = "TEST_NODE_LOG";
+
 fn spawn(config: &PathBuf, join: bool) -> (Child, mpsc::Receiver<Announced>) {
+    let node_log = std::env::var(NODE_LOG_ENV).ok();
+    let forward_logs = node_log.is_some();
     let mut command = Command::new(env!("CARGO_BIN_EXE_statehouse"));
     command.args(["serve", "--config"]).arg(config);
     if join {
@@ -46,7 +53,7 @@ fn spawn(config: &PathBuf, join: bool) -> (Child, mpsc::Receiver<Announced>) {
     }
     let mut child = command
         .env("STATEHOUSE_ACTIVITY_POLL_SECONDS", "1")
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", node_log.as_deref().unwrap_or("warn"))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -55,6 +62,9 @@ fn spawn(config: &PathBuf, join: bool) -> (Child, mpsc::Receiver<Announced>) {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if forward_logs {
+                eprintln!("node: {line}");
+            }
             if let Some(address) = line.strip_prefix("statehouse cluster port on ") {
                 let _ = tx.send(Announced::Cluster(address.to_string()));
             } else if let Some(address) = line.strip_prefix("statehouse listening on http://") {
@@ -76,8 +86,10 @@ fn announced(rx: &mpsc::Receiver<Announced>, api: bool) -> String {
 }
 
 /// Writes a node's configuration; port 0 on first start, the ports it got on every restart.
-fn write_config(path: &PathBuf, id: u64, data_dir: &std::path::Path, api: &str, cluster: &str) {
+fn write_config(path: &PathBuf, id: u64, data_dir: &std::path::Path, api: &str, cluster: &str, extra: &str) {
     write_config_with_secret(path, id, data_dir, api, cluster, SECRET);
+    let written = std::fs::read_to_string(path).expect("read config");
+    std::fs::write(path, format!("{written}{extra}\n")).expect("write config");
 }
 
 fn write_config_with_secret(
@@ -99,12 +111,17 @@ fn write_config_with_secret(
 impl TestCluster {
     /// Starts `size` nodes: node 1 initializes, the others join through `statehouse cluster add-node`.
     pub fn start(size: u64) -> TestCluster {
+        TestCluster::start_with(size, "")
+    }
+
+    /// Starts `size` nodes whose configurations also hold the TOML lines `extra`.
+    pub fn start_with(size: u64, extra: &str) -> TestCluster {
         let temp = tempfile::tempdir().expect("temp dir");
         let mut nodes: Vec<ClusterNode> = Vec::new();
         for id in 1..=size {
             let config = temp.path().join(format!("node{id}.toml"));
             let data_dir = temp.path().join(format!("node{id}"));
-            write_config(&config, id, &data_dir, "127.0.0.1:0", "127.0.0.1:0");
+            write_config(&config, id, &data_dir, "127.0.0.1:0", "127.0.0.1:0", extra);
             let (child, rx) = spawn(&config, id > 1);
             let cluster = announced(&rx, false);
             if id > 1 {
@@ -112,8 +129,8 @@ impl TestCluster {
                 assert!(added.status.success(), "node {id} is added: {}", String::from_utf8_lossy(&added.stderr));
             }
             let api = announced(&rx, true);
-            write_config(&config, id, &data_dir, &api, &cluster);
-            nodes.push(ClusterNode { id, child: Some(child), api, cluster, config });
+            write_config(&config, id, &data_dir, &api, &cluster, extra);
+            nodes.push(ClusterNode { id, data_dir, child: Some(child), api, cluster, config });
         }
         TestCluster { nodes, strangers: Vec::new(), _temp: temp }
     }

@@ -1,10 +1,12 @@
 //! A real statehouse process for tests: spawned from the built binary on a free port in a temp dir,
 //! killable with SIGKILL and restartable on the same data directory.
 
+use std::collections::HashMap;
 use std::io::BufRead;
 use std::io::BufReader;
 use std::io::Read;
 use std::io::Write;
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::Child;
 use std::process::Command;
@@ -191,4 +193,18 @@ pub fn raw_post(address: &str, path_and_query: &str, headers: &[(&str, &str)], b
     let status: u16 = response[9..12].parse().expect("status");
     let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
     (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+}
+
+/// The page's samples by `name{labels}` as rendered.
+pub fn scrape(address: &str) -> HashMap<String, f64> {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    write!(stream, "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let body = response.split("\r\n\r\n").nth(1).expect("body");
+    body.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.rsplit_once(' ').map(|(k, v)| (k.to_string(), v.parse().expect("a number"))))
+        .collect()
 }

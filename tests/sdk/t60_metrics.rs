@@ -7,23 +7,10 @@ use std::io::Write;
 use std::net::TcpStream;
 
 use crate::server::code;
+use crate::server::scrape;
 use crate::server::wait_closed;
 use crate::server::TestServer;
 use crate::server::ROLE;
-
-/// The page's samples by `name{labels}` as rendered.
-fn scrape(address: &str) -> HashMap<String, f64> {
-    let mut stream = TcpStream::connect(address).expect("connect");
-    write!(stream, "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    let body = response.split("\r\n\r\n").nth(1).expect("body");
-    body.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .filter_map(|l| l.rsplit_once(' ').map(|(k, v)| (k.to_string(), v.parse().expect("a number"))))
-        .collect()
-}
 
 #[tokio::test]
 async fn metrics_page_counts_real_traffic() {

@@ -1,0 +1,155 @@
+//! The snapshots of a node, as files in `<data dir>/snapshots`: built from a consistent read of the state
+//! store, sent to lagging followers chunk by chunk straight from the file, received into a file, and
+//! installed by streaming the file into the store. No snapshot is ever held in memory or in the store.
+//!
+//! Everything here does blocking file and database IO: callers run it on a blocking thread, never on the
+//! Raft core or an actix thread.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::io::BufWriter;
+use std::path::Path;
+use std::path::PathBuf;
+
+use openraft::LogId;
+use openraft::SnapshotMeta;
+use openraft::StoredMembership;
+
+use crate::store::decode;
+use crate::store::encode;
+use crate::store::meta_in;
+use crate::store::read_snapshot_header;
+use crate::store::write_snapshot_stream;
+use crate::store::SnapshotFileError;
+use crate::store::StateStore;
+use crate::store::StreamStats;
+use crate::store::META_APPLIED;
+use crate::store::META_MEMBERSHIP;
+
+/// The meta openraft keeps with a snapshot.
+pub type Meta = SnapshotMeta<u64, openraft::BasicNode>;
+type Membership = StoredMembership<u64, openraft::BasicNode>;
+
+/// A finished snapshot file ends in this; anything else in the directory is unfinished.
+const SNAPSHOT_SUFFIX: &str = ".snap";
+
+/// The file a snapshot from the leader is received into.
+const RECEIVING: &str = "receiving.part";
+
+/// The snapshot directory of one node.
+#[derive(Debug, Clone)]
+pub struct SnapshotDir {
+    path: PathBuf,
+}
+
+/// A snapshot on disk.
+#[derive(Debug, Clone)]
+pub struct SnapshotFile {
+    pub meta: Meta,
+    pub path: PathBuf,
+}
+
+impl SnapshotDir {
+    /// Opens (or creates) the directory and removes what an interrupted build left behind.
+    pub fn open(path: &Path) -> std::io::Result<SnapshotDir> {
+        std::fs::create_dir_all(path)?;
+        for entry in std::fs::read_dir(path)? {
+            let entry = entry?;
+            if !entry.file_name().to_string_lossy().ends_with(SNAPSHOT_SUFFIX) {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+        Ok(SnapshotDir { path: path.to_path_buf() })
+    }
+
+    /// Writes a snapshot of everything `store` has applied, from one read transaction, and makes it the
+    /// current one. The store is made durable up to the snapshot first, so the log behind it can go.
+    pub fn build(&self, store: &StateStore) -> Result<(SnapshotFile, StreamStats), SnapshotFileError> {
+        let view = store.begin_read()?;
+        let last_log_id: Option<LogId<u64>> = meta_in(&view, META_APPLIED)?.map(|b| decode(&b)).transpose()?;
+        let last_membership: Membership =
+            meta_in(&view, META_MEMBERSHIP)?.map(|b| decode(&b)).transpose()?.unwrap_or_default();
+        store.make_durable()?;
+        let snapshot_id = match &last_log_id {
+            Some(id) => format!("{}-{}-{}", id.leader_id, id.index, crate::clock::now_ms()),
+            None => format!("empty-{}", crate::clock::now_ms()),
+        };
+        let meta = Meta { last_log_id, last_membership, snapshot_id };
+        let building = self.path.join(format!("building-{}.part", uuid::Uuid::new_v4().simple()));
+        let file = File::create(&building)?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let stats = write_snapshot_stream(&view, &encode(&meta), &mut out)?;
+        drop(view);
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        let snapshot = self.keep(&building, meta)?;
+        Ok((snapshot, stats))
+    }
+
+    /// The newest finished snapshot, if any.
+    pub fn current(&self) -> Result<Option<SnapshotFile>, SnapshotFileError> {
+        let mut newest: Option<PathBuf> = None;
+        for entry in std::fs::read_dir(&self.path)? {
+            let path = entry?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            if name.ends_with(SNAPSHOT_SUFFIX) && newest.as_ref().is_none_or(|n| path > *n) {
+                newest = Some(path);
+            }
+        }
+        let Some(path) = newest else { return Ok(None) };
+        let meta = read_meta(&path)?;
+        Ok(Some(SnapshotFile { meta, path }))
+    }
+
+    /// A fresh, empty file to receive a snapshot into.
+    pub fn receiving(&self) -> std::io::Result<PathBuf> {
+        let path = self.path.join(RECEIVING);
+        File::create(&path)?;
+        Ok(path)
+    }
+
+    /// Installs the received snapshot described by `meta` into `store` (replacing its whole state) and
+    /// makes it the current snapshot.
+    pub fn install(&self, store: &StateStore, meta: &Meta) -> Result<u64, SnapshotFileError> {
+        let received = self.path.join(RECEIVING);
+        let mut input = BufReader::with_capacity(1 << 20, File::open(&received)?);
+        let header: Meta = decode(&read_snapshot_header(&mut input)?)?;
+        if header.snapshot_id != meta.snapshot_id {
+            return Err(SnapshotFileError::Corrupt(format!(
+                "received snapshot {} but was asked to install {}",
+                header.snapshot_id, meta.snapshot_id
+            )));
+        }
+        let mut applied = vec![(META_MEMBERSHIP, encode(&meta.last_membership))];
+        if let Some(last) = &meta.last_log_id {
+            applied.push((META_APPLIED, encode(last)));
+        }
+        let rows = store.install_snapshot(&mut input, &applied)?;
+        File::open(&received)?.sync_all()?;
+        self.keep(&received, meta.clone())?;
+        Ok(rows)
+    }
+
+    /// Renames a complete snapshot file to its final name and removes older snapshots (a reader that still
+    /// has one open keeps reading it).
+    fn keep(&self, complete: &Path, meta: Meta) -> Result<SnapshotFile, SnapshotFileError> {
+        let index = meta.last_log_id.map_or(0, |id| id.index);
+        let name = format!("{index:020}-{}{SNAPSHOT_SUFFIX}", crate::clock::now_ms());
+        let path = self.path.join(name);
+        std::fs::rename(complete, &path)?;
+        File::open(&self.path)?.sync_all()?;
+        for entry in std::fs::read_dir(&self.path)? {
+            let other = entry?.path();
+            let is_snapshot = other.to_string_lossy().ends_with(SNAPSHOT_SUFFIX);
+            if is_snapshot && other != path {
+                std::fs::remove_file(other)?;
+            }
+        }
+        Ok(SnapshotFile { meta, path })
+    }
+}
+
+fn read_meta(path: &Path) -> Result<Meta, SnapshotFileError> {
+    let mut input = BufReader::new(File::open(path)?);
+    Ok(decode(&read_snapshot_header(&mut input)?)?)
+}
