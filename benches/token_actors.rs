@@ -11,9 +11,8 @@ use actix::Context;
 use actix::Handler;
 use hdrhistogram::Histogram;
 use statehouse::actors::Heartbeat;
-use statehouse::actors::TaskReport;
+use statehouse::actors::HeartbeatExpired;
 use statehouse::actors::TaskTokenActor;
-use statehouse::aws_error::AwsError;
 use statehouse::clock::now_ms;
 use statehouse::engine::TaskSlot;
 
@@ -27,13 +26,12 @@ impl Actor for Expiries {
     type Context = Context<Self>;
 }
 
-impl Handler<TaskReport> for Expiries {
-    type Result = Result<(), AwsError>;
+impl Handler<HeartbeatExpired> for Expiries {
+    type Result = ();
 
-    fn handle(&mut self, _: TaskReport, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, _: HeartbeatExpired, _: &mut Context<Self>) {
         let late = (now_ms() - *self.deadline_ms.lock().unwrap()).max(0) as u64;
         self.lateness.lock().unwrap().record(late).unwrap();
-        Ok(())
     }
 }
 

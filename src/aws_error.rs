@@ -180,8 +180,55 @@ impl AwsError {
 }
 
 impl From<crate::store::StoreError> for AwsError {
-    /// A storage failure is the server's fault: InternalFailure, with the cause for the logs.
+    /// A storage failure is the server's fault: InternalFailure; the cause goes to the node's log only.
     fn from(error: crate::store::StoreError) -> AwsError {
-        AwsError::internal(error.to_string())
+        tracing::error!(%error, "reading or writing the state failed");
+        AwsError::internal("The server could not read or write its state; see the node's log")
+    }
+}
+
+impl From<crate::raft::Refusal> for AwsError {
+    fn from(refusal: crate::raft::Refusal) -> AwsError {
+        use crate::raft::Refusal;
+        match refusal {
+            Refusal::ShardMoved { shard } => AwsError::unavailable(format!(
+                "shard {shard} moved to another node while the request was handled; retry"
+            )),
+            Refusal::Fenced { .. } => {
+                AwsError::unavailable("the execution moved on while the request was handled; retry")
+            }
+            Refusal::StateMachineDoesNotExist { arn } => AwsError::state_machine_does_not_exist(&arn),
+            Refusal::StateMachineDeleting { arn } => AwsError::state_machine_deleting(&arn),
+            Refusal::StateMachineAlreadyExists { arn } => {
+                AwsError::new(ErrorCode::StateMachineAlreadyExists, format!("State Machine Already Exists: '{arn}'"))
+            }
+            Refusal::ActivityAlreadyExists { arn } => {
+                AwsError::new(ErrorCode::ActivityAlreadyExists, format!("Activity already exists: '{arn}'"))
+            }
+            Refusal::ExecutionAlreadyExists { arn } => {
+                AwsError::new(ErrorCode::ExecutionAlreadyExists, format!("Execution Already Exists: '{arn}'"))
+            }
+            Refusal::ExecutionLimitExceeded => AwsError::new(
+                ErrorCode::ExecutionLimitExceeded,
+                "The maximum number of running executions has been reached. Running executions must end or be \
+                 stopped before a new execution can be started.",
+            ),
+            Refusal::ResourceNotFound { arn } => AwsError::resource_not_found(&arn),
+            Refusal::TooManyTags { arn, limit } => AwsError::with_resource(
+                ErrorCode::TooManyTags,
+                format!("Too many tags: a resource can have at most {limit} tags: '{arn}'"),
+                &arn,
+            ),
+        }
+    }
+}
+
+impl From<crate::raft::ProposeError> for AwsError {
+    fn from(error: crate::raft::ProposeError) -> AwsError {
+        match error {
+            crate::raft::ProposeError::Refused(refusal) => refusal.into(),
+            crate::raft::ProposeError::Unavailable(message) => AwsError::unavailable(format!("{message}; retry")),
+            crate::raft::ProposeError::Busy => AwsError::new(ErrorCode::ThrottlingException, "Rate exceeded"),
+        }
     }
 }

@@ -68,7 +68,7 @@ pub async fn run(node: RaftNode, failure_timeout: Duration) {
         tracing::info!(moves = moves.len(), ?live, "moving shards");
         let proposal = Proposal { shard: ShardId(0), epoch: Epoch(0), command: Command::AssignShards { moves } };
         if let Err(e) = node.propose_raw(proposal).await {
-            tracing::warn!(error = %e.message, "shard moves did not commit");
+            tracing::warn!(error = %e, "shard moves did not commit");
         }
     }
 }

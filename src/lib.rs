@@ -22,6 +22,7 @@ pub mod cluster_cli;
 pub mod config;
 pub mod connectors;
 pub mod controller;
+pub mod decision;
 pub mod engine;
 pub mod history;
 pub mod load;

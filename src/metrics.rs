@@ -35,6 +35,12 @@ pub const RAFT_LAST_LOG_INDEX: &str = "statehouse_raft_last_log_index";
 pub const PROPOSALS_PER_FSYNC: &str = "statehouse_raft_appends_per_fsync";
 /// Counter: fsyncs of the Raft log.
 pub const LOG_FSYNCS: &str = "statehouse_raft_log_fsyncs_total";
+/// Counter: bytes (keys and values) that applying committed entries wrote into the state.
+pub const STATE_BYTES_WRITTEN: &str = "statehouse_state_bytes_written_total";
+/// Counter: bytes of log entries appended to this node's Raft log.
+pub const LOG_BYTES_APPENDED: &str = "statehouse_raft_log_bytes_appended_total";
+/// Histogram: proposals committed together in one log entry.
+pub const PROPOSALS_PER_ENTRY: &str = "statehouse_raft_proposals_per_entry";
 /// Counter: snapshots of the state this node built.
 pub const SNAPSHOTS_BUILT: &str = "statehouse_raft_snapshots_built_total";
 /// Counter: snapshots received from the leader and installed by this node.
@@ -54,6 +60,7 @@ pub fn install() -> &'static PrometheusHandle {
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
             .and_then(|b| b.set_buckets_for_metric(Matcher::Full(PROPOSALS_PER_FSYNC.into()), BATCH_BUCKETS))
+            .and_then(|b| b.set_buckets_for_metric(Matcher::Full(PROPOSALS_PER_ENTRY.into()), BATCH_BUCKETS))
             .expect("bucket lists are not empty");
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
@@ -85,6 +92,9 @@ fn describe() {
     metrics::describe_gauge!(RAFT_LAST_LOG_INDEX, "Last appended Raft log index");
     metrics::describe_histogram!(PROPOSALS_PER_FSYNC, "Raft log appends made durable by one fsync");
     metrics::describe_counter!(LOG_FSYNCS, "Raft log fsyncs");
+    metrics::describe_counter!(STATE_BYTES_WRITTEN, "Bytes applying committed entries wrote into the state");
+    metrics::describe_counter!(LOG_BYTES_APPENDED, "Bytes of entries appended to the Raft log");
+    metrics::describe_histogram!(PROPOSALS_PER_ENTRY, "Proposals committed together in one log entry");
     metrics::describe_counter!(SNAPSHOTS_BUILT, "Snapshots of the state built by this node");
     metrics::describe_counter!(SNAPSHOTS_INSTALLED, "Snapshots received from the leader and installed");
 }

@@ -46,7 +46,7 @@ impl PeerService {
             PeerRequest::AppendEntries(rpc) => encode(&raft.append_entries(rpc).await.map_err(|e| e.to_string())),
             PeerRequest::Vote(rpc) => encode(&raft.vote(rpc).await.map_err(|e| e.to_string())),
             PeerRequest::InstallSnapshot(rpc) => encode(&raft.install_snapshot(*rpc).await.map_err(|e| e.to_string())),
-            PeerRequest::Propose(proposal) => encode(&self.node.commit_as_leader(*proposal).await),
+            PeerRequest::Propose(batch) => encode(&self.node.commit_as_leader(batch).await),
             PeerRequest::Routed(routed) => match self.supervisor.get() {
                 Some(supervisor) => supervisor.serve(routed).await,
                 None => encode(&Err::<(), AwsError>(AwsError::unavailable("the node is still starting; retry"))),

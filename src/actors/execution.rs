@@ -1,7 +1,14 @@
-//! `ExecutionActor`: drives one STANDARD execution. It runs the pure `engine::step`, proposes the events
-//! (fenced by the next event id) together with the interpreter state, its timers and its open task tokens,
-//! and acts on the effects only after they commit: timers, activity tasks, connector calls, token actors.
+//! `ExecutionActor`: the one writer of one STANDARD execution, on the node that owns its shard.
+//!
+//! Inputs (fired timers, task reports, stop requests, workers taking activity tasks) queue up while a
+//! decision is committing; the next decision takes every queued input at once, runs the engine up to the
+//! next wait and proposes what it produced (fenced by the next event id). The actor acts only on what
+//! committed: timers, activity tasks, connector calls, token actors. If a proposal fails, the actor rebuilds
+//! its state from the log (checkpoint + recorded inputs) and retries its own inputs; a client's input is
+//! answered with the error instead.
 
+use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::Weak;
 use std::time::Duration;
@@ -11,11 +18,13 @@ use actix::Actor;
 use actix::ActorContext;
 use actix::ActorFutureExt;
 use actix::AsyncContext;
-use actix::AtomicResponse;
 use actix::Context;
 use actix::Handler;
 use actix::Message;
+use actix::ResponseFuture;
+use tokio::sync::oneshot;
 
+use super::activity_queue::Delivery;
 use super::ExecutionSupervisor;
 use crate::asl::Definition;
 use crate::aws_error::AwsError;
@@ -23,23 +32,27 @@ use crate::clock::now_ms;
 use crate::cluster::Epoch;
 use crate::connectors::Outcome;
 use crate::connectors::Pattern;
-use crate::engine;
-use crate::engine::Effect;
+use crate::decision::Changes;
+use crate::decision::Decision;
 use crate::engine::ExecutionState;
 use crate::engine::Input;
 use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
 use crate::engine::TimerId;
-use crate::history::StoredEvent;
 use crate::raft::Command;
-use crate::raft::EventAppend;
-use crate::raft::ExecutionClose;
+use crate::raft::ProposeError;
 use crate::raft::RaftNode;
-use crate::store::ExecutionStatus;
+use crate::store::encode;
 use crate::store::OpenTask;
 
-/// How long to wait before retrying a step whose proposal did not commit.
+/// How long to wait before retrying the actor's own inputs after a proposal failed.
 const RETRY_DELAY: Duration = Duration::from_millis(500);
+
+/// Recorded inputs (bytes) below which no checkpoint is written, whatever the size of the state.
+const MIN_TAIL_BYTES: usize = 16 * 1024;
+
+/// Messages an execution actor may have queued before senders get ThrottlingException.
+pub const EXECUTION_MAILBOX: usize = 1024;
 
 /// One open execution.
 pub struct ExecutionActor {
@@ -47,13 +60,62 @@ pub struct ExecutionActor {
     node: RaftNode,
     definition: Arc<Definition>,
     state: ExecutionState,
+    /// The id the next event gets, as committed.
     next_event_id: u64,
-    timers: Vec<(TimerId, i64)>,
-    open_tasks: Vec<OpenTask>,
-    supervisor: Weak<ExecutionSupervisor>,
-    closed_at: Option<i64>,
     /// The epoch under which this node owns the execution's shard; every proposal is fenced by it.
     epoch: Epoch,
+    timers: BTreeMap<TimerId, i64>,
+    open_tasks: BTreeMap<u64, OpenTask>,
+    supervisor: Weak<ExecutionSupervisor>,
+    closed_at: Option<i64>,
+    /// Inputs waiting for the next decision.
+    pending: VecDeque<Queued>,
+    /// Whether a decision is committing.
+    deciding: bool,
+    /// Size of the last checkpoint, and of the inputs recorded since: a checkpoint is due when they outgrow it.
+    checkpoint_bytes: usize,
+    tail_bytes: usize,
+}
+
+/// What a committed state looks like when an actor starts.
+pub struct Committed {
+    pub state: ExecutionState,
+    pub next_event_id: u64,
+    pub timers: Vec<(TimerId, i64)>,
+    pub open_tasks: Vec<OpenTask>,
+    pub checkpoint_bytes: usize,
+    pub tail_bytes: usize,
+}
+
+/// An input and, for a client's, where its answer goes.
+struct Queued {
+    input: Input,
+    reply: Option<Reply>,
+}
+
+/// The answer a client waits for once the decision holding its input commits.
+enum Reply {
+    Stop(oneshot::Sender<Result<i64, AwsError>>),
+    Report(oneshot::Sender<Result<(), AwsError>>),
+    StartTask(oneshot::Sender<Result<Delivery, AwsError>>, Delivery),
+}
+
+impl Reply {
+    fn fail(self, error: AwsError) {
+        let _ = match self {
+            Reply::Stop(reply) => reply.send(Err(error)).map_err(|_| ()),
+            Reply::Report(reply) => reply.send(Err(error)).map_err(|_| ()),
+            Reply::StartTask(reply, _) => reply.send(Err(error)).map_err(|_| ()),
+        };
+    }
+
+    fn succeed(self, stop_ms: i64) {
+        let _ = match self {
+            Reply::Stop(reply) => reply.send(Ok(stop_ms)).map_err(|_| ()),
+            Reply::Report(reply) => reply.send(Ok(())).map_err(|_| ()),
+            Reply::StartTask(reply, delivery) => reply.send(Ok(delivery)).map_err(|_| ()),
+        };
+    }
 }
 
 /// The execution's shard moved to another node: drop the runtime side (tokens), write nothing, stop.
@@ -69,7 +131,7 @@ pub struct Stop {
     pub cause: Option<String>,
 }
 
-/// News about an outstanding task: SendTaskSuccess/Failure, or a missed heartbeat.
+/// SendTaskSuccess/SendTaskFailure for an outstanding task.
 #[derive(Message)]
 #[rtype(result = "Result<(), AwsError>")]
 pub struct TaskReport {
@@ -77,55 +139,28 @@ pub struct TaskReport {
     pub event: TaskEvent,
 }
 
+/// A task's heartbeat deadline passed (from its token actor).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct HeartbeatExpired {
+    pub slot: TaskSlot,
+}
+
 /// A worker polled the activity of a queued task: record ActivityStarted, then hand over token and input.
 #[derive(Message)]
-#[rtype(result = "Result<(String, String), AwsError>")]
+#[rtype(result = "Result<Delivery, AwsError>")]
 pub struct StartActivityTask {
     pub slot: TaskSlot,
     pub worker_name: Option<String>,
 }
 
-/// What a proposal attempt left behind: the state to roll back to, and whether it committed.
-struct Attempt {
-    before: Snapshot,
-    result: Result<Committed, AwsError>,
-}
-
-/// The actor's in-memory state before a step, restored when the step does not commit.
-struct Snapshot {
-    state: ExecutionState,
-    timers: Vec<(TimerId, i64)>,
-    open_tasks: Vec<OpenTask>,
-    next_event_id: u64,
-}
-
-/// A committed step.
-struct Committed {
-    effects: Vec<Effect>,
-    /// The stop time recorded when this step closed the execution.
-    stop_ms: Option<i64>,
-    /// Tasks this step closed, whose tokens and queue entries go away once it commits.
-    closed_tasks: Vec<OpenTask>,
-}
-
-/// Whether the actor retries a step that failed to commit (steps answering a client are not retried).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum OnFailure {
-    Retry,
-    Report,
-}
-
 impl ExecutionActor {
     /// An actor for an execution in the given committed state.
-    #[allow(clippy::too_many_arguments, reason = "the committed record's parts, handed over once")]
     pub fn new(
         arn: String,
         node: RaftNode,
         definition: Arc<Definition>,
-        state: ExecutionState,
-        next_event_id: u64,
-        timers: Vec<(TimerId, i64)>,
-        open_tasks: Vec<OpenTask>,
+        committed: Committed,
         supervisor: Weak<ExecutionSupervisor>,
         epoch: Epoch,
     ) -> ExecutionActor {
@@ -133,252 +168,267 @@ impl ExecutionActor {
             arn,
             node,
             definition,
-            state,
-            next_event_id,
-            timers,
-            open_tasks,
+            state: committed.state,
+            next_event_id: committed.next_event_id,
+            epoch,
+            timers: committed.timers.into_iter().collect(),
+            open_tasks: committed.open_tasks.into_iter().map(|t| (t.slot, t)).collect(),
             supervisor,
             closed_at: None,
-            epoch,
+            pending: VecDeque::new(),
+            deciding: false,
+            checkpoint_bytes: committed.checkpoint_bytes,
+            tail_bytes: committed.tail_bytes,
         }
     }
 
-    /// Runs one engine step on `input`, proposes it, and applies the effects once committed.
-    fn advance(&mut self, ctx: &mut Context<Self>, input: Input) {
-        let fut = self.step_and_propose(input.clone());
-        ctx.wait(wrap_future::<_, Self>(fut).map(move |attempt, act, ctx| {
-            act.after_commit(ctx, &input, attempt, OnFailure::Retry);
-        }));
+    fn submit(&mut self, ctx: &mut Context<Self>, input: Input, reply: Option<Reply>) {
+        self.pending.push_back(Queued { input, reply });
+        self.decide_next(ctx);
     }
 
-    /// Steps the engine (mutating the in-memory state) and returns the proposal of the step's results.
-    fn step_and_propose(&mut self, input: Input) -> impl std::future::Future<Output = Attempt> + 'static {
-        let before = Snapshot {
-            state: self.state.clone(),
-            timers: self.timers.clone(),
-            open_tasks: self.open_tasks.clone(),
-            next_event_id: self.next_event_id,
-        };
+    /// Takes every queued input into one decision and proposes it, unless one is committing already.
+    fn decide_next(&mut self, ctx: &mut Context<Self>) {
+        if self.deciding || self.pending.is_empty() || self.closed_at.is_some() {
+            return;
+        }
         let now = now_ms();
-        match &input {
-            Input::TimerFired { timer } => self.timers.retain(|(t, _)| t != timer),
-            Input::Task { slot, event: TaskEvent::Started { .. } } => {
-                if let Some(task) = self.open_tasks.iter_mut().find(|t| t.slot == slot.0) {
-                    task.started = true;
+        let mut decision = Decision::default();
+        let mut taken: Vec<Queued> = Vec::new();
+        let store = self.node.store.clone();
+        let activity_exists = |arn: &str| matches!(store.activity(arn), Ok(Some(_)));
+        while let Some(queued) = self.pending.pop_front() {
+            if let Some(refusal) = self.refusal(&queued.input, &decision.changes) {
+                if let Some(reply) = queued.reply {
+                    reply.fail(refusal);
                 }
+                continue;
             }
-            _ => {}
-        }
-        let step = engine::step(&self.definition, &mut self.state, input, now);
-        let events: Vec<StoredEvent> = step
-            .events
-            .iter()
-            .map(|draft| StoredEvent {
-                id: draft.id,
-                previous_event_id: draft.previous_event_id,
-                timestamp_ms: now,
-                event_type: draft.event_type.as_str().to_string(),
-                details: draft
-                    .event_type
-                    .details_member()
-                    .zip(draft.details.as_ref())
-                    .map(|(member, details)| (member.to_string(), details.to_string())),
-            })
-            .collect();
-        let mut close = None;
-        let mut closed_tasks = Vec::new();
-        for effect in &step.effects {
-            match effect {
-                Effect::ArmTimer { timer, due_ms } => self.timers.push((*timer, *due_ms)),
-                Effect::ScheduleActivity { slot, activity_arn, input, heartbeat_seconds, task_token, .. } => {
-                    self.open_tasks.push(OpenTask {
-                        slot: slot.0,
-                        token: task_token.clone(),
-                        activity_arn: Some(activity_arn.clone()),
-                        resource: activity_arn.clone(),
-                        input: input.clone(),
-                        heartbeat_seconds: *heartbeat_seconds,
-                        started: false,
-                    })
-                }
-                Effect::InvokeTask { slot, resource, parameters, heartbeat_seconds, task_token, .. } => {
-                    self.open_tasks.push(OpenTask {
-                        slot: slot.0,
-                        token: task_token.clone(),
-                        activity_arn: None,
-                        resource: resource.clone(),
-                        input: parameters.clone(),
-                        heartbeat_seconds: *heartbeat_seconds,
-                        started: false,
-                    })
-                }
-                Effect::CloseTask { slot } => {
-                    if let Some(i) = self.open_tasks.iter().position(|t| t.slot == slot.0) {
-                        closed_tasks.push(self.open_tasks.remove(i));
-                    }
-                }
-                Effect::Finished { status, output, error, cause } => {
-                    close = Some(ExecutionClose {
-                        status: ExecutionStatus::parse(status.as_str()).unwrap_or(ExecutionStatus::Failed),
-                        stop_ms: now,
-                        output: output.clone(),
-                        error: error.clone(),
-                        cause: cause.clone(),
-                    });
-                }
+            decision.run(&self.definition, &mut self.state, queued.input.clone(), now, &activity_exists);
+            taken.push(queued);
+            if decision.changes.close.is_some() {
+                break;
             }
         }
-        let append = EventAppend {
-            execution_arn: self.arn.clone(),
-            expected_next_event_id: self.next_event_id,
-            events,
-            engine_state: serde_json::to_string(&self.state).unwrap_or_default(),
-            timers: self.timers.iter().map(|(t, due)| (serde_json::to_string(t).unwrap_or_default(), *due)).collect(),
-            open_tasks: if close.is_some() { Vec::new() } else { self.open_tasks.clone() },
-            close,
-        };
-        let stop_ms = append.close.as_ref().map(|c| c.stop_ms);
-        if stop_ms.is_some() {
-            closed_tasks.append(&mut self.open_tasks);
+        if decision.is_empty() {
+            for queued in taken {
+                if let Some(reply) = queued.reply {
+                    reply.succeed(now);
+                }
+            }
+            return;
         }
-        self.next_event_id += append.events.len() as u64;
+        self.tail_bytes += decision.tail_bytes();
+        if decision.changes.close.is_none() && self.tail_bytes > self.checkpoint_bytes.max(MIN_TAIL_BYTES) {
+            let state = encode(&self.state);
+            self.checkpoint_bytes = state.len();
+            self.tail_bytes = 0;
+            decision.checkpoint = Some(state);
+        }
+        let expected = self.next_event_id;
+        let next_event_id = decision.next_event_id(expected);
+        let changes = decision.changes.clone();
+        let command = Command::Decide { execution_arn: self.arn.clone(), expected_next_event_id: expected, decision };
         let node = self.node.clone();
-        let arn = self.arn.clone();
-        let epoch = self.epoch;
-        let effects = step.effects;
-        async move {
-            let result = node.propose_fenced(&arn, epoch, Command::AppendEvents { append }).await.map(|_| Committed {
-                effects,
-                stop_ms,
-                closed_tasks,
-            });
-            Attempt { before, result }
+        let (arn, epoch) = (self.arn.clone(), self.epoch);
+        self.deciding = true;
+        ctx.spawn(wrap_future::<_, Self>(async move { node.propose_fenced(&arn, epoch, command).await }).map(
+            move |result, act, ctx| {
+                act.deciding = false;
+                match result {
+                    Ok(_) => act.committed(ctx, changes, next_event_id, taken),
+                    Err(error) => act.not_committed(ctx, error, changes, next_event_id, taken),
+                }
+            },
+        ));
+    }
+
+    /// Why an input cannot go into the decision being built: its task is no longer outstanding (or, for a
+    /// worker taking it, already taken).
+    fn refusal(&self, input: &Input, changes: &Changes) -> Option<AwsError> {
+        let Input::Task { slot, event } = input else { return None };
+        let opened = changes.tasks_opened.iter().find(|t| t.slot == slot.0);
+        let open = (self.open_tasks.contains_key(&slot.0) || opened.is_some()) && !changes.tasks_closed.contains(slot);
+        let started = self.open_tasks.get(&slot.0).is_some_and(|t| t.started)
+            || opened.is_some_and(|t| t.started)
+            || changes.tasks_started.contains(slot);
+        match event {
+            _ if !open => Some(AwsError::task_timed_out()),
+            TaskEvent::Started { .. } if started => Some(AwsError::task_timed_out()),
+            _ => None,
         }
     }
 
-    fn after_commit(&mut self, ctx: &mut Context<Self>, input: &Input, attempt: Attempt, on_failure: OnFailure) {
-        let committed = match attempt.result {
-            Ok(committed) => committed,
-            Err(error) => {
-                tracing::warn!(execution = %self.arn, error = %error.message, "step did not commit");
-                let before = attempt.before;
-                self.state = before.state;
-                self.timers = before.timers;
-                self.open_tasks = before.open_tasks;
-                self.next_event_id = before.next_event_id;
-                if !self.stop_if_moved_on(ctx) && on_failure == OnFailure::Retry {
-                    let input = input.clone();
-                    ctx.run_later(RETRY_DELAY, move |act, ctx| act.advance(ctx, input));
+    fn committed(&mut self, ctx: &mut Context<Self>, changes: Changes, next_event_id: u64, taken: Vec<Queued>) {
+        self.next_event_id = next_event_id;
+        let stop_ms = changes.close.as_ref().map(|close| close.stop_ms);
+        self.act_on(ctx, changes);
+        for queued in taken {
+            if let Some(reply) = queued.reply {
+                reply.succeed(stop_ms.unwrap_or_else(now_ms));
+            }
+        }
+        if stop_ms.is_none() {
+            self.decide_next(ctx);
+        }
+    }
+
+    /// After a proposal that did not commit as far as this actor knows: rebuild from the log. If the decision
+    /// committed after all (its answer was lost on the way back from the leader), go on as if it had; if the
+    /// execution closed or its shard moved to another owner, stop.
+    fn not_committed(
+        &mut self,
+        ctx: &mut Context<Self>,
+        error: ProposeError,
+        changes: Changes,
+        next_event_id: u64,
+        taken: Vec<Queued>,
+    ) {
+        tracing::warn!(execution = %self.arn, %error, "decision did not commit");
+        let owned = self.node.owned_epoch(&self.arn) == Some(self.epoch);
+        let rebuilt = match (owned, self.supervisor.upgrade()) {
+            (true, Some(supervisor)) => supervisor.rebuild(&self.arn),
+            _ => Ok(None),
+        };
+        let committed = match rebuilt {
+            Ok(Some(committed)) => committed,
+            Ok(None) => {
+                for reply in taken.into_iter().filter_map(|q| q.reply) {
+                    reply.fail(error.clone().into());
                 }
+                self.relinquish(ctx);
+                return;
+            }
+            Err(e) => {
+                tracing::error!(execution = %self.arn, error = %e.message, "cannot rebuild the execution");
+                for reply in taken.into_iter().filter_map(|q| q.reply) {
+                    reply.fail(e.clone());
+                }
+                self.relinquish(ctx);
                 return;
             }
         };
-        if let Input::Task { slot, event } = input {
-            match event {
-                TaskEvent::Scheduled => self.queue_activity_task(*slot),
-                TaskEvent::Started { .. } => self.start_token_actor(ctx, *slot),
-                _ => {}
+        if committed.next_event_id == next_event_id {
+            self.committed(ctx, changes, next_event_id, taken);
+            return;
+        }
+        self.state = committed.state;
+        self.next_event_id = committed.next_event_id;
+        self.checkpoint_bytes = committed.checkpoint_bytes;
+        self.tail_bytes = committed.tail_bytes;
+        let mut retry = Vec::new();
+        for queued in taken {
+            match queued.reply {
+                Some(reply) => reply.fail(error.clone().into()),
+                None => retry.push(queued),
             }
         }
-        for task in &committed.closed_tasks {
-            self.close_task_runtime(task);
+        for queued in retry.into_iter().rev() {
+            self.pending.push_front(queued);
         }
-        for effect in committed.effects {
-            match effect {
-                Effect::ArmTimer { timer, due_ms } => self.arm(ctx, timer, due_ms),
-                Effect::ScheduleActivity { slot, activity_arn, .. } => {
-                    let exists = matches!(self.node.store.activity(&activity_arn), Ok(Some(_)));
-                    let event = if exists {
-                        TaskEvent::Scheduled
-                    } else {
-                        TaskEvent::ScheduleFailed { cause: format!("The activity {activity_arn} does not exist.") }
-                    };
-                    self.advance(ctx, Input::Task { slot, event });
-                }
-                Effect::InvokeTask { slot, .. } => self.invoke_connector(ctx, slot),
-                Effect::CloseTask { .. } => {}
-                Effect::Finished { .. } => {
-                    self.closed_at = committed.stop_ms;
-                    if let Some(supervisor) = self.supervisor.upgrade() {
-                        supervisor.finished(&self.arn);
-                    }
-                    ctx.stop();
-                }
-            }
+        if !self.pending.is_empty() {
+            ctx.run_later(RETRY_DELAY, |act, ctx| act.decide_next(ctx));
         }
     }
 
-    /// After a proposal that did not commit as far as this actor knows: carry on if the committed execution is
-    /// where the actor is. If the step committed after all (its answer was lost on the way back from the
-    /// leader), the actor is rebuilt from the committed state; if the execution closed or its shard moved to
-    /// another owner, the actor stops.
-    fn stop_if_moved_on(&mut self, ctx: &mut Context<Self>) -> bool {
-        let owned = self.node.owned_epoch(&self.arn) == Some(self.epoch);
-        let record = self.node.store.execution(&self.arn);
-        let open = matches!(&record, Ok(Some(r)) if r.stop_ms.is_none());
-        if owned && open && matches!(&record, Ok(Some(r)) if r.next_event_id == self.next_event_id) {
-            return false;
+    /// Carries out a committed decision: timers, tasks and their tokens, the end of the execution.
+    fn act_on(&mut self, ctx: &mut Context<Self>, changes: Changes) {
+        let Some(supervisor) = self.supervisor.upgrade() else { return };
+        for timer in &changes.timers_dropped {
+            self.timers.remove(timer);
         }
-        if let Some(supervisor) = self.supervisor.upgrade() {
-            supervisor.finished(&self.arn);
-            if owned && open {
-                for task in &self.open_tasks {
-                    supervisor.close_token(&task.token);
+        for (timer, due) in changes.timers_armed {
+            self.timers.insert(timer, due);
+            self.arm(ctx, timer, due);
+        }
+        for slot in &changes.tasks_closed {
+            if let Some(task) = self.open_tasks.remove(&slot.0) {
+                supervisor.close_task_runtime(&self.arn, &task);
+            }
+        }
+        for slot in &changes.tasks_submitted {
+            if let Some(task) = self.open_tasks.get_mut(&slot.0) {
+                task.submitted = true;
+            }
+        }
+        for slot in &changes.tasks_started {
+            if let Some(task) = self.open_tasks.get_mut(&slot.0) {
+                task.started = true;
+            }
+            self.start_token_actor(ctx, *slot);
+        }
+        for task in changes.tasks_opened {
+            let slot = TaskSlot(task.slot);
+            let activity = task.activity_arn.clone();
+            self.open_tasks.insert(task.slot, task);
+            match activity {
+                Some(activity) => supervisor.enqueue_activity_task(activity.as_str(), &self.arn, slot),
+                None => {
+                    self.start_token_actor(ctx, slot);
+                    self.invoke_connector(ctx, slot);
                 }
-                supervisor.ensure_running(&self.arn);
+            }
+        }
+        if let Some(close) = changes.close {
+            self.closed_at = Some(close.stop_ms);
+            for task in std::mem::take(&mut self.open_tasks).values() {
+                supervisor.close_task_runtime(&self.arn, task);
+            }
+            for queued in std::mem::take(&mut self.pending) {
+                if let Some(reply) = queued.reply {
+                    match queued.input {
+                        Input::Stop { .. } => reply.succeed(close.stop_ms),
+                        _ => reply.fail(AwsError::task_timed_out()),
+                    }
+                }
+            }
+            supervisor.finished(&self.arn, self.epoch);
+            ctx.stop();
+        }
+    }
+
+    fn relinquish(&mut self, ctx: &mut Context<Self>) {
+        if let Some(supervisor) = self.supervisor.upgrade() {
+            for task in self.open_tasks.values() {
+                supervisor.close_token(&task.token);
+            }
+            supervisor.finished(&self.arn, self.epoch);
+        }
+        for queued in std::mem::take(&mut self.pending) {
+            if let Some(reply) = queued.reply {
+                reply.fail(AwsError::unavailable("the execution is moving between nodes; retry"));
             }
         }
         ctx.stop();
-        true
     }
 
     fn arm(&mut self, ctx: &mut Context<Self>, timer: TimerId, due_ms: i64) {
         let delay = Duration::from_millis((due_ms - now_ms()).max(0) as u64);
         ctx.run_later(delay, move |act, ctx| {
-            if act.timers.iter().any(|(t, _)| *t == timer) {
-                act.advance(ctx, Input::TimerFired { timer });
+            if act.timers.contains_key(&timer) {
+                act.submit(ctx, Input::TimerFired { timer }, None);
             }
         });
     }
 
-    fn open_task(&self, slot: TaskSlot) -> Option<&OpenTask> {
-        self.open_tasks.iter().find(|t| t.slot == slot.0)
-    }
-
-    fn queue_activity_task(&self, slot: TaskSlot) {
-        let (Some(task), Some(supervisor)) = (self.open_task(slot), self.supervisor.upgrade()) else { return };
-        if let Some(activity) = &task.activity_arn {
-            supervisor.enqueue_activity_task(activity, &self.arn, slot);
-        }
-    }
-
     fn start_token_actor(&self, ctx: &mut Context<Self>, slot: TaskSlot) {
-        let (Some(task), Some(supervisor)) = (self.open_task(slot), self.supervisor.upgrade()) else { return };
+        let (Some(task), Some(supervisor)) = (self.open_tasks.get(&slot.0), self.supervisor.upgrade()) else {
+            return;
+        };
         supervisor.start_token(&task.token, slot, ctx.address(), task.heartbeat_seconds);
     }
 
-    fn close_task_runtime(&self, task: &OpenTask) {
-        let Some(supervisor) = self.supervisor.upgrade() else { return };
-        supervisor.close_token(&task.token);
-        if let Some(activity) = &task.activity_arn {
-            supervisor.withdraw_activity_task(activity, &self.arn, TaskSlot(task.slot));
-        }
-    }
-
-    /// Records TaskStarted (unless it already committed), calls the connector of a service task, and
-    /// reports the outcome: TaskSubmitted for `.waitForTaskToken`, else TaskSucceeded/TaskFailed.
+    /// Calls the connector of a started service task and reports its outcome: TaskSubmitted for
+    /// `.waitForTaskToken`, else TaskSucceeded/TaskFailed.
     fn invoke_connector(&mut self, ctx: &mut Context<Self>, slot: TaskSlot) {
-        let (Some(task), Some(supervisor)) = (self.open_task(slot).cloned(), self.supervisor.upgrade()) else {
+        let (Some(task), Some(supervisor)) = (self.open_tasks.get(&slot.0).cloned(), self.supervisor.upgrade()) else {
             return;
         };
-        if !task.started {
-            self.advance(ctx, Input::Task { slot, event: TaskEvent::Started { worker_name: None } });
-        }
         let pattern = crate::connectors::integration(&task.resource).map(|(_, pattern)| pattern);
         let connectors = supervisor.connectors();
         let call = async move { connectors.invoke(&task.resource, &task.input, &task.token).await };
         ctx.spawn(wrap_future::<_, Self>(call).map(move |outcome, act, ctx| {
-            if act.open_task(slot).is_none() {
+            if !act.open_tasks.contains_key(&slot.0) {
                 return;
             }
             let event = match (outcome, pattern) {
@@ -386,44 +436,31 @@ impl ExecutionActor {
                 (Outcome::Answered { output }, _) => TaskEvent::Succeeded { output },
                 (Outcome::Failed { error, cause }, _) => TaskEvent::Failed { error: Some(error), cause: Some(cause) },
             };
-            act.advance(ctx, Input::Task { slot, event });
+            act.submit(ctx, Input::Task { slot, event }, None);
         }));
     }
 
-    /// Resumes the runtime side of a recovered execution: timers, queued activity tasks, started tokens
+    /// Resumes the runtime side of a committed execution: timers, queued activity tasks, started tokens
     /// (with a fresh heartbeat window) and connector calls that had not reported back.
     fn resume(&mut self, ctx: &mut Context<Self>) {
+        let Some(supervisor) = self.supervisor.upgrade() else { return };
         for (timer, due) in self.timers.clone() {
             self.arm(ctx, timer, due);
         }
-        for task in self.open_tasks.clone() {
+        for task in self.open_tasks.values().cloned().collect::<Vec<_>>() {
             let slot = TaskSlot(task.slot);
             let waits_for_callback = crate::connectors::integration(&task.resource)
                 .is_some_and(|(_, pattern)| pattern == Pattern::WaitForTaskToken);
             match (&task.activity_arn, task.started) {
                 (Some(_), true) => self.start_token_actor(ctx, slot),
-                (Some(_), false) => self.queue_activity_task(slot),
-                (None, true) if waits_for_callback => self.start_token_actor(ctx, slot),
-                (None, _) => self.invoke_connector(ctx, slot),
+                (Some(activity), false) => supervisor.enqueue_activity_task(activity, &self.arn, slot),
+                (None, _) if waits_for_callback && task.submitted => self.start_token_actor(ctx, slot),
+                (None, _) => {
+                    self.start_token_actor(ctx, slot);
+                    self.invoke_connector(ctx, slot);
+                }
             }
         }
-    }
-
-    /// Steps on a client's request: the answer waits for the commit, and a failed step is not retried.
-    fn answer<T: 'static>(
-        &mut self,
-        input: Input,
-        reply: impl FnOnce(&mut Self) -> T + 'static,
-    ) -> AtomicResponse<Self, Result<T, AwsError>> {
-        let fut = self.step_and_propose(input.clone());
-        AtomicResponse::new(Box::pin(wrap_future::<_, Self>(fut).map(move |attempt, act, ctx| {
-            let failed = attempt.result.as_ref().err().cloned();
-            act.after_commit(ctx, &input, attempt, OnFailure::Report);
-            match failed {
-                None => Ok(reply(act)),
-                Some(error) => Err(error),
-            }
-        })))
     }
 }
 
@@ -431,48 +468,62 @@ impl Actor for ExecutionActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        ctx.set_mailbox_capacity(256);
-        if self.next_event_id == 2 {
-            self.advance(ctx, Input::Start);
-        } else {
-            self.resume(ctx);
-        }
+        ctx.set_mailbox_capacity(EXECUTION_MAILBOX);
+        self.resume(ctx);
     }
 }
 
 impl Handler<Stop> for ExecutionActor {
-    type Result = AtomicResponse<Self, Result<i64, AwsError>>;
+    type Result = ResponseFuture<Result<i64, AwsError>>;
 
-    fn handle(&mut self, stop: Stop, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, stop: Stop, ctx: &mut Context<Self>) -> Self::Result {
         if let Some(at) = self.closed_at {
-            return AtomicResponse::new(Box::pin(actix::fut::ready(Ok(at))));
+            return Box::pin(async move { Ok(at) });
         }
-        self.answer(Input::Stop { error: stop.error, cause: stop.cause }, |act| act.closed_at.unwrap_or_else(now_ms))
+        let (reply, answer) = oneshot::channel();
+        self.submit(ctx, Input::Stop { error: stop.error, cause: stop.cause }, Some(Reply::Stop(reply)));
+        Box::pin(async move { answer.await.unwrap_or_else(|_| Err(moving())) })
     }
 }
 
 impl Handler<TaskReport> for ExecutionActor {
-    type Result = AtomicResponse<Self, Result<(), AwsError>>;
+    type Result = ResponseFuture<Result<(), AwsError>>;
 
-    fn handle(&mut self, report: TaskReport, _ctx: &mut Context<Self>) -> Self::Result {
-        if self.closed_at.is_some() || self.open_task(report.slot).is_none() {
-            let error = AwsError::task_timed_out();
-            return AtomicResponse::new(Box::pin(actix::fut::ready(Err(error))));
+    fn handle(&mut self, report: TaskReport, ctx: &mut Context<Self>) -> Self::Result {
+        if self.closed_at.is_some() || !self.open_tasks.contains_key(&report.slot.0) {
+            return Box::pin(async { Err(AwsError::task_timed_out()) });
         }
-        self.answer(Input::Task { slot: report.slot, event: report.event }, |_| ())
+        let (reply, answer) = oneshot::channel();
+        self.submit(ctx, Input::Task { slot: report.slot, event: report.event }, Some(Reply::Report(reply)));
+        Box::pin(async move { answer.await.unwrap_or_else(|_| Err(moving())) })
+    }
+}
+
+impl Handler<HeartbeatExpired> for ExecutionActor {
+    type Result = ();
+
+    fn handle(&mut self, expired: HeartbeatExpired, ctx: &mut Context<Self>) {
+        if self.closed_at.is_none() && self.open_tasks.contains_key(&expired.slot.0) {
+            metrics::counter!(crate::metrics::TIMEOUTS_FIRED).increment(1);
+            let input = Input::Task { slot: expired.slot, event: TaskEvent::HeartbeatTimedOut };
+            self.submit(ctx, input, None);
+        }
     }
 }
 
 impl Handler<StartActivityTask> for ExecutionActor {
-    type Result = AtomicResponse<Self, Result<(String, String), AwsError>>;
+    type Result = ResponseFuture<Result<Delivery, AwsError>>;
 
-    fn handle(&mut self, start: StartActivityTask, _ctx: &mut Context<Self>) -> Self::Result {
-        let Some(task) = self.open_task(start.slot).filter(|t| !t.started && self.closed_at.is_none()).cloned() else {
-            let error = AwsError::task_timed_out();
-            return AtomicResponse::new(Box::pin(actix::fut::ready(Err(error))));
+    fn handle(&mut self, start: StartActivityTask, ctx: &mut Context<Self>) -> Self::Result {
+        let task = self.open_tasks.get(&start.slot.0).filter(|t| !t.started && self.closed_at.is_none());
+        let Some(task) = task else {
+            return Box::pin(async { Err(AwsError::task_timed_out()) });
         };
+        let delivery = (task.token.clone(), task.input.clone());
+        let (reply, answer) = oneshot::channel();
         let input = Input::Task { slot: start.slot, event: TaskEvent::Started { worker_name: start.worker_name } };
-        self.answer(input, move |_| (task.token, task.input))
+        self.submit(ctx, input, Some(Reply::StartTask(reply, delivery)));
+        Box::pin(async move { answer.await.unwrap_or_else(|_| Err(moving())) })
     }
 }
 
@@ -480,11 +531,10 @@ impl Handler<Relinquish> for ExecutionActor {
     type Result = ();
 
     fn handle(&mut self, _: Relinquish, ctx: &mut Context<Self>) {
-        if let Some(supervisor) = self.supervisor.upgrade() {
-            for task in &self.open_tasks {
-                supervisor.close_token(&task.token);
-            }
-        }
-        ctx.stop();
+        self.relinquish(ctx);
     }
+}
+
+fn moving() -> AwsError {
+    AwsError::unavailable("the execution is moving between nodes; retry")
 }

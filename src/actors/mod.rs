@@ -12,6 +12,7 @@ mod supervisor;
 mod task_token;
 
 pub use execution::ExecutionActor;
+pub use execution::HeartbeatExpired;
 pub use execution::TaskReport;
 pub use supervisor::ExecutionSupervisor;
 pub use task_token::Heartbeat;

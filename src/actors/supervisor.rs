@@ -21,6 +21,8 @@ use super::activity_queue::Enqueue;
 use super::activity_queue::Poll;
 use super::activity_queue::QueuedTask;
 use super::activity_queue::Withdraw;
+use super::execution::Committed;
+use super::execution::HeartbeatExpired;
 use super::execution::Relinquish;
 use super::execution::StartActivityTask;
 use super::execution::Stop;
@@ -39,13 +41,16 @@ use crate::cluster::Epoch;
 use crate::cluster::NodeId;
 use crate::cluster::Routed;
 use crate::connectors::Connectors;
-use crate::engine::ExecutionState;
+use crate::decision::execution_info;
+use crate::decision::rebuild;
 use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
 use crate::engine::TimerId;
 use crate::raft::AppliedNotice;
 use crate::raft::RaftNode;
 use crate::store::encode;
+use crate::store::ExecutionRecord;
+use crate::store::OpenTask;
 
 /// Starts, finds and forgets this node's actors.
 pub struct ExecutionSupervisor {
@@ -54,11 +59,15 @@ pub struct ExecutionSupervisor {
     executions: DashMap<String, (Addr<ExecutionActor>, Epoch)>,
     tokens: DashMap<String, Addr<TaskTokenActor>>,
     queues: DashMap<String, Addr<ActivityQueueActor>>,
+    definitions: DashMap<(String, String), Arc<Definition>>,
     arbiters: Vec<Arbiter>,
     next_arbiter: AtomicUsize,
     next_poll: AtomicU64,
     heartbeats: HeartbeatForwarder,
 }
+
+/// Parsed definitions kept at most; the cache starts over beyond it.
+const DEFINITION_CACHE: usize = 4096;
 
 fn moving() -> AwsError {
     AwsError::unavailable("the execution is moving between nodes; retry")
@@ -80,6 +89,7 @@ impl ExecutionSupervisor {
             executions: DashMap::new(),
             tokens: DashMap::new(),
             queues: DashMap::new(),
+            definitions: DashMap::new(),
             arbiters: (0..cores).map(|_| Arbiter::new()).collect(),
             next_arbiter: AtomicUsize::new(0),
             next_poll: AtomicU64::new(0),
@@ -136,13 +146,14 @@ impl ExecutionSupervisor {
         let mut rebuilt = 0;
         for arn in self.node.store.open_executions()? {
             self.ensure_running(&arn);
-            let Some(record) = self.node.store.execution(&arn)? else { continue };
-            for task in record.open_tasks.iter().filter(|t| !t.started) {
-                if let Some(activity) = task.activity_arn.as_deref().filter(|a| self.node.owned_epoch(a).is_some()) {
-                    self.queue(activity)
-                        .do_send(Enqueue(QueuedTask { execution_arn: arn.clone(), slot: TaskSlot(task.slot) }));
-                    rebuilt += 1;
-                }
+        }
+        for (arn, task) in self.node.store.all_open_tasks()? {
+            if task.started {
+                continue;
+            }
+            if let Some(activity) = task.activity_arn.as_deref().filter(|a| self.node.owned_epoch(a).is_some()) {
+                self.queue(activity).do_send(Enqueue(QueuedTask { execution_arn: arn, slot: TaskSlot(task.slot) }));
+                rebuilt += 1;
             }
         }
         tracing::info!(node = self.node.id, executions = self.executions.len(), queued = rebuilt, "shard map applied");
@@ -166,36 +177,79 @@ impl ExecutionSupervisor {
     }
 
     fn build(self: &Arc<Self>, arn: &str, epoch: Epoch) -> Result<Option<ExecutionActor>, AwsError> {
-        let store = &self.node.store;
-        let Some(record) = store.execution(arn)? else {
+        let Some(record) = self.node.store.execution(arn)? else {
             return Ok(None);
         };
-        if record.stop_ms.is_some() {
+        let definition = self.revision_definition(&record.state_machine_arn, &record.revision_id)?;
+        let Some(committed) = self.committed(&record, &definition)? else {
             return Ok(None);
-        }
-        let revision = store
-            .revision(&record.state_machine_arn, &record.revision_id)?
-            .ok_or_else(|| AwsError::internal(format!("revision {} of {arn} is missing", record.revision_id)))?;
-        let definition = Definition::parse(&revision.definition)
-            .map_err(|e| AwsError::internal(format!("stored definition no longer parses: {e}")))?;
-        let state: ExecutionState = serde_json::from_str(&record.engine_state)
-            .map_err(|e| AwsError::internal(format!("stored execution state does not decode: {e}")))?;
-        let timers = record
-            .timers
-            .iter()
-            .filter_map(|(timer, due)| serde_json::from_str::<TimerId>(timer).ok().map(|t| (t, *due)))
-            .collect();
+        };
         Ok(Some(ExecutionActor::new(
             arn.to_string(),
             self.node.clone(),
-            Arc::new(definition),
-            state,
-            record.next_event_id,
-            timers,
-            record.open_tasks,
+            definition,
+            committed,
             Arc::downgrade(self),
             epoch,
         )))
+    }
+
+    /// The committed state of a RUNNING execution, rebuilt from the log; `None` once it has closed.
+    pub fn rebuild(&self, arn: &str) -> Result<Option<Committed>, AwsError> {
+        let Some(record) = self.node.store.execution(arn)? else {
+            return Ok(None);
+        };
+        let definition = self.revision_definition(&record.state_machine_arn, &record.revision_id)?;
+        self.committed(&record, &definition)
+    }
+
+    fn committed(&self, record: &ExecutionRecord, definition: &Definition) -> Result<Option<Committed>, AwsError> {
+        let Some(tail) = self.node.store.execution_tail(&record.arn)? else {
+            return Ok(None);
+        };
+        let info = execution_info(record, self.node.token_key());
+        let rebuilt = rebuild(definition, info, &tail).map_err(|e| {
+            tracing::error!(execution = %record.arn, error = %e, "cannot rebuild the execution from the log");
+            AwsError::internal("The execution's state could not be rebuilt; see the node's log")
+        })?;
+        Ok(Some(Committed {
+            state: rebuilt.state,
+            next_event_id: tail.next_event_id,
+            timers: tail.timers.iter().map(|(timer, due)| (TimerId(*timer), *due)).collect(),
+            open_tasks: tail.open_tasks,
+            checkpoint_bytes: rebuilt.checkpoint_bytes,
+            tail_bytes: rebuilt.tail_bytes,
+        }))
+    }
+
+    /// The parsed definition of a state machine revision, parsed once per revision.
+    pub fn definition(&self, machine_arn: &str, revision_id: &str, text: &str) -> Result<Arc<Definition>, AwsError> {
+        let key = (machine_arn.to_string(), revision_id.to_string());
+        if let Some(definition) = self.definitions.get(&key) {
+            return Ok(definition.clone());
+        }
+        let definition = Arc::new(
+            Definition::parse(text)
+                .map_err(|e| AwsError::internal(format!("stored definition no longer parses: {e}")))?,
+        );
+        if self.definitions.len() >= DEFINITION_CACHE {
+            self.definitions.clear();
+        }
+        self.definitions.insert(key, definition.clone());
+        Ok(definition)
+    }
+
+    fn revision_definition(&self, machine_arn: &str, revision_id: &str) -> Result<Arc<Definition>, AwsError> {
+        let key = (machine_arn.to_string(), revision_id.to_string());
+        if let Some(definition) = self.definitions.get(&key) {
+            return Ok(definition.clone());
+        }
+        let revision = self
+            .node
+            .store
+            .revision(machine_arn, revision_id)?
+            .ok_or_else(|| AwsError::internal(format!("revision {revision_id} of {machine_arn} is missing")))?;
+        self.definition(machine_arn, revision_id, &revision.definition)
     }
 
     fn execution(self: &Arc<Self>, arn: &str) -> Option<Addr<ExecutionActor>> {
@@ -246,9 +300,17 @@ impl ExecutionSupervisor {
         }
     }
 
-    /// Forgets an actor whose execution ended.
-    pub fn finished(&self, arn: &str) {
-        self.executions.remove(arn);
+    /// Forgets an actor whose execution ended (or moved), unless another actor has taken its place.
+    pub fn finished(&self, arn: &str, epoch: Epoch) {
+        self.executions.remove_if(arn, |_, (_, running)| *running == epoch);
+    }
+
+    /// Ends the runtime side of a task that closed: its token, and its place in the activity's queue.
+    pub fn close_task_runtime(self: &Arc<Self>, arn: &str, task: &OpenTask) {
+        self.close_token(&task.token);
+        if let (Some(activity), false) = (&task.activity_arn, task.started) {
+            self.withdraw_activity_task(activity, arn, TaskSlot(task.slot));
+        }
     }
 
     /// Stops a running execution; returns the stop time.
@@ -328,9 +390,10 @@ impl ExecutionSupervisor {
                 Err(actix::dev::SendError::Closed(_)) => Err(timed_out()),
             };
         }
-        let record = self.node.store.execution(arn)?;
-        match record {
-            Some(r) if r.stop_ms.is_none() && r.open_tasks.iter().any(|t| t.slot == slot.0 && !t.started) => Ok(()),
+        if self.node.store.open_task(arn, slot.0)?.is_some_and(|t| !t.started) {
+            return Ok(());
+        }
+        match self.node.store.execution(arn)? {
             Some(_) => Err(timed_out()),
             None => Err(AwsError::new(ErrorCode::TaskDoesNotExist, "Task Does Not Exist")),
         }
@@ -347,7 +410,7 @@ impl ExecutionSupervisor {
         if self.tokens.contains_key(token) {
             return;
         }
-        let addr = TaskTokenActor::new(slot, execution.recipient(), heartbeat_seconds).start();
+        let addr = TaskTokenActor::new(slot, execution.recipient::<HeartbeatExpired>(), heartbeat_seconds).start();
         self.tokens.insert(token.to_string(), addr);
     }
 

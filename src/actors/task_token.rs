@@ -13,9 +13,8 @@ use actix::Handler;
 use actix::Message;
 use actix::Recipient;
 
-use super::execution::TaskReport;
+use super::execution::HeartbeatExpired;
 use crate::clock::now_ms;
-use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
 
 /// Messages a token actor may have queued before it answers ThrottlingException.
@@ -24,7 +23,7 @@ pub const TOKEN_MAILBOX: usize = 16;
 /// One outstanding task token.
 pub struct TaskTokenActor {
     slot: TaskSlot,
-    execution: Recipient<TaskReport>,
+    execution: Recipient<HeartbeatExpired>,
     heartbeat: Option<Duration>,
     deadline_ms: i64,
 }
@@ -41,7 +40,11 @@ pub struct Close;
 
 impl TaskTokenActor {
     /// A token whose heartbeat window (if any) starts now.
-    pub fn new(slot: TaskSlot, execution: Recipient<TaskReport>, heartbeat_seconds: Option<u64>) -> TaskTokenActor {
+    pub fn new(
+        slot: TaskSlot,
+        execution: Recipient<HeartbeatExpired>,
+        heartbeat_seconds: Option<u64>,
+    ) -> TaskTokenActor {
         let heartbeat = heartbeat_seconds.map(Duration::from_secs);
         let deadline_ms = now_ms() + heartbeat.map_or(0, |h| h.as_millis() as i64);
         TaskTokenActor { slot, execution, heartbeat, deadline_ms }
@@ -51,8 +54,7 @@ impl TaskTokenActor {
         let delay = Duration::from_millis((self.deadline_ms - now_ms()).max(0) as u64);
         ctx.run_later(delay, |act, ctx| {
             if now_ms() >= act.deadline_ms {
-                metrics::counter!(crate::metrics::TIMEOUTS_FIRED).increment(1);
-                act.execution.do_send(TaskReport::expired(act.slot));
+                act.execution.do_send(HeartbeatExpired { slot: act.slot });
                 ctx.stop();
             } else {
                 act.arm(ctx);
@@ -87,12 +89,5 @@ impl Handler<Close> for TaskTokenActor {
 
     fn handle(&mut self, _: Close, ctx: &mut Context<Self>) {
         ctx.stop();
-    }
-}
-
-impl TaskReport {
-    /// The report a token actor sends when the heartbeat deadline passed.
-    pub fn expired(slot: TaskSlot) -> TaskReport {
-        TaskReport { slot, event: TaskEvent::HeartbeatTimedOut }
     }
 }

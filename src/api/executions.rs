@@ -14,12 +14,17 @@ use super::validate::Constraints;
 use super::AccountView;
 use crate::arn::Arn;
 use crate::arn::ResourceKind;
+use crate::asl::Definition;
 use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
 use crate::clock::now_ms;
 use crate::clock::wire_seconds;
-use crate::engine::ExecutionInfo;
+use crate::decision::decide;
+use crate::decision::execution_info;
+use crate::decision::Decision;
+use crate::engine::EventType;
 use crate::engine::ExecutionState;
+use crate::engine::Input;
 use crate::history::StoredEvent;
 use crate::names::is_valid_name;
 use crate::raft::Command;
@@ -78,18 +83,6 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
     let machine = &start.machine;
     let arn = state.arns.execution(&machine.name, &start.name);
     let now = now_ms();
-    let info = ExecutionInfo {
-        execution_arn: arn.clone(),
-        execution_name: start.name.clone(),
-        state_machine_arn: machine.arn.clone(),
-        state_machine_name: machine.name.clone(),
-        role_arn: machine.role_arn.clone(),
-        start_time_ms: now,
-        input: start.input.clone(),
-        token_key: state.node.token_key().to_string(),
-    };
-    let engine_state = serde_json::to_string(&ExecutionState::new(info))
-        .map_err(|e| AwsError::internal(format!("cannot encode the execution state: {e}")))?;
     let execution = ExecutionRecord {
         arn: arn.clone(),
         state_machine_arn: machine.arn.clone(),
@@ -103,23 +96,41 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
         cause: None,
         trace_header: start.trace_header.clone(),
         revision_id: machine.revision_id.clone(),
-        next_event_id: 2,
-        engine_state,
-        timers: Vec::new(),
-        open_tasks: Vec::new(),
+        role_arn: machine.role_arn.clone(),
     };
-    let details = json!({ "input": start.input, "inputDetails": { "truncated": false }, "roleArn": machine.role_arn });
+    let definition = state.executions.definition(&machine.arn, &machine.revision_id, &machine.definition)?;
+    let decision = first_run(state, &definition, &execution, now);
+    let open_limit = state.config.open_executions_per_account;
+    let start_ms = state
+        .node
+        .propose(&arn, Command::StartExecution { execution: Box::new(execution), decision, open_limit })
+        .await?;
+    state.executions.ensure_running(&arn);
+    Ok(json!({ "executionArn": arn, "startDate": wire_seconds(start_ms) }))
+}
+
+/// The first decision of an execution: its ExecutionStarted event, then the engine's run from `StartAt` up
+/// to the first wait, all in the proposal that creates the execution.
+fn first_run(state: &AccountView<'_>, definition: &Definition, execution: &ExecutionRecord, now: i64) -> Decision {
+    let info = execution_info(execution, state.node.token_key());
+    let details = json!({
+        "input": execution.input,
+        "inputDetails": { "truncated": false },
+        "roleArn": execution.role_arn,
+    });
     let started = StoredEvent {
         id: 1,
         previous_event_id: 0,
         timestamp_ms: now,
-        event_type: "ExecutionStarted".into(),
-        details: Some(("executionStartedEventDetails".into(), details.to_string())),
+        event_type: EventType::ExecutionStarted,
+        details: Some(details.to_string()),
     };
-    let open_limit = state.config.open_executions_per_account;
-    let start_ms = state.node.propose(&arn, Command::StartExecution { execution, started, open_limit }).await?;
-    state.executions.ensure_running(&arn);
-    Ok(json!({ "executionArn": arn, "startDate": wire_seconds(start_ms) }))
+    let mut engine_state = ExecutionState::new(info);
+    let store = &state.node.store;
+    let activity_exists = |arn: &str| matches!(store.activity(arn), Ok(Some(_)));
+    let mut decision = decide(definition, &mut engine_state, [Input::Start], now, &activity_exists);
+    decision.events.insert(0, started);
+    decision
 }
 
 /// Checks an execution ARN and loads the execution, or ExecutionDoesNotExist (also for another account's).

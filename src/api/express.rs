@@ -58,6 +58,7 @@ async fn run(definition: crate::asl::Definition, info: ExecutionInfo, connectors
                         return Outcome { status, output, error, cause, stop_ms: now_ms() }
                     }
                     Effect::ArmTimer { timer, due_ms } => timers.push((timer, due_ms)),
+                    Effect::CancelTimer { timer } => timers.retain(|(t, _)| *t != timer),
                     Effect::ScheduleActivity { slot, .. } => inputs.push_back(Input::Task {
                         slot,
                         event: TaskEvent::ScheduleFailed {

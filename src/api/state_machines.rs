@@ -182,7 +182,6 @@ pub async fn create(
         logging: logging_configuration(input.logging_configuration.as_ref())?,
         tracing: tracing_configuration(input.tracing_configuration.as_ref())?,
         encryption: encryption_configuration(input.encryption_configuration.as_ref())?,
-        open_executions: 0,
     };
     let created = state.node.propose(&arn, Command::CreateStateMachine { machine, tags }).await?;
     Ok(CreateStateMachineOutput { state_machine_arn: arn, creation_date: wire_seconds(created) })

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
-use crate::raft::Proposal;
+use crate::raft::ProposalBatch;
 use crate::raft::TypeConfig;
 
 /// One request to a peer; the answer's type is given with each variant.
@@ -21,8 +21,8 @@ pub enum PeerRequest {
     Vote(VoteRequest<u64>),
     /// Raft snapshot chunk: `Result<InstallSnapshotResponse, String>`.
     InstallSnapshot(Box<InstallSnapshotRequest<TypeConfig>>),
-    /// A proposal for the leader to commit: `Result<(Applied, log index), AwsError>`.
-    Propose(Box<Proposal>),
+    /// Proposals for the leader to commit as one entry: `Result<(Vec<Applied>, log index), String>`.
+    Propose(ProposalBatch),
     /// A call for the owner of a shard: see [`Routed`].
     Routed(Routed),
     /// Liveness and progress: [`PeerStatus`].

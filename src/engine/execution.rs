@@ -11,7 +11,7 @@ use crate::engine::io::FinalStatus;
 use crate::engine::io::TimerId;
 
 /// What the context object needs about the execution (all fixed at start).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExecutionInfo {
     pub execution_arn: String,
     pub execution_name: String,
@@ -29,6 +29,8 @@ pub struct ExecutionInfo {
 /// All state of one running execution that the engine needs to continue.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExecutionState {
+    /// Fixed at start and kept in the execution's record, so never part of an encoded state.
+    #[serde(skip)]
     pub info: ExecutionInfo,
     /// The id the next event gets.
     pub next_event_id: u64,
@@ -88,6 +90,7 @@ pub struct Thread {
     pub last_event: u64,
     pub position: Position,
     /// Variables assigned in this thread's scope.
+    #[serde(with = "crate::engine::json_text")]
     pub variables: Map<String, Value>,
     /// A child of a Distributed Map: its events are not part of this execution's history.
     #[serde(default)]
@@ -109,6 +112,7 @@ pub type RetryCounts = Vec<u64>;
 pub struct Active {
     pub state: String,
     /// The raw input of the state (before InputPath).
+    #[serde(with = "crate::engine::json_text")]
     pub input: Value,
     pub entered_event: u64,
     pub entered_ms: i64,
@@ -124,19 +128,38 @@ pub enum Position {
     /// The top level before `Input::Start`.
     NotStarted,
     /// About to enter `state` with `input`.
-    Enter { state: String, input: Value },
+    Enter {
+        state: String,
+        #[serde(with = "crate::engine::json_text")]
+        input: Value,
+    },
     /// A Wait state waiting for `timer`.
-    Waiting { active: Active, timer: TimerId, output: Value, assigned: Option<Map<String, Value>> },
+    Waiting {
+        active: Active,
+        timer: TimerId,
+        #[serde(with = "crate::engine::json_text")]
+        output: Value,
+        #[serde(with = "crate::engine::json_text")]
+        assigned: Option<Map<String, Value>>,
+    },
     /// A Task/Parallel/Map state waiting for `timer` before its next attempt.
     RetryWait { active: Active, timer: TimerId, error: StateError },
     /// A Task state waiting for its work.
     Task(Box<crate::engine::task::TaskProgress>),
     /// A Parallel state running its branches.
-    Parallel { active: Active, effective: Value, branches: Vec<Thread> },
+    Parallel {
+        active: Active,
+        #[serde(with = "crate::engine::json_text")]
+        effective: Value,
+        branches: Vec<Thread>,
+    },
     /// A Map state running its iterations.
     Map(Box<MapProgress>),
     /// The thread's last state finished with this output.
-    Done { output: Value },
+    Done {
+        #[serde(with = "crate::engine::json_text")]
+        output: Value,
+    },
     /// The thread failed.
     Failed { error: StateError },
     /// The thread can never go on, as on AWS for a Map whose MaxConcurrencyPath resolves to a negative
@@ -149,6 +172,7 @@ pub enum Position {
 pub struct MapProgress {
     pub active: Active,
     /// Inputs of every iteration (after ItemSelector).
+    #[serde(with = "crate::engine::json_text")]
     pub inputs: Vec<Value>,
     /// Concurrency limit; 0 means no limit.
     pub max_concurrency: u64,

@@ -33,8 +33,9 @@ pub enum TaskEvent {
     Failed { error: Option<String>, cause: Option<String> },
 }
 
-/// Something that happened to an execution from outside.
-#[derive(Debug, Clone, PartialEq)]
+/// Something that happened to an execution from outside. Inputs are what the log records of a decision:
+/// replaying them through `step`, at the times they were consumed, rebuilds the execution's state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Input {
     /// Begin at `StartAt` (after the server wrote ExecutionStarted, id 1).
     Start,
@@ -74,6 +75,8 @@ pub enum Effect {
     Finished { status: FinalStatus, output: Option<String>, error: Option<String>, cause: Option<String> },
     /// Call `step(.., Input::TimerFired { timer }, ..)` at or after this wall-clock time (epoch ms).
     ArmTimer { timer: TimerId, due_ms: i64 },
+    /// A timer armed earlier is no longer needed (a task ended before its `TimeoutSeconds`).
+    CancelTimer { timer: TimerId },
     /// Queue an activity task; answer with `TaskEvent::Scheduled` (or `ScheduleFailed` when the activity does not
     /// exist) before anything else happens to the execution.
     ScheduleActivity {

@@ -14,6 +14,7 @@ pub mod execution;
 mod intrinsics;
 pub mod io;
 mod json;
+pub mod json_text;
 mod map;
 mod parallel;
 mod run;

@@ -52,6 +52,7 @@ pub struct TaskProgress {
     pub resource_type: String,
     pub resource: String,
     pub phase: Phase,
+    #[serde(with = "crate::engine::json_text")]
     pub input: Value,
     pub timeout_seconds: Option<u64>,
     pub heartbeat_seconds: Option<u64>,
@@ -190,8 +191,11 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
     let state = state_of(run, thread, &p.active.state);
     let base = |p: &TaskProgress| json!({"resourceType": p.resource_type, "resource": p.resource});
     let heartbeat_missed = run.take_task_event_if(p.slot, |e| matches!(e, TaskEvent::HeartbeatTimedOut));
-    let timed_out = p.timeout_timer.is_some_and(|t| run.take_fired(t)) || heartbeat_missed;
-    if timed_out {
+    let timeout_fired = p.timeout_timer.is_some_and(|t| run.take_fired(t));
+    if timeout_fired || heartbeat_missed {
+        if !timeout_fired {
+            cancel_timeout(run, &p);
+        }
         let error = StateError { error: Some(names::TIMEOUT.to_string()), cause: None };
         let mut details = if p.activity { json!({}) } else { base(&p) };
         details["error"] = json!(names::TIMEOUT);
@@ -219,6 +223,7 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
             }
             TaskEvent::ScheduleFailed { cause } => {
                 run.effects.push(Effect::CloseTask { slot: p.slot });
+                cancel_timeout(run, &p);
                 let error = site(&p.active).runtime(cause);
                 let previous = thread.last_event;
                 fail(run, thread, parent, state, p.active, Failure::after(error, previous));
@@ -248,6 +253,7 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
                 let kind = event(p.activity, EventType::ActivitySucceeded, EventType::TaskSucceeded);
                 let id = run.emit(kind, thread.last_event, Some(details));
                 run.effects.push(Effect::CloseTask { slot: p.slot });
+                cancel_timeout(run, &p);
                 let result = serde_json::from_str(&output).unwrap_or(Value::String(output));
                 complete(run, thread, parent, state, p.active, result, id);
                 return Progress::Finished;
@@ -261,6 +267,7 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
                 let kind = event(p.activity, EventType::ActivityFailed, EventType::TaskFailed);
                 let id = run.emit(kind, thread.last_event, Some(details));
                 run.effects.push(Effect::CloseTask { slot: p.slot });
+                cancel_timeout(run, &p);
                 let failure = Failure { error: failure, previous: id, failed_event: None, from_task: true };
                 fail(run, thread, parent, state, p.active, failure);
                 return Progress::Finished;
@@ -270,6 +277,13 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
     }
     thread.position = Position::Task(Box::new(p));
     Progress::Blocked
+}
+
+/// Drops the task's `TimeoutSeconds` timer when the task ends another way.
+fn cancel_timeout(run: &mut Run<'_>, p: &TaskProgress) {
+    if let Some(timer) = p.timeout_timer {
+        run.effects.push(Effect::CancelTimer { timer });
+    }
 }
 
 /// The TaskStateAborted bookkeeping when the execution stops while the task waits.

@@ -1,4 +1,5 @@
-//! One history event of an execution.
+//! One history event of an execution: typed in the log and the store, turned into AWS's JSON only by
+//! [`StoredEvent::to_wire`] at the API edge.
 
 use serde::Deserialize;
 use serde::Serialize;
@@ -6,28 +7,40 @@ use serde_json::Map;
 use serde_json::Value;
 
 use crate::clock::wire_seconds;
+use crate::engine::EventDraft;
+use crate::engine::EventType;
 
-/// A history event: id, causal predecessor, time, type and its `*EventDetails` member (JSON text).
+/// A history event: id, causal predecessor, time, type and its `*EventDetails` object (JSON text).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredEvent {
     pub id: u64,
     pub previous_event_id: u64,
     pub timestamp_ms: i64,
-    /// The HistoryEventType, e.g. `PassStateEntered`.
-    pub event_type: String,
-    /// The details member name (e.g. `stateEnteredEventDetails`) and its JSON text.
-    pub details: Option<(String, String)>,
+    pub event_type: EventType,
+    /// The details object as JSON text; the member it goes under follows from the type.
+    pub details: Option<String>,
 }
 
 impl StoredEvent {
+    /// An event the engine emitted, stamped with the time of its step.
+    pub fn from_draft(draft: &EventDraft, timestamp_ms: i64) -> StoredEvent {
+        StoredEvent {
+            id: draft.id,
+            previous_event_id: draft.previous_event_id,
+            timestamp_ms,
+            event_type: draft.event_type,
+            details: draft.event_type.details_member().and(draft.details.as_ref()).map(Value::to_string),
+        }
+    }
+
     /// The event as the API returns it; without `input`/`output` when `include_data` is false.
     pub fn to_wire(&self, include_data: bool) -> Value {
         let mut event = Map::new();
         event.insert("timestamp".into(), Value::from(wire_seconds(self.timestamp_ms)));
-        event.insert("type".into(), Value::from(self.event_type.clone()));
+        event.insert("type".into(), Value::from(self.event_type.as_str()));
         event.insert("id".into(), Value::from(self.id));
         event.insert("previousEventId".into(), Value::from(self.previous_event_id));
-        if let Some((member, text)) = &self.details {
+        if let (Some(member), Some(text)) = (self.event_type.details_member(), &self.details) {
             let mut details: Value = serde_json::from_str(text).unwrap_or_else(|_| Value::Object(Map::new()));
             if !include_data {
                 if let Value::Object(fields) = &mut details {
@@ -35,7 +48,7 @@ impl StoredEvent {
                     fields.remove("output");
                 }
             }
-            event.insert(member.clone(), details);
+            event.insert(member.to_string(), details);
         }
         Value::Object(event)
     }
@@ -51,11 +64,8 @@ mod tests {
             id: 2,
             previous_event_id: 0,
             timestamp_ms: 1_700_000_000_123,
-            event_type: "PassStateEntered".into(),
-            details: Some((
-                "stateEnteredEventDetails".into(),
-                r#"{"name":"A","input":"{}","inputDetails":{"truncated":false}}"#.into(),
-            )),
+            event_type: EventType::PassStateEntered,
+            details: Some(r#"{"name":"A","input":"{}","inputDetails":{"truncated":false}}"#.into()),
         };
         let full = event.to_wire(true);
         assert_eq!(full["type"], "PassStateEntered");
@@ -65,5 +75,18 @@ mod tests {
         let lean = event.to_wire(false);
         assert!(lean["stateEnteredEventDetails"].get("input").is_none());
         assert_eq!(lean["stateEnteredEventDetails"]["name"], "A");
+    }
+
+    #[test]
+    fn events_round_trip_through_the_codec() {
+        let event = StoredEvent {
+            id: 7,
+            previous_event_id: 6,
+            timestamp_ms: 5,
+            event_type: EventType::MapIterationStarted,
+            details: Some(r#"{"index":3,"name":"M"}"#.into()),
+        };
+        let bytes = crate::store::encode(&event);
+        assert_eq!(crate::store::decode::<StoredEvent>(&bytes).unwrap(), event);
     }
 }

@@ -1,18 +1,16 @@
-//! What goes into the Raft log: proposals fenced by `(shard, epoch)`, and what applying them answers.
+//! What goes into the Raft log: batches of proposals fenced by `(shard, epoch)`, and what applying them
+//! answers.
 
 use serde::Deserialize;
 use serde::Serialize;
 
-use crate::aws_error::AwsError;
 use crate::cluster::Epoch;
 use crate::cluster::ShardId;
 use crate::cluster::ShardMap;
 use crate::cluster::ShardMove;
-use crate::history::StoredEvent;
+use crate::decision::Decision;
 use crate::store::ActivityRecord;
 use crate::store::ExecutionRecord;
-use crate::store::ExecutionStatus;
-use crate::store::OpenTask;
 use crate::store::StateMachineRecord;
 use crate::store::Tag;
 
@@ -68,16 +66,23 @@ pub enum Command {
         arn: String,
         keys: Vec<String>,
     },
-    /// Creates a STANDARD execution with its `ExecutionStarted` event, unless its account already has
-    /// `open_limit` RUNNING executions.
+    /// Creates a STANDARD execution with its first decision (ExecutionStarted and the run up to its first
+    /// wait), unless its account already has `open_limit` RUNNING executions.
     StartExecution {
-        execution: ExecutionRecord,
-        started: StoredEvent,
+        execution: Box<ExecutionRecord>,
+        decision: Decision,
         open_limit: u64,
     },
-    /// Appends events of one interpreter step, fenced by the id the next event must have.
-    AppendEvents {
-        append: EventAppend,
+    /// Records a decision of an execution's owner, fenced by the id the next event must have.
+    Decide {
+        execution_arn: String,
+        expected_next_event_id: u64,
+        decision: Decision,
+    },
+    /// Forgets closed executions (record and history) that ended before `before_ms`, at most `limit` of them.
+    ExpireClosed {
+        before_ms: i64,
+        limit: u32,
     },
 }
 
@@ -95,7 +100,8 @@ impl Command {
             Command::TagResource { .. } => "TagResource",
             Command::UntagResource { .. } => "UntagResource",
             Command::StartExecution { .. } => "StartExecution",
-            Command::AppendEvents { .. } => "AppendEvents",
+            Command::Decide { .. } => "Decide",
+            Command::ExpireClosed { .. } => "ExpireClosed",
         }
     }
 }
@@ -112,33 +118,47 @@ pub struct StateMachineUpdate {
     pub update_ms: i64,
 }
 
-/// One interpreter step's events for an execution, and the state after it.
+/// Proposals committed together as one log entry (one fsync, one apply transaction).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventAppend {
-    pub execution_arn: String,
-    pub expected_next_event_id: u64,
-    pub events: Vec<StoredEvent>,
-    pub engine_state: String,
-    pub timers: Vec<(String, i64)>,
-    pub open_tasks: Vec<OpenTask>,
-    pub close: Option<ExecutionClose>,
-}
+pub struct ProposalBatch(pub Vec<Proposal>);
 
-/// How an execution ended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ExecutionClose {
-    pub status: ExecutionStatus,
-    pub stop_ms: i64,
-    pub output: Option<String>,
-    pub error: Option<String>,
-    pub cause: Option<String>,
+impl std::fmt::Display for ProposalBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} proposals", self.0.len())
+    }
 }
 
 /// What applying a proposal answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Applied {
-    /// Applied (or an idempotent repeat); carries the creation/start/update time the client is told.
+    /// Applied (or an idempotent repeat); carries the creation/start/update/stop time the client is told.
     Done { at_ms: i64 },
     /// Refused; nothing changed.
-    Rejected(AwsError),
+    Refused(Refusal),
+}
+
+/// Why applying a proposal changed nothing. Decided identically on every node; the API maps each to the
+/// error a client expects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Refusal {
+    #[error("shard {shard} moved to another owner")]
+    ShardMoved { shard: u16 },
+    #[error("execution {execution_arn} moved on: expected event id {expected}, found {found:?}")]
+    Fenced { execution_arn: String, expected: u64, found: Option<u64> },
+    #[error("state machine {arn} does not exist")]
+    StateMachineDoesNotExist { arn: String },
+    #[error("state machine {arn} is being deleted")]
+    StateMachineDeleting { arn: String },
+    #[error("state machine {arn} already exists with another configuration")]
+    StateMachineAlreadyExists { arn: String },
+    #[error("activity {arn} already exists with another configuration")]
+    ActivityAlreadyExists { arn: String },
+    #[error("execution {arn} already exists")]
+    ExecutionAlreadyExists { arn: String },
+    #[error("the account has reached its limit of running executions")]
+    ExecutionLimitExceeded,
+    #[error("resource {arn} not found")]
+    ResourceNotFound { arn: String },
+    #[error("resource {arn} would have more than {limit} tags")]
+    TooManyTags { arn: String, limit: usize },
 }

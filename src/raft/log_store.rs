@@ -175,6 +175,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I::IntoIter: OptionalSend,
     {
         let encoded: Vec<(u64, Vec<u8>)> = entries.into_iter().map(|e| (e.log_id.index, encode(&e))).collect();
+        let bytes: usize = encoded.iter().map(|(_, e)| e.len()).sum();
+        metrics::counter!(crate::metrics::LOG_BYTES_APPENDED).increment(bytes as u64);
         self.write(Durability::None, |txn| {
             let mut table = txn.open_table(LOG)?;
             for (index, bytes) in &encoded {

@@ -1,7 +1,8 @@
 //! The Raft layer: openraft's type configuration, the commands in the log, the redb log store with group
-//! commit, the state machine that applies commands to [`crate::store::StateStore`], and the node that
-//! proposes. Every write to the replicated state goes through here; nothing else writes the state.
+//! commit, the state machine and its apply (fence, validate, write) over [`crate::store::StateStore`],
+//! snapshots, and the node that batches proposals. Every write to the replicated state goes through here; nothing else writes the state.
 
+mod apply;
 mod command;
 mod log_store;
 mod network;
@@ -10,14 +11,16 @@ mod snapshot_dir;
 mod state_machine;
 mod types;
 
+pub use apply::account_of;
 pub use command::Applied;
 pub use command::Command;
-pub use command::EventAppend;
-pub use command::ExecutionClose;
 pub use command::Proposal;
+pub use command::ProposalBatch;
+pub use command::Refusal;
 pub use command::StateMachineUpdate;
 pub use log_store::LogStore;
 pub use node::NodeOptions;
+pub use node::ProposeError;
 pub use node::RaftNode;
 pub use node::StartError;
 pub use snapshot_dir::SnapshotDir;

@@ -16,7 +16,9 @@ use openraft::BasicNode;
 use openraft::Config;
 use openraft::ServerState;
 use openraft::SnapshotPolicy;
+use tokio::sync::mpsc;
 use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::oneshot;
 
 use super::network::PeerNetwork;
 use super::types::ClientWriteResult;
@@ -25,7 +27,9 @@ use super::AppliedNotice;
 use super::Command;
 use super::LogStore;
 use super::Proposal;
+use super::ProposalBatch;
 use super::Raft;
+use super::Refusal;
 use super::SnapshotDir;
 use super::StateMachine;
 use crate::aws_error::AwsError;
@@ -63,6 +67,8 @@ pub struct RaftNode {
     pub peers: PeerClient,
     shard_map: Arc<RwLock<ShardMap>>,
     token_key: Arc<OnceLock<String>>,
+    committer: Committer,
+    batcher: mpsc::Sender<Pending>,
 }
 
 /// Where a node keeps its data and how it finds its cluster.
@@ -148,7 +154,19 @@ impl RaftNode {
         let raft = Raft::new(options.id, config, PeerNetwork::new(peers.clone()), log, state_machine)
             .await
             .map_err(raft_error)?;
-        let node = RaftNode { id: options.id, raft, store, peers, shard_map, token_key: Default::default() };
+        let committer = Committer { raft: raft.clone(), peers: peers.clone() };
+        let (batcher, queue) = mpsc::channel(QUEUED_PROPOSALS);
+        tokio::spawn(run_batcher(committer.clone(), queue));
+        let node = RaftNode {
+            id: options.id,
+            raft,
+            store,
+            peers,
+            shard_map,
+            token_key: Default::default(),
+            committer,
+            batcher,
+        };
         Ok((node, receiver))
     }
 
@@ -186,7 +204,7 @@ impl RaftNode {
                 let token_key = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
                 let command = Command::InitShards { map, token_key };
                 if let Err(e) = self.propose_raw(Proposal { shard: ShardId(0), epoch: Epoch(0), command }).await {
-                    tracing::warn!(error = %e.message, "cannot create the shard map yet");
+                    tracing::warn!(error = %e, "cannot create the shard map yet");
                 }
                 continue;
             }
@@ -246,85 +264,50 @@ impl RaftNode {
     }
 
     /// Proposes `command` for the shard of `key` under the shard's current epoch, waits for it to commit
-    /// and apply here, and returns the answer.
-    pub async fn propose(&self, key: &str, command: Command) -> Result<i64, AwsError> {
+    /// and apply here, and returns the time it reports.
+    pub async fn propose(&self, key: &str, command: Command) -> Result<i64, ProposeError> {
         let Some((_, epoch)) = self.owner_of(key) else {
-            return Err(AwsError::unavailable("the cluster has no shard map yet"));
+            return Err(ProposeError::Unavailable("the cluster has no shard map yet".into()));
         };
         self.propose_fenced(key, epoch, command).await
     }
 
     /// Proposes `command` for the shard of `key` as its owner under `epoch`; refused if the shard has
     /// moved on since.
-    pub async fn propose_fenced(&self, key: &str, epoch: Epoch, command: Command) -> Result<i64, AwsError> {
+    pub async fn propose_fenced(&self, key: &str, epoch: Epoch, command: Command) -> Result<i64, ProposeError> {
         match self.propose_raw(Proposal { shard: self.shard_of(key), epoch, command }).await? {
             Applied::Done { at_ms } => Ok(at_ms),
-            Applied::Rejected(error) => Err(error),
+            Applied::Refused(refusal) => Err(ProposeError::Refused(refusal)),
         }
     }
 
-    /// Commits `proposal` through the leader (here or forwarded) and waits until it has applied here, so a
-    /// client reads its own writes from this node.
-    pub async fn propose_raw(&self, proposal: Proposal) -> Result<Applied, AwsError> {
-        let started = std::time::Instant::now();
-        let leader = match self.client_write(proposal.clone()).await? {
-            Ok(response) => {
-                metrics::histogram!(crate::metrics::RAFT_COMMIT_LATENCY).record(started.elapsed().as_secs_f64());
-                return Ok(response.data);
-            }
-            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(forward))) => forward.leader_node,
-            Err(e) => {
-                tracing::warn!(error = %e, "proposal failed");
-                return Err(AwsError::unavailable(format!("the cluster cannot accept writes right now: {e}")));
-            }
-        };
-        let Some(leader) = leader else {
-            return Err(AwsError::unavailable("the cluster has no leader right now; retry"));
-        };
-        let answer: Result<(Applied, u64), AwsError> = self
-            .peers
-            .call(&leader.addr, &PeerRequest::Propose(Box::new(proposal)), FORWARD_TIMEOUT)
-            .await
-            .map_err(|e| AwsError::unavailable(format!("the leader did not answer; retry ({e})")))?;
-        let (applied, index) = answer?;
-        self.raft
-            .wait(Some(FORWARD_TIMEOUT))
-            .applied_index_at_least(Some(index), "a forwarded proposal applies here")
-            .await
-            .map_err(|e| AwsError::unavailable(format!("this node is behind the leader; retry ({e})")))?;
-        Ok(applied)
-    }
-
-    /// Commits `proposal` as the leader: the answer and the log index it applied at.
-    pub async fn commit_as_leader(&self, proposal: Proposal) -> Result<(Applied, u64), AwsError> {
-        let started = std::time::Instant::now();
-        let response = self.client_write(proposal).await?.map_err(|e| {
-            AwsError::unavailable(format!("this node cannot commit the proposal right now; retry ({e})"))
+    /// Hands `proposal` to the batcher, which commits it with the proposals that arrived alongside in one log
+    /// entry (through the leader, here or forwarded), and waits until it has applied here, so a client reads
+    /// its own writes from this node. A full queue is pushed back at once.
+    pub async fn propose_raw(&self, proposal: Proposal) -> Result<Applied, ProposeError> {
+        let (reply, answer) = oneshot::channel();
+        self.batcher.try_send(Pending { proposal, reply }).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => ProposeError::Busy,
+            mpsc::error::TrySendError::Closed(_) => ProposeError::Unavailable("the node is shutting down".into()),
         })?;
-        metrics::histogram!(crate::metrics::RAFT_COMMIT_LATENCY).record(started.elapsed().as_secs_f64());
-        Ok((response.data, response.log_id.index))
+        answer.await.map_err(|_| ProposeError::Unavailable("the node is shutting down".into()))?
     }
 
-    /// Hands `proposal` to openraft, unless this node leads without a majority behind it, and gives up
-    /// after [`COMMIT_TIMEOUT`]; either way the caller gets a retryable error.
-    async fn client_write(&self, proposal: Proposal) -> Result<ClientWriteResult, AwsError> {
-        if self.lost_quorum() {
-            return Err(AwsError::unavailable(
-                "this node leads but has lost contact with a majority of the cluster; retry on another node",
-            ));
-        }
-        tokio::time::timeout(COMMIT_TIMEOUT, self.raft.client_write(proposal))
+    /// Commits a batch forwarded by another node, as the leader: the answers and the log index they applied
+    /// at.
+    pub async fn commit_as_leader(&self, batch: ProposalBatch) -> Result<(Vec<Applied>, u64), String> {
+        let response = self
+            .committer
+            .client_write(batch)
             .await
-            .map_err(|_| AwsError::unavailable("a majority of the cluster did not confirm the write in time; retry"))
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("this node cannot commit the proposal right now ({e})"))?;
+        Ok((response.data, response.log_id.index))
     }
 
     /// Whether this node is the leader of a multi-voter cluster and no majority has answered it lately.
     pub fn lost_quorum(&self) -> bool {
-        let metrics = self.raft.metrics();
-        let metrics = metrics.borrow();
-        metrics.state == ServerState::Leader
-            && metrics.membership_config.membership().voter_ids().nth(1).is_some()
-            && metrics.millis_since_quorum_ack.is_some_and(|ms| ms > QUORUM_LEASE_MS)
+        self.committer.lost_quorum()
     }
 
     /// The log index a read must have applied to see every write committed before the call (leader only;
@@ -411,4 +394,133 @@ impl RaftNode {
             tracing::warn!(error = %e, "raft shutdown");
         }
     }
+}
+
+/// Commits proposal batches: as the leader, or by forwarding them to it.
+#[derive(Clone)]
+struct Committer {
+    raft: Raft,
+    peers: PeerClient,
+}
+
+impl Committer {
+    /// Commits a batch through the leader and waits until it has applied here.
+    async fn commit_batch(&self, batch: ProposalBatch) -> Result<Vec<Applied>, ProposeError> {
+        let started = std::time::Instant::now();
+        metrics::histogram!(crate::metrics::PROPOSALS_PER_ENTRY).record(batch.0.len() as f64);
+        let leader = match self.client_write(batch.clone()).await? {
+            Ok(response) => {
+                metrics::histogram!(crate::metrics::RAFT_COMMIT_LATENCY).record(started.elapsed().as_secs_f64());
+                return Ok(response.data);
+            }
+            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(forward))) => forward.leader_node,
+            Err(e) => {
+                tracing::warn!(error = %e, "proposal failed");
+                return Err(ProposeError::Unavailable(format!("the cluster cannot accept writes right now: {e}")));
+            }
+        };
+        let Some(leader) = leader else {
+            return Err(ProposeError::Unavailable("the cluster has no leader right now".into()));
+        };
+        let answer: Result<(Vec<Applied>, u64), String> = self
+            .peers
+            .call(&leader.addr, &PeerRequest::Propose(batch), FORWARD_TIMEOUT)
+            .await
+            .map_err(|e| ProposeError::Unavailable(format!("the leader did not answer ({e})")))?;
+        let (applied, index) = answer.map_err(ProposeError::Unavailable)?;
+        self.raft
+            .wait(Some(FORWARD_TIMEOUT))
+            .applied_index_at_least(Some(index), "a forwarded proposal applies here")
+            .await
+            .map_err(|e| ProposeError::Unavailable(format!("this node is behind the leader ({e})")))?;
+        metrics::histogram!(crate::metrics::RAFT_COMMIT_LATENCY).record(started.elapsed().as_secs_f64());
+        Ok(applied)
+    }
+
+    /// Hands `batch` to openraft, unless this node leads without a majority behind it, and gives up after
+    /// [`COMMIT_TIMEOUT`]; either way the caller gets a retryable error.
+    async fn client_write(&self, batch: ProposalBatch) -> Result<ClientWriteResult, ProposeError> {
+        if self.lost_quorum() {
+            return Err(ProposeError::Unavailable(
+                "this node leads but has lost contact with a majority of the cluster; retry on another node".into(),
+            ));
+        }
+        tokio::time::timeout(COMMIT_TIMEOUT, self.raft.client_write(batch)).await.map_err(|_| {
+            ProposeError::Unavailable("a majority of the cluster did not confirm the write in time".into())
+        })
+    }
+
+    /// Whether this node is the leader of a multi-voter cluster and no majority has answered it lately.
+    pub fn lost_quorum(&self) -> bool {
+        let metrics = self.raft.metrics();
+        let metrics = metrics.borrow();
+        metrics.state == ServerState::Leader
+            && metrics.membership_config.membership().voter_ids().nth(1).is_some()
+            && metrics.millis_since_quorum_ack.is_some_and(|ms| ms > QUORUM_LEASE_MS)
+    }
+}
+
+/// A proposal waiting in the batcher's queue, and where its answer goes.
+struct Pending {
+    proposal: Proposal,
+    reply: oneshot::Sender<Result<Applied, ProposeError>>,
+}
+
+/// Proposals the batcher holds before `propose` pushes back with [`ProposeError::Busy`].
+const QUEUED_PROPOSALS: usize = 16_384;
+
+/// Most proposals in one log entry.
+const MAX_BATCH: usize = 256;
+
+/// Batches committing at once; proposals that arrive meanwhile form the next batch.
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// Collects the proposals that arrive together into one batch (one log entry, one fsync, one apply
+/// transaction), with at most [`BATCHES_IN_FLIGHT`] batches committing at once. Ends when every sender
+/// is gone.
+async fn run_batcher(committer: Committer, mut queue: mpsc::Receiver<Pending>) {
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(BATCHES_IN_FLIGHT));
+    loop {
+        let Ok(permit) = in_flight.clone().acquire_owned().await else { return };
+        let Some(first) = queue.recv().await else { return };
+        let mut pending = vec![first];
+        while pending.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(next) => pending.push(next),
+                Err(_) => break,
+            }
+        }
+        let committer = committer.clone();
+        tokio::spawn(async move {
+            let (proposals, replies): (Vec<Proposal>, Vec<_>) =
+                pending.into_iter().map(|p| (p.proposal, p.reply)).unzip();
+            match committer.commit_batch(ProposalBatch(proposals)).await {
+                Ok(answers) => {
+                    for (reply, answer) in replies.into_iter().zip(answers) {
+                        let _ = reply.send(Ok(answer));
+                    }
+                }
+                Err(error) => {
+                    for reply in replies {
+                        let _ = reply.send(Err(error.clone()));
+                    }
+                }
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// Why a proposal was not applied.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProposeError {
+    /// The state machine refused it; nothing changed.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// It may or may not have committed; the caller retries.
+    #[error("{0}; retry")]
+    Unavailable(String),
+    /// This node has more proposals queued than it takes; the caller retries later.
+    #[error("too many proposals are waiting on this node")]
+    Busy,
 }

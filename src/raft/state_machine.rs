@@ -20,6 +20,8 @@ use openraft::StoredMembership;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::apply::apply_proposal;
+use super::apply::put_meta;
 use super::snapshot_dir::Meta;
 use super::snapshot_dir::SnapshotDir;
 use super::snapshot_dir::SnapshotFile;
@@ -27,10 +29,8 @@ use super::Applied;
 use super::Command;
 use super::TypeConfig;
 use crate::cluster::ShardMap;
-use crate::store::apply_proposal;
 use crate::store::decode;
 use crate::store::encode;
-use crate::store::put_meta;
 use crate::store::SnapshotFileError;
 use crate::store::StateStore;
 use crate::store::META_APPLIED;
@@ -128,24 +128,33 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         Ok((self.read_meta(META_APPLIED)?, self.read_meta(META_MEMBERSHIP)?.unwrap_or_default()))
     }
 
-    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Applied>, StorageError<u64>>
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Vec<Applied>>, StorageError<u64>>
     where
         I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
         I::IntoIter: OptionalSend,
     {
         let entries: Vec<Entry<TypeConfig>> = entries.into_iter().collect();
-        let answers = self
+        let (answers, written) = self
             .store
             .write(false, |txn| {
                 let mut answers = Vec::with_capacity(entries.len());
+                let mut written = 0;
                 for entry in &entries {
                     let answer = match &entry.payload {
-                        EntryPayload::Blank => Applied::Done { at_ms: 0 },
-                        EntryPayload::Normal(proposal) => apply_proposal(txn, proposal)?,
+                        EntryPayload::Blank => Vec::new(),
+                        EntryPayload::Normal(batch) => {
+                            let mut applied = Vec::with_capacity(batch.0.len());
+                            for proposal in &batch.0 {
+                                let (answer, bytes) = apply_proposal(txn, proposal)?;
+                                written += bytes;
+                                applied.push(answer);
+                            }
+                            applied
+                        }
                         EntryPayload::Membership(membership) => {
                             let stored = Membership::new(Some(entry.log_id), membership.clone());
                             put_meta(txn, META_MEMBERSHIP, &encode(&stored))?;
-                            Applied::Done { at_ms: 0 }
+                            Vec::new()
                         }
                     };
                     answers.push(answer);
@@ -153,18 +162,24 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 if let Some(last) = entries.last() {
                     put_meta(txn, META_APPLIED, &encode(&last.log_id))?;
                 }
-                Ok(answers)
+                Ok((answers, written))
             })
             .map_err(sm_err)?;
+        metrics::counter!(crate::metrics::STATE_BYTES_WRITTEN).increment(written);
         let mut shards_changed = false;
-        for (entry, answer) in entries.iter().zip(&answers) {
-            let (EntryPayload::Normal(proposal), Applied::Done { .. }) = (&entry.payload, answer) else { continue };
-            match &proposal.command {
-                Command::InitShards { .. } | Command::AssignShards { .. } => shards_changed = true,
-                Command::StartExecution { execution, .. } => {
-                    let _ = self.notices.send(AppliedNotice::ExecutionStarted(execution.arn.clone()));
+        for (entry, applied) in entries.iter().zip(&answers) {
+            let EntryPayload::Normal(batch) = &entry.payload else { continue };
+            for (proposal, answer) in batch.0.iter().zip(applied) {
+                if !matches!(answer, Applied::Done { .. }) {
+                    continue;
                 }
-                _ => {}
+                match &proposal.command {
+                    Command::InitShards { .. } | Command::AssignShards { .. } => shards_changed = true,
+                    Command::StartExecution { execution, decision, .. } if decision.changes.close.is_none() => {
+                        let _ = self.notices.send(AppliedNotice::ExecutionStarted(execution.arn.clone()));
+                    }
+                    _ => {}
+                }
             }
         }
         if shards_changed {

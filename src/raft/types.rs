@@ -1,13 +1,13 @@
 //! openraft's type configuration for statehouse.
 
 use super::Applied;
-use super::Proposal;
+use super::ProposalBatch;
 
 openraft::declare_raft_types!(
-    /// The statehouse Raft group: log entries are [`Proposal`]s, responses are [`Applied`].
+    /// The statehouse Raft group: a log entry is a batch of proposals, its response one answer per proposal.
     pub TypeConfig:
-        D = Proposal,
-        R = Applied,
+        D = ProposalBatch,
+        R = Vec<Applied>,
         NodeId = u64,
         Node = openraft::BasicNode,
         Entry = openraft::Entry<TypeConfig>,

@@ -9,6 +9,12 @@ pub enum StoreError {
     Redb(#[from] redb::Error),
     #[error(transparent)]
     Codec(#[from] CodecError),
+    #[error(
+        "{path} holds data in on-disk format {found}, and this statehouse reads format {}; it cannot be \
+         migrated: start this node with an empty data directory",
+        super::tables::FORMAT_VERSION
+    )]
+    Format { path: String, found: u64 },
 }
 
 macro_rules! from_redb {

@@ -3,17 +3,13 @@
 //! `state` holds what `apply` writes: state machines, activities, tags, executions, histories, the
 //! shard map, and the indexes behind the List operations. Reads for the API come straight from it.
 
-mod apply;
 mod codec;
 mod error;
 mod records;
 mod snapshot_file;
 mod state;
-mod tables;
+pub mod tables;
 
-pub use apply::apply_proposal;
-pub use apply::put_meta;
-pub use apply::MAX_TAGS;
 pub use codec::decode;
 pub use codec::encode;
 pub use codec::Codec;
@@ -28,11 +24,14 @@ pub use records::StateMachineRecord;
 pub use records::StateMachineStatus;
 pub use records::StateMachineType;
 pub use records::Tag;
+pub use records::MAX_TAGS;
 pub use snapshot_file::read_header as read_snapshot_header;
 pub use snapshot_file::write_stream as write_snapshot_stream;
 pub use snapshot_file::SnapshotFileError;
 pub use snapshot_file::StreamStats;
 pub use state::meta_in;
+pub use state::newest_first;
+pub use state::ExecutionTail;
 pub use state::Page;
 pub use state::StateStore;
 pub use tables::META_APPLIED;

@@ -37,6 +37,9 @@ impl StateMachineStatus {
     }
 }
 
+/// Tags a resource may carry.
+pub const MAX_TAGS: usize = 50;
+
 /// A resource tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tag {
@@ -64,8 +67,6 @@ pub struct StateMachineRecord {
     pub tracing: String,
     /// EncryptionConfiguration as the API JSON text, when one was given.
     pub encryption: Option<String>,
-    /// Executions of this machine that have not ended yet.
-    pub open_executions: u64,
 }
 
 /// A past or current revision of a state machine, as executions started on it saw it.
@@ -123,7 +124,8 @@ impl ExecutionStatus {
     }
 }
 
-/// A STANDARD execution: its identity, status, result and the interpreter state needed to continue it.
+/// A STANDARD execution: its identity, what it was started with, and how it ended. Written when it starts
+/// and when it closes; its progress lives in tables of its own (see `tables`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExecutionRecord {
     pub arn: String,
@@ -139,14 +141,8 @@ pub struct ExecutionRecord {
     pub trace_header: Option<String>,
     /// The state machine revision the execution runs.
     pub revision_id: String,
-    /// The id the next history event gets.
-    pub next_event_id: u64,
-    /// The interpreter's state after the last committed step (JSON text).
-    pub engine_state: String,
-    /// Timers the interpreter is waiting on, `(timer JSON, due epoch ms)`.
-    pub timers: Vec<(String, i64)>,
-    /// Task attempts whose token is outstanding.
-    pub open_tasks: Vec<OpenTask>,
+    /// The role of that revision (`$$.Execution.RoleArn`).
+    pub role_arn: String,
 }
 
 /// An outstanding task token of an execution: an activity task or a service integration call.
@@ -164,4 +160,6 @@ pub struct OpenTask {
     pub heartbeat_seconds: Option<u64>,
     /// Whether ActivityStarted/TaskStarted has committed (the heartbeat clock runs from then).
     pub started: bool,
+    /// Whether a `.waitForTaskToken` call's TaskSubmitted has committed (the call was made).
+    pub submitted: bool,
 }

@@ -18,6 +18,7 @@ use super::tables::*;
 use super::ActivityRecord;
 use super::ExecutionRecord;
 use super::ExecutionStatus;
+use super::OpenTask;
 use super::RevisionRecord;
 use super::StateMachineRecord;
 use super::StoreError;
@@ -33,30 +34,50 @@ pub struct Page<T> {
     pub next: Option<Vec<u8>>,
 }
 
+/// A RUNNING execution as the log left it: where its history stands, its last checkpoint, the encoded
+/// inputs of the decisions after it, and its armed timers and outstanding tasks.
+#[derive(Debug, Clone)]
+pub struct ExecutionTail {
+    pub next_event_id: u64,
+    /// `(next event id at the checkpoint, encoded state)`, encoded together.
+    pub checkpoint: Option<Vec<u8>>,
+    pub decisions: Vec<Vec<u8>>,
+    /// `(timer id, due ms)`.
+    pub timers: Vec<(u64, i64)>,
+    pub open_tasks: Vec<OpenTask>,
+}
+
 /// The on-disk replicated state.
 pub struct StateStore {
     db: Database,
 }
 
 impl StateStore {
-    /// Opens (or creates) the state database at `path`.
+    /// Opens (or creates) the state database at `path`. A database written in another on-disk format is
+    /// refused.
     pub fn open(path: &Path) -> Result<StateStore, StoreError> {
         let db = Database::create(path)?;
         let txn = db.begin_write()?;
         {
-            txn.open_table(META)?;
-            txn.open_table(STATE_MACHINES)?;
-            txn.open_table(REVISIONS)?;
-            txn.open_table(ACTIVITIES)?;
-            txn.open_table(TAGS)?;
-            txn.open_table(EXECUTIONS)?;
-            txn.open_table(EXECUTIONS_BY_MACHINE)?;
-            txn.open_table(OPEN_EXECUTIONS)?;
-            txn.open_table(OPEN_BY_ACCOUNT)?;
-            txn.open_table(HISTORY)?;
-            // Snapshots once lived here, in the table every apply writes; they are files now.
-            txn.open_table(META)?.remove(LEGACY_META_SNAPSHOT)?;
+            let mut meta = txn.open_table(META)?;
+            let format = meta.get(META_FORMAT)?.map(|v| decode::<u64>(v.value())).transpose()?;
+            let initialized = meta.get(META_SHARD_MAP)?.is_some();
+            match format {
+                Some(FORMAT_VERSION) => {}
+                None if !initialized => {
+                    meta.insert(META_FORMAT, encode(&FORMAT_VERSION).as_slice())?;
+                }
+                found => {
+                    return Err(StoreError::Format { path: path.display().to_string(), found: found.unwrap_or(1) })
+                }
+            }
         }
+        macro_rules! create {
+            ($($tag:literal => $table:ident),*) => {
+                $( txn.open_table($table)?; )*
+            };
+        }
+        for_every_table!(create);
         txn.commit()?;
         Ok(StateStore { db })
     }
@@ -227,6 +248,50 @@ impl StateStore {
             items.push(decode(value.value())?);
         }
         Ok(Page { items, next: None })
+    }
+
+    /// What rebuilding a RUNNING execution needs, read from one consistent view; `None` once it has closed.
+    pub fn execution_tail(&self, arn: &str) -> Result<Option<ExecutionTail>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let Some(next_event_id) = txn.open_table(PROGRESS)?.get(arn)?.map(|v| v.value()) else {
+            return Ok(None);
+        };
+        let checkpoint = txn.open_table(CHECKPOINTS)?.get(arn)?.map(|v| v.value().to_vec());
+        let mut decisions = Vec::new();
+        for row in txn.open_table(DECISIONS)?.range((arn, 0)..=(arn, u64::MAX))? {
+            decisions.push(row?.1.value().to_vec());
+        }
+        let mut timers = Vec::new();
+        for row in txn.open_table(TIMERS)?.range((arn, 0)..=(arn, u64::MAX))? {
+            let (key, due) = row?;
+            timers.push((key.value().1, due.value()));
+        }
+        let mut open_tasks = Vec::new();
+        for row in txn.open_table(OPEN_TASKS)?.range((arn, 0)..=(arn, u64::MAX))? {
+            open_tasks.push(decode(row?.1.value())?);
+        }
+        Ok(Some(ExecutionTail { next_event_id, checkpoint, decisions, timers, open_tasks }))
+    }
+
+    /// The outstanding task in `slot` of an execution, if its token is still valid.
+    pub fn open_task(&self, arn: &str, slot: u64) -> Result<Option<OpenTask>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(OPEN_TASKS)?;
+        Ok(match table.get((arn, slot))? {
+            Some(v) => Some(decode(v.value())?),
+            None => None,
+        })
+    }
+
+    /// Every outstanding task of every RUNNING execution.
+    pub fn all_open_tasks(&self) -> Result<Vec<(String, OpenTask)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let mut tasks = Vec::new();
+        for row in txn.open_table(OPEN_TASKS)?.iter()? {
+            let (key, value) = row?;
+            tasks.push((key.value().0.to_string(), decode(value.value())?));
+        }
+        Ok(tasks)
     }
 
     /// ARNs of every RUNNING execution.

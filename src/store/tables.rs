@@ -14,6 +14,20 @@ pub const ACTIVITIES: TableDefinition<&str, &[u8]> = TableDefinition::new("activ
 pub const TAGS: TableDefinition<&str, &[u8]> = TableDefinition::new("tags");
 /// Execution ARN -> ExecutionRecord.
 pub const EXECUTIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("executions");
+/// Execution ARN -> the id its next history event gets (RUNNING executions only).
+pub const PROGRESS: TableDefinition<&str, u64> = TableDefinition::new("execution_progress");
+/// Execution ARN -> (next event id, encoded engine state): the last checkpoint of a RUNNING execution.
+pub const CHECKPOINTS: TableDefinition<&str, &[u8]> = TableDefinition::new("execution_checkpoints");
+/// (execution ARN, first event id of the decision) -> the inputs a decision consumed since the checkpoint.
+pub const DECISIONS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("execution_decisions");
+/// (execution ARN, timer id) -> due time (epoch ms) of every armed timer.
+pub const TIMERS: TableDefinition<(&str, u64), i64> = TableDefinition::new("execution_timers");
+/// (execution ARN, task slot) -> OpenTask of every outstanding task token.
+pub const OPEN_TASKS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("execution_open_tasks");
+/// State machine ARN -> how many of its executions are RUNNING.
+pub const OPEN_BY_MACHINE: TableDefinition<&str, u64> = TableDefinition::new("open_executions_by_machine");
+/// (stop time ms, execution ARN): closed executions, oldest first, for `history_retention`.
+pub const CLOSED_BY_TIME: TableDefinition<(u64, &str), ()> = TableDefinition::new("closed_executions_by_time");
 /// (state machine ARN, u64::MAX - start ms, execution ARN): executions newest first.
 pub const EXECUTIONS_BY_MACHINE: TableDefinition<(&str, u64, &str), ()> = TableDefinition::new("executions_by_machine");
 /// Execution ARN of every RUNNING execution.
@@ -26,10 +40,12 @@ pub const HISTORY: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("h
 pub const META_APPLIED: &str = "applied";
 pub const META_MEMBERSHIP: &str = "membership";
 pub const META_SHARD_MAP: &str = "shard_map";
-/// Where snapshots were kept before they became files; removed when a data directory opens.
-pub const LEGACY_META_SNAPSHOT: &str = "snapshot";
 /// The cluster secret that signs task tokens.
 pub const META_TOKEN_KEY: &str = "token_key";
+/// The version of the on-disk format (see [`FORMAT_VERSION`]).
+pub const META_FORMAT: &str = "format";
+/// The on-disk format this build writes; a data directory of another format is refused.
+pub const FORMAT_VERSION: u64 = 2;
 
 /// Calls `$apply!` with every table of the replicated state and its one-byte tag in snapshot files. Every
 /// table must be listed here, or snapshots would leave it out; tags are never reused.
@@ -45,7 +61,14 @@ macro_rules! for_every_table {
             7 => EXECUTIONS_BY_MACHINE,
             8 => OPEN_EXECUTIONS,
             9 => OPEN_BY_ACCOUNT,
-            10 => HISTORY
+            10 => HISTORY,
+            11 => PROGRESS,
+            12 => CHECKPOINTS,
+            13 => DECISIONS,
+            14 => TIMERS,
+            15 => OPEN_TASKS,
+            16 => OPEN_BY_MACHINE,
+            17 => CLOSED_BY_TIME
         )
     };
 }
