@@ -41,6 +41,8 @@ pub const STATE_BYTES_WRITTEN: &str = "statehouse_state_bytes_written_total";
 pub const LOG_BYTES_APPENDED: &str = "statehouse_raft_log_bytes_appended_total";
 /// Histogram: proposals committed together in one log entry.
 pub const PROPOSALS_PER_ENTRY: &str = "statehouse_raft_proposals_per_entry";
+/// Counter: execution checkpoints this node's execution actors wrote.
+pub const CHECKPOINTS_WRITTEN: &str = "statehouse_execution_checkpoints_total";
 /// Counter: snapshots of the state this node built.
 pub const SNAPSHOTS_BUILT: &str = "statehouse_raft_snapshots_built_total";
 /// Counter: snapshots received from the leader and installed by this node.
@@ -95,6 +97,7 @@ fn describe() {
     metrics::describe_counter!(STATE_BYTES_WRITTEN, "Bytes applying committed entries wrote into the state");
     metrics::describe_counter!(LOG_BYTES_APPENDED, "Bytes of entries appended to the Raft log");
     metrics::describe_histogram!(PROPOSALS_PER_ENTRY, "Proposals committed together in one log entry");
+    metrics::describe_counter!(CHECKPOINTS_WRITTEN, "Execution checkpoints written with a decision");
     metrics::describe_counter!(SNAPSHOTS_BUILT, "Snapshots of the state built by this node");
     metrics::describe_counter!(SNAPSHOTS_INSTALLED, "Snapshots received from the leader and installed");
 }

@@ -8,6 +8,7 @@
 //! answered with the error instead.
 
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::Weak;
@@ -22,6 +23,7 @@ use actix::Context;
 use actix::Handler;
 use actix::Message;
 use actix::ResponseFuture;
+use actix::SpawnHandle;
 use tokio::sync::oneshot;
 
 use super::activity_queue::Delivery;
@@ -64,7 +66,12 @@ pub struct ExecutionActor {
     next_event_id: u64,
     /// The epoch under which this node owns the execution's shard; every proposal is fenced by it.
     epoch: Epoch,
-    timers: BTreeMap<TimerId, i64>,
+    /// Armed timers by due time (epoch ms); one alarm is set, for the earliest.
+    timers: BTreeSet<(i64, TimerId)>,
+    /// The due time of the alarm set, and its handle.
+    alarm: Option<(i64, SpawnHandle)>,
+    /// Timers whose firing is queued or committing.
+    firing: BTreeSet<TimerId>,
     open_tasks: BTreeMap<u64, OpenTask>,
     supervisor: Weak<ExecutionSupervisor>,
     closed_at: Option<i64>,
@@ -171,7 +178,9 @@ impl ExecutionActor {
             state: committed.state,
             next_event_id: committed.next_event_id,
             epoch,
-            timers: committed.timers.into_iter().collect(),
+            timers: committed.timers.into_iter().map(|(timer, due)| (due, timer)).collect(),
+            alarm: None,
+            firing: BTreeSet::new(),
             open_tasks: committed.open_tasks.into_iter().map(|t| (t.slot, t)).collect(),
             supervisor,
             closed_at: None,
@@ -192,6 +201,7 @@ impl ExecutionActor {
         if self.deciding || self.pending.is_empty() || self.closed_at.is_some() {
             return;
         }
+        self.coalesce_timers();
         let now = now_ms();
         let mut decision = Decision::default();
         let mut taken: Vec<Queued> = Vec::new();
@@ -224,6 +234,7 @@ impl ExecutionActor {
             self.checkpoint_bytes = state.len();
             self.tail_bytes = 0;
             decision.checkpoint = Some(state);
+            metrics::counter!(crate::metrics::CHECKPOINTS_WRITTEN).increment(1);
         }
         let expected = self.next_event_id;
         let next_event_id = decision.next_event_id(expected);
@@ -241,6 +252,22 @@ impl ExecutionActor {
                 }
             },
         ));
+    }
+
+    /// Folds every queued timer firing into the first one, so the engine wakes for all of them in one step.
+    fn coalesce_timers(&mut self) {
+        let mut fired = Vec::new();
+        let mut first = None;
+        for (index, queued) in self.pending.iter_mut().enumerate() {
+            if let (Input::TimersFired { timers }, None) = (&mut queued.input, &queued.reply) {
+                fired.append(timers);
+                first.get_or_insert(index);
+            }
+        }
+        let Some(first) = first else { return };
+        self.pending.retain(|q| !matches!(&q.input, Input::TimersFired { timers } if timers.is_empty()));
+        self.pending
+            .insert(first.min(self.pending.len()), Queued { input: Input::TimersFired { timers: fired }, reply: None });
     }
 
     /// Why an input cannot go into the decision being built: its task is no longer outstanding (or, for a
@@ -334,13 +361,14 @@ impl ExecutionActor {
     /// Carries out a committed decision: timers, tasks and their tokens, the end of the execution.
     fn act_on(&mut self, ctx: &mut Context<Self>, changes: Changes) {
         let Some(supervisor) = self.supervisor.upgrade() else { return };
-        for timer in &changes.timers_dropped {
-            self.timers.remove(timer);
+        if !changes.timers_dropped.is_empty() {
+            self.timers.retain(|(_, timer)| !changes.timers_dropped.contains(timer));
+            for timer in &changes.timers_dropped {
+                self.firing.remove(timer);
+            }
         }
-        for (timer, due) in changes.timers_armed {
-            self.timers.insert(timer, due);
-            self.arm(ctx, timer, due);
-        }
+        self.timers.extend(changes.timers_armed.into_iter().map(|(timer, due)| (due, timer)));
+        self.set_alarm(ctx);
         for slot in &changes.tasks_closed {
             if let Some(task) = self.open_tasks.remove(&slot.0) {
                 supervisor.close_task_runtime(&self.arn, &task);
@@ -402,13 +430,49 @@ impl ExecutionActor {
         ctx.stop();
     }
 
-    fn arm(&mut self, ctx: &mut Context<Self>, timer: TimerId, due_ms: i64) {
-        let delay = Duration::from_millis((due_ms - now_ms()).max(0) as u64);
-        ctx.run_later(delay, move |act, ctx| {
-            if act.timers.contains_key(&timer) {
-                act.submit(ctx, Input::TimerFired { timer }, None);
+    /// Sets the alarm for the earliest armed timer that has not fired yet, unless it is set already.
+    fn set_alarm(&mut self, ctx: &mut Context<Self>) {
+        let Some(&(due, _)) = self.timers.iter().find(|(_, timer)| !self.firing(*timer)) else {
+            if let Some((_, handle)) = self.alarm.take() {
+                ctx.cancel_future(handle);
             }
+            return;
+        };
+        match self.alarm {
+            Some((set, _)) if set <= due => return,
+            Some((_, handle)) => {
+                ctx.cancel_future(handle);
+            }
+            None => {}
+        }
+        let delay = Duration::from_millis((due - now_ms()).max(0) as u64);
+        let handle = ctx.run_later(delay, |act, ctx| {
+            act.alarm = None;
+            act.ring(ctx);
         });
+        self.alarm = Some((due, handle));
+    }
+
+    /// Submits every armed timer that is due (and not submitted yet) as one input, then sets the next alarm.
+    fn ring(&mut self, ctx: &mut Context<Self>) {
+        let now = now_ms();
+        let due: Vec<TimerId> = self
+            .timers
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .map(|(_, timer)| *timer)
+            .filter(|timer| !self.firing(*timer))
+            .collect();
+        if !due.is_empty() {
+            self.firing.extend(due.iter().copied());
+            self.submit(ctx, Input::TimersFired { timers: due }, None);
+        }
+        self.set_alarm(ctx);
+    }
+
+    /// Whether a timer's firing is queued or in the decision committing.
+    fn firing(&self, timer: TimerId) -> bool {
+        self.firing.contains(&timer)
     }
 
     fn start_token_actor(&self, ctx: &mut Context<Self>, slot: TaskSlot) {
@@ -444,9 +508,7 @@ impl ExecutionActor {
     /// (with a fresh heartbeat window) and connector calls that had not reported back.
     fn resume(&mut self, ctx: &mut Context<Self>) {
         let Some(supervisor) = self.supervisor.upgrade() else { return };
-        for (timer, due) in self.timers.clone() {
-            self.arm(ctx, timer, due);
-        }
+        self.set_alarm(ctx);
         for task in self.open_tasks.values().cloned().collect::<Vec<_>>() {
             let slot = TaskSlot(task.slot);
             let waits_for_callback = crate::connectors::integration(&task.resource)

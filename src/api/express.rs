@@ -110,7 +110,7 @@ async fn run(definition: crate::asl::Definition, info: ExecutionInfo, connectors
             };
         }
         tokio::time::sleep(Duration::from_millis((due - now_ms()).max(0) as u64)).await;
-        inputs.push_back(Input::TimerFired { timer });
+        inputs.push_back(Input::TimersFired { timers: vec![timer] });
     }
 }
 

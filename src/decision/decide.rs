@@ -64,7 +64,7 @@ impl Decision {
         answers: &mut VecDeque<Input>,
     ) {
         match &input {
-            Input::TimerFired { timer } => self.changes.timers_dropped.push(*timer),
+            Input::TimersFired { timers } => self.changes.timers_dropped.extend(timers),
             Input::Task { slot, event: TaskEvent::Started { .. } } => {
                 match self.changes.tasks_opened.iter_mut().find(|t| t.slot == slot.0) {
                     Some(opened) => opened.started = true,

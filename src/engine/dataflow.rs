@@ -62,7 +62,7 @@ impl std::fmt::Display for ReadError {
 pub fn read(path: &JsonPath, input: &Value, env: &Env<'_>) -> Result<Value, ReadError> {
     match &path.root {
         PathRoot::Input => path.read(input).map_err(ReadError::from),
-        PathRoot::Context => path.read(&env.context).map_err(ReadError::from),
+        PathRoot::Context => path.read(env.context()).map_err(ReadError::from),
         PathRoot::Variable(name) => {
             let value = env.scope.lookup(name).ok_or_else(|| ReadError::UnknownVariable(name.clone()))?;
             path.read(value).map_err(ReadError::from)

@@ -1,5 +1,8 @@
 //! The evaluation environment of a state: the context object (`$$`) and the visible workflow variables.
 
+use std::cell::OnceCell;
+use std::sync::Arc;
+
 use serde_json::json;
 use serde_json::Map;
 use serde_json::Value;
@@ -20,12 +23,61 @@ impl Scope<'_> {
     }
 }
 
-/// What paths and intrinsics of one state can see.
+/// What paths and intrinsics of one state can see. The context object is built on first use: most
+/// states never read `$$`, and it holds the whole execution input.
 pub struct Env<'a> {
-    pub context: Value,
+    context: OnceCell<Value>,
+    source: ContextSource<'a>,
     pub scope: &'a Scope<'a>,
     /// Material for deterministic pseudo-randomness (States.UUID, States.MathRandom).
     pub entropy: String,
+}
+
+/// What the context object of an [`Env`] is made of.
+#[derive(Clone)]
+enum ContextSource<'a> {
+    Given(Value),
+    State { info: &'a ExecutionInfo, input: Arc<Value>, state: String, entered_ms: i64, retry_count: Option<u64> },
+}
+
+impl<'a> Env<'a> {
+    /// An environment whose context object is `context`.
+    pub fn new(context: Value, scope: &'a Scope<'a>, entropy: String) -> Env<'a> {
+        Env { context: OnceCell::new(), source: ContextSource::Given(context), scope, entropy }
+    }
+
+    /// The environment of the state `state` entered at `entered_ms`; `retry_count` for states that retry.
+    pub fn of_state(
+        info: &'a ExecutionInfo,
+        input: Arc<Value>,
+        state: &str,
+        entered_ms: i64,
+        retry_count: Option<u64>,
+        scope: &'a Scope<'a>,
+        entropy: String,
+    ) -> Env<'a> {
+        let source = ContextSource::State { info, input, state: state.to_string(), entered_ms, retry_count };
+        Env { context: OnceCell::new(), source, scope, entropy }
+    }
+
+    /// The context object (`$$`).
+    pub fn context(&self) -> &Value {
+        self.context.get_or_init(|| match &self.source {
+            ContextSource::Given(context) => context.clone(),
+            ContextSource::State { info, input, state, entered_ms, retry_count } => {
+                context_object(info, input, state, *entered_ms, *retry_count)
+            }
+        })
+    }
+
+    /// This environment with `member` set in the context object (`Task`, `Map`).
+    pub fn with_context_member(&self, member: &str, value: Value) -> Env<'a> {
+        let mut context = self.context().clone();
+        if let Some(object) = context.as_object_mut() {
+            object.insert(member.into(), value);
+        }
+        Env::new(context, self.scope, self.entropy.clone())
+    }
 }
 
 /// Builds the context object for a state entered at `entered_ms`.
@@ -39,7 +91,7 @@ pub fn context_object(
     let mut context = json!({
         "Execution": {
             "Id": info.execution_arn,
-            "Input": input,
+            "Input": Value::Null,
             "StartTime": iso_millis(info.start_time_ms),
             "Name": info.execution_name,
             "RoleArn": info.role_arn,
@@ -54,17 +106,9 @@ pub fn context_object(
             "Name": state
         }
     });
+    context["Execution"]["Input"] = input.clone();
     if let Some(count) = retry_count {
         context["State"]["RetryCount"] = json!(count);
     }
     context
-}
-
-/// The context object with `Map.Item` set (seen by a Map's ItemSelector).
-pub fn with_map_item(context: &Value, index: usize, value: &Value) -> Value {
-    let mut out = context.clone();
-    if let Some(object) = out.as_object_mut() {
-        object.insert("Map".into(), json!({"Item": {"Index": index, "Value": value}}));
-    }
-    out
 }

@@ -39,8 +39,8 @@ pub enum TaskEvent {
 pub enum Input {
     /// Begin at `StartAt` (after the server wrote ExecutionStarted, id 1).
     Start,
-    /// A timer the engine asked for came due.
-    TimerFired { timer: TimerId },
+    /// Timers the engine asked for came due.
+    TimersFired { timers: Vec<TimerId> },
     /// StopExecution.
     Stop { error: Option<String>, cause: Option<String> },
     /// News about the task in `slot`.
@@ -73,7 +73,7 @@ impl FinalStatus {
 pub enum Effect {
     /// The execution closed.
     Finished { status: FinalStatus, output: Option<String>, error: Option<String>, cause: Option<String> },
-    /// Call `step(.., Input::TimerFired { timer }, ..)` at or after this wall-clock time (epoch ms).
+    /// Call `step(.., Input::TimersFired { .. }, ..)` with `timer` at or after this wall-clock time (epoch ms).
     ArmTimer { timer: TimerId, due_ms: i64 },
     /// A timer armed earlier is no longer needed (a task ended before its `TimeoutSeconds`).
     CancelTimer { timer: TimerId },

@@ -13,7 +13,6 @@ use crate::asl::State;
 use crate::asl::StateKind;
 use crate::engine::dataflow;
 use crate::engine::dataflow::Site;
-use crate::engine::env::with_map_item;
 use crate::engine::env::Env;
 use crate::engine::env::Scope;
 use crate::engine::error::names;
@@ -103,11 +102,7 @@ pub fn prepare(state: &State, spec: &MapSpec, active: &Active, env: &Env<'_>) ->
     for (index, item) in items.iter().enumerate() {
         inputs.push(match &spec.item_selector {
             Some(selector) => {
-                let item_env = Env {
-                    context: with_map_item(&env.context, index, item),
-                    scope: env.scope,
-                    entropy: env.entropy.clone(),
-                };
+                let item_env = env.with_context_member("Map", json!({"Item": {"Index": index, "Value": item}}));
                 dataflow::template(selector, &effective, &item_env, at)?
             }
             None => item.clone(),
@@ -152,67 +147,33 @@ pub fn start(
     }));
 }
 
-/// Runs iterations as far as they go, starting new ones as earlier ones finish or wait.
+/// Runs iterations as far as they go, starting new ones as earlier ones finish or wait. Each running
+/// iteration is advanced once per step; a new one is advanced when it starts.
 pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, mut p: MapProgress) -> Progress {
     let state = state_of(run, thread, &p.active.state);
     let StateKind::Map(spec) = &state.kind else {
         return Progress::Finished;
     };
-    loop {
-        let mut failed: Option<(StateError, u64)> = None;
-        {
-            let scope = Scope { variables: &thread.variables, parent };
-            for index in 0..p.iterations.len() {
-                if p.reported[index] {
-                    continue;
-                }
-                let iteration = &mut p.iterations[index];
-                advance_thread(run, iteration, Some(&scope));
-                let details = json!({"index": index, "name": state.name});
-                match &iteration.position {
-                    Position::Done { .. } if p.map_run_event.is_none() => {
-                        let id = run.emit(EventType::MapIterationSucceeded, iteration.last_event, Some(details));
-                        p.cursor = iteration.last_event;
-                        p.last_iteration_event = id;
-                        p.reported[index] = true;
-                    }
-                    Position::Done { .. } => p.reported[index] = true,
-                    Position::Failed { error } if p.map_run_event.is_none() => {
-                        run.emit(EventType::MapIterationFailed, iteration.last_event, Some(details));
-                        p.reported[index] = true;
-                        failed = Some((error.clone(), iteration.last_event));
-                        break;
-                    }
-                    Position::Failed { error } => {
-                        p.reported[index] = true;
-                        p.failures += 1;
-                        let total = p.inputs.len() as u64;
-                        if p.tolerance.as_ref().is_some_and(|t| t.exceeded(p.failures, total)) {
-                            let cause = "The specified tolerated failure threshold was exceeded";
-                            let error = StateError::new(names::EXCEED_TOLERATED_FAILURE_THRESHOLD, cause);
-                            let run_event = p.map_run_event.unwrap_or(p.cursor);
-                            let id = run.emit(EventType::MapRunFailed, run_event, Some(error.details()));
-                            failed = Some((error, id));
-                            break;
-                        }
-                        iteration.position = Position::Done { output: error.output() };
-                    }
-                    _ => {}
-                }
+    let mut failed: Option<(StateError, u64)> = None;
+    {
+        let scope = Scope { variables: &thread.variables, parent };
+        for index in 0..p.iterations.len() {
+            if p.reported[index] {
+                continue;
+            }
+            advance_thread(run, &mut p.iterations[index], Some(&scope));
+            failed = settle(run, &mut p, index, &state.name);
+            if failed.is_some() {
+                break;
             }
         }
-        if let Some((error, previous)) = failed {
-            abort_iterations(run, &mut p, &state.name);
-            let failure = Failure { error, previous, failed_event: failed_event(state), from_task: false };
-            fail(run, thread, parent, state, p.active, failure);
-            return Progress::Finished;
-        }
-        let running = p.reported.iter().filter(|r| !**r).count() as u64;
-        let may_start = p.max_concurrency == 0 || running < p.max_concurrency;
-        if p.iterations.len() < p.inputs.len() && may_start {
+        while failed.is_none() && p.iterations.len() < p.inputs.len() {
+            let running = p.reported.iter().filter(|r| !**r).count() as u64;
+            if p.max_concurrency != 0 && running >= p.max_concurrency {
+                break;
+            }
             let index = p.iterations.len();
-            let distributed = p.map_run_event.is_some();
-            let id = match distributed {
+            let id = match p.map_run_event.is_some() {
                 true => p.cursor,
                 false => run.emit(
                     EventType::MapIterationStarted,
@@ -220,17 +181,22 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
                     Some(json!({"index": index, "name": state.name})),
                 ),
             };
-            let mut scope = thread.scope.clone();
-            scope.push(ScopeStep::Processor { state: state.name.clone() });
-            let input = p.inputs[index].clone();
-            let start = Position::Enter { state: spec.processor.start_at.clone(), input };
-            let mut child = Thread::new(scope, id, start);
-            child.silent = distributed;
+            let mut child_scope = thread.scope.clone();
+            child_scope.push(ScopeStep::Processor { state: state.name.clone() });
+            let start = Position::Enter { state: spec.processor.start_at.clone(), input: p.inputs[index].clone() };
+            let mut child = Thread::new(child_scope, id, start);
+            child.silent = p.map_run_event.is_some();
             p.iterations.push(child);
             p.reported.push(false);
-            continue;
+            advance_thread(run, &mut p.iterations[index], Some(&scope));
+            failed = settle(run, &mut p, index, &state.name);
         }
-        break;
+    }
+    if let Some((error, previous)) = failed {
+        abort_iterations(run, &mut p, &state.name);
+        let failure = Failure { error, previous, failed_event: failed_event(state), from_task: false };
+        fail(run, thread, parent, state, p.active, failure);
+        return Progress::Finished;
     }
     if p.iterations.len() < p.inputs.len() || p.reported.iter().any(|r| !r) {
         thread.position = Position::Map(Box::new(p));
@@ -257,6 +223,42 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
         .collect();
     complete(run, thread, parent, state, p.active, Value::Array(outputs), last);
     Progress::Finished
+}
+
+/// Reports iteration `index` if it has just finished; the error that fails the Map, if it does.
+fn settle(run: &mut Run<'_>, p: &mut MapProgress, index: usize, name: &str) -> Option<(StateError, u64)> {
+    let distributed = p.map_run_event.is_some();
+    let iteration = &mut p.iterations[index];
+    let details = json!({"index": index, "name": name});
+    match &iteration.position {
+        Position::Done { .. } if !distributed => {
+            let id = run.emit(EventType::MapIterationSucceeded, iteration.last_event, Some(details));
+            p.cursor = iteration.last_event;
+            p.last_iteration_event = id;
+            p.reported[index] = true;
+        }
+        Position::Done { .. } => p.reported[index] = true,
+        Position::Failed { error } if !distributed => {
+            run.emit(EventType::MapIterationFailed, iteration.last_event, Some(details));
+            p.reported[index] = true;
+            return Some((error.clone(), iteration.last_event));
+        }
+        Position::Failed { error } => {
+            p.reported[index] = true;
+            p.failures += 1;
+            let total = p.inputs.len() as u64;
+            if p.tolerance.as_ref().is_some_and(|t| t.exceeded(p.failures, total)) {
+                let cause = "The specified tolerated failure threshold was exceeded";
+                let error = StateError::new(names::EXCEED_TOLERATED_FAILURE_THRESHOLD, cause);
+                let run_event = p.map_run_event.unwrap_or(p.cursor);
+                let id = run.emit(EventType::MapRunFailed, run_event, Some(error.details()));
+                return Some((error, id));
+            }
+            iteration.position = Position::Done { output: error.output() };
+        }
+        _ => {}
+    }
+    None
 }
 
 /// The ARN of the Map Run a Distributed Map starts.

@@ -1,6 +1,8 @@
 //! The per-step working set: the definition, the clock value given by the caller, event id and timer id
 //! allocation, fired timers and the collected events and effects.
 
+use std::sync::Arc;
+
 use serde_json::json;
 use serde_json::Map;
 use serde_json::Value;
@@ -22,7 +24,7 @@ use crate::engine::json::to_text;
 pub struct Run<'a> {
     pub definition: &'a Definition,
     pub info: &'a ExecutionInfo,
-    pub execution_input: Value,
+    pub execution_input: Arc<Value>,
     pub now_ms: i64,
     pub next_event_id: u64,
     pub next_timer_id: u64,

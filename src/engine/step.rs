@@ -1,5 +1,7 @@
 //! The pure step function: applies one input to an execution and runs it as far as it can go.
 
+use std::sync::Arc;
+
 use serde_json::json;
 use serde_json::Value;
 
@@ -30,7 +32,7 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
     let mut run = Run {
         definition,
         info: &state.info,
-        execution_input: execution_input.clone(),
+        execution_input: Arc::new(execution_input.clone()),
         now_ms,
         next_event_id: state.next_event_id,
         next_timer_id: state.next_timer_id,
@@ -54,7 +56,7 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
                 }
             }
         }
-        Input::TimerFired { timer } if Some(timer) == execution_timer => {
+        Input::TimersFired { timers } if execution_timer.is_some_and(|t| timers.contains(&t)) => {
             let error = StateError { error: Some(names::TIMEOUT.to_string()), cause: None };
             let previous = run.events.last().map_or(root.last_event, |e| e.id);
             run.emit(EventType::ExecutionTimedOut, previous, Some(error.details()));
@@ -66,7 +68,7 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
             });
             status = Some(FinalStatus::TimedOut);
         }
-        Input::TimerFired { timer } => run.fired.push(timer),
+        Input::TimersFired { timers } => run.fired.extend(timers),
         Input::Task { slot, event } => run.task_events.push((slot, event)),
         Input::Stop { error, cause } => {
             let previous = abort(&mut run, &root);

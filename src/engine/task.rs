@@ -95,10 +95,7 @@ pub fn start(
     let token = mint_task_token(&run.info.token_key, &run.info.execution_arn, slot);
     let prepared = {
         let scope = Scope { variables: &thread.variables, parent };
-        let mut env = env_for(run, &active, &scope);
-        if let Some(context) = env.context.as_object_mut() {
-            context.insert("Task".into(), json!({"Token": token}));
-        }
+        let env = env_for(run, &active, &scope).with_context_member("Task", json!({"Token": token}));
         let at = site(&active);
         dataflow::select(&state.input_path, &active.input, &env, at).and_then(|effective| {
             let input = match &state.parameters {

@@ -9,7 +9,6 @@ use crate::asl::State;
 use crate::asl::StateKind;
 use crate::engine::dataflow;
 use crate::engine::dataflow::Site;
-use crate::engine::env::context_object;
 use crate::engine::env::Env;
 use crate::engine::env::Scope;
 use crate::engine::error::StateError;
@@ -127,18 +126,14 @@ fn enter(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, nam
 }
 
 /// The environment a state sees (context object and variables).
-pub fn env_for<'s>(run: &Run<'_>, active: &Active, scope: &'s Scope<'s>) -> Env<'s> {
+pub fn env_for<'s>(run: &Run<'s>, active: &Active, scope: &'s Scope<'s>) -> Env<'s> {
     let retry_count = active.retryable.then(|| active.retries.iter().sum());
     env_at(run, &active.state, active.entered_ms, retry_count, scope)
 }
 
 /// The environment of the state `name` entered at `entered_ms`.
-fn env_at<'s>(run: &Run<'_>, name: &str, entered_ms: i64, retry_count: Option<u64>, scope: &'s Scope<'s>) -> Env<'s> {
-    Env {
-        context: context_object(run.info, &run.execution_input, name, entered_ms, retry_count),
-        scope,
-        entropy: run.entropy(),
-    }
+fn env_at<'s>(run: &Run<'s>, name: &str, entered_ms: i64, retry_count: Option<u64>, scope: &'s Scope<'s>) -> Env<'s> {
+    Env::of_state(run.info, run.execution_input.clone(), name, entered_ms, retry_count, scope, run.entropy())
 }
 
 /// Where a state's errors are reported.

@@ -379,9 +379,11 @@ impl Writer<'_> {
                 self.written += (arn.len() + 8 + bytes.len()) as u64;
                 tasks.insert((arn, task.slot), bytes.as_slice())?;
             }
-            let marks = changes.tasks_started.iter().map(|slot| (slot, true)).chain(
-                changes.tasks_submitted.iter().map(|slot| (slot, false)),
-            );
+            let marks = changes
+                .tasks_started
+                .iter()
+                .map(|slot| (slot, true))
+                .chain(changes.tasks_submitted.iter().map(|slot| (slot, false)));
             for (slot, started) in marks {
                 let marked = match tasks.get((arn, slot.0))? {
                     Some(v) => {

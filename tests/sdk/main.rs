@@ -11,6 +11,7 @@ mod t20_executions;
 mod t30_language;
 mod t40_tasks;
 mod t50_durability;
+mod t52_decisions;
 mod t55_snapshots;
 mod t60_metrics;
 mod t65_load;

@@ -67,7 +67,7 @@ fn run(definition: &str, input: &str) -> Outcome {
         if finished.is_none() && !timers.is_empty() {
             timers.sort();
             let (due, timer) = timers.remove(0);
-            next = Some((Input::TimerFired { timer }, due));
+            next = Some((Input::TimersFired { timers: vec![timer] }, due));
         }
     }
     Outcome { events, finished }
@@ -250,7 +250,7 @@ fn wait_arms_a_timer_and_stop_aborts_it() {
     // The state survives a round trip through JSON, as the server persists it.
     let mut restored: ExecutionState = serde_json::from_str(&serde_json::to_string(&state).unwrap()).unwrap();
     let mut stopped = restored.clone();
-    let done = step(&definition, &mut restored, Input::TimerFired { timer }, due_ms);
+    let done = step(&definition, &mut restored, Input::TimersFired { timers: vec![timer] }, due_ms);
     let types: Vec<_> = done.events.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(types, ["WaitStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]);
 
@@ -259,7 +259,7 @@ fn wait_arms_a_timer_and_stop_aborts_it() {
     assert_eq!(types, [("WaitStateAborted", 3, 2), ("ExecutionAborted", 4, 3)]);
     assert_eq!(abort.events[1].details, Some(json!({"error": "E"})));
     assert!(matches!(abort.effects[0], Effect::Finished { status: FinalStatus::Aborted, .. }));
-    assert!(step(&definition, &mut stopped, Input::TimerFired { timer }, due_ms).events.is_empty());
+    assert!(step(&definition, &mut stopped, Input::TimersFired { timers: vec![timer] }, due_ms).events.is_empty());
 }
 
 #[test]
@@ -278,7 +278,7 @@ fn execution_timeout_closes_the_execution() {
             _ => None,
         })
         .expect("execution timer");
-    let out = step(&definition, &mut state, Input::TimerFired { timer: timeout }, START_MS + 5_000);
+    let out = step(&definition, &mut state, Input::TimersFired { timers: vec![timeout] }, START_MS + 5_000);
     assert_eq!(out.events[0].event_type, EventType::ExecutionTimedOut);
     assert_eq!(out.events[0].details, Some(json!({"error": "States.Timeout"})));
     assert!(state.is_finished());

@@ -94,7 +94,7 @@ fn failures_retry_then_catch_and_task_failed_matches() {
         panic!("retry timer")
     };
     assert_eq!(due_ms, START_MS + 2_000);
-    let retry = step(&definition, &mut state, Input::TimerFired { timer }, due_ms);
+    let retry = step(&definition, &mut state, Input::TimersFired { timers: vec![timer] }, due_ms);
     let next_slot = slot_of(&retry);
     assert_ne!(next_slot, slot);
     slot = next_slot;
