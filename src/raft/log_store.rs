@@ -37,6 +37,9 @@ const VOTE: &str = "vote";
 const COMMITTED: &str = "committed";
 const LAST_PURGED: &str = "last_purged";
 
+/// Memory redb may use to cache pages of the log (its default is 1 GiB); recent entries are read from it.
+const LOG_CACHE_BYTES: usize = 32 << 20;
+
 /// The redb-backed Raft log of one group. Clones share the database.
 #[derive(Clone)]
 pub struct LogStore {
@@ -51,7 +54,7 @@ fn io_err(e: impl std::error::Error + 'static) -> StorageError<u64> {
 impl LogStore {
     /// Opens (or creates) the log at `path` and starts its flusher thread.
     pub fn open(path: &Path) -> Result<LogStore, StorageError<u64>> {
-        let db = Arc::new(Database::create(path).map_err(io_err)?);
+        let db = Arc::new(Database::builder().set_cache_size(LOG_CACHE_BYTES).create(path).map_err(io_err)?);
         let txn = db.begin_write().map_err(io_err)?;
         txn.open_table(LOG).map_err(io_err)?;
         txn.open_table(META).map_err(io_err)?;

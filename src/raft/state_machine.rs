@@ -46,6 +46,10 @@ fn snapshot_err(e: impl std::error::Error + 'static) -> StorageError<u64> {
     StorageIOError::write_snapshot(None, &e).into()
 }
 
+/// Applies commit without an fsync (the log replays them after a crash), except one at least this often,
+/// which bounds what a restart replays to about this much work.
+const DURABLE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What applying committed entries tells this node's runtime, in log order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AppliedNotice {
@@ -59,6 +63,8 @@ pub enum AppliedNotice {
 #[derive(Clone)]
 pub struct StateMachine {
     store: Arc<StateStore>,
+    /// When an apply last made the state durable (see [`DURABLE_INTERVAL`]).
+    last_durable: Arc<std::sync::Mutex<std::time::Instant>>,
     snapshots: SnapshotDir,
     shard_map: Arc<RwLock<ShardMap>>,
     notices: UnboundedSender<AppliedNotice>,
@@ -73,7 +79,8 @@ impl StateMachine {
         shard_map: Arc<RwLock<ShardMap>>,
         notices: UnboundedSender<AppliedNotice>,
     ) -> StateMachine {
-        StateMachine { store, snapshots, shard_map, notices }
+        let last_durable = Arc::new(std::sync::Mutex::new(std::time::Instant::now()));
+        StateMachine { store, last_durable, snapshots, shard_map, notices }
     }
 
     fn shards_changed(&self) -> Result<(), StorageError<u64>> {
@@ -134,9 +141,10 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         I::IntoIter: OptionalSend,
     {
         let entries: Vec<Entry<TypeConfig>> = entries.into_iter().collect();
+        let durable = self.last_durable.lock().expect("durable lock").elapsed() >= DURABLE_INTERVAL;
         let (answers, written) = self
             .store
-            .write(false, |txn| {
+            .write(durable, |txn| {
                 let mut answers = Vec::with_capacity(entries.len());
                 let mut written = 0;
                 for entry in &entries {
@@ -166,6 +174,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             })
             .map_err(sm_err)?;
         metrics::counter!(crate::metrics::STATE_BYTES_WRITTEN).increment(written);
+        if durable {
+            *self.last_durable.lock().expect("durable lock") = std::time::Instant::now();
+        }
         let mut shards_changed = false;
         for (entry, applied) in entries.iter().zip(&answers) {
             let EntryPayload::Normal(batch) = &entry.payload else { continue };

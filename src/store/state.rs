@@ -34,6 +34,9 @@ pub struct Page<T> {
     pub next: Option<Vec<u8>>,
 }
 
+/// Memory redb may use to cache pages of the state (its default is 1 GiB).
+const STATE_CACHE_BYTES: usize = 128 << 20;
+
 /// A RUNNING execution as the log left it: where its history stands, its last checkpoint, the encoded
 /// inputs of the decisions after it, and its armed timers and outstanding tasks.
 #[derive(Debug, Clone)]
@@ -56,7 +59,7 @@ impl StateStore {
     /// Opens (or creates) the state database at `path`. A database written in another on-disk format is
     /// refused.
     pub fn open(path: &Path) -> Result<StateStore, StoreError> {
-        let db = Database::create(path)?;
+        let db = Database::builder().set_cache_size(STATE_CACHE_BYTES).create(path)?;
         let txn = db.begin_write()?;
         {
             let mut meta = txn.open_table(META)?;
