@@ -30,6 +30,7 @@ const KEYS: &[&str] = &[
     "tls_cert",
     "tls_key",
     "snapshot_every",
+    "history_retention_seconds",
 ];
 
 /// Environment variables holding one API credential, added to `credentials` (its account is `account`).
@@ -116,6 +117,8 @@ pub struct Config {
     /// Raft log entries between two snapshots of the state; the log behind a snapshot is purged, and a
     /// node that fell behind the purged log catches up from the snapshot.
     pub snapshot_every: u64,
+    /// How long a closed execution (its record and history) is kept, in seconds (AWS: 90 days).
+    pub history_retention_seconds: u64,
 }
 
 /// A token bucket: `burst` requests at once, refilled at `rate` requests per second.
@@ -149,6 +152,7 @@ impl Default for Config {
             tls_cert: PathBuf::new(),
             tls_key: PathBuf::new(),
             snapshot_every: 20_000,
+            history_retention_seconds: 90 * 24 * 3600,
         }
     }
 }

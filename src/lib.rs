@@ -30,6 +30,7 @@ pub mod metrics;
 pub mod names;
 pub mod peer_service;
 pub mod raft;
+pub mod retention;
 pub mod server;
 pub mod store;
 pub mod tls;

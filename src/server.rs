@@ -87,6 +87,7 @@ async fn serve(
     actix_web::rt::spawn(executions.clone().follow(notices));
     let resumed = executions.resume_all().map_err(|e| io::Error::other(e.message))?;
     actix_web::rt::spawn(crate::controller::run(node.clone(), Duration::from_millis(config.failure_timeout_ms)));
+    actix_web::rt::spawn(crate::retention::run(node.clone(), Duration::from_secs(config.history_retention_seconds)));
     let state = web::Data::new(ApiState {
         node: node.clone(),
         config: config.clone(),

@@ -15,8 +15,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Builds the release binaries and runs copies of them, so a rebuild during a long run changes nothing.
 build() {
   (cd "$ROOT" && cargo build --release --quiet --bin statehouse --example http_floor)
+  cp "$BIN" "$WORK/statehouse" && BIN="$WORK/statehouse"
+  cp "$FLOOR" "$WORK/http_floor" && FLOOR="$WORK/http_floor"
 }
 
 # start NAME CMD... : runs CMD in the background, waits for its "listening on http://ADDR" line,

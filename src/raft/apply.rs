@@ -52,12 +52,18 @@ pub fn apply_proposal(txn: &WriteTransaction, proposal: &Proposal) -> Result<(Ap
         return Ok((done(0), 0));
     }
     drop(meta);
+    if let Command::ExpireClosed { before_ms, limit } = &proposal.command {
+        let mut writer = Writer { txn, written: 0 };
+        return Ok((writer.expire_closed(*before_ms, *limit)?, 0));
+    }
     if !shard_map.is_current(proposal.shard, proposal.epoch) {
         return Ok((Applied::Refused(Refusal::ShardMoved { shard: proposal.shard.0 }), 0));
     }
     let mut writer = Writer { txn, written: 0 };
     let answer = match &proposal.command {
-        Command::InitShards { .. } | Command::AssignShards { .. } => unreachable!("handled above"),
+        Command::InitShards { .. } | Command::AssignShards { .. } | Command::ExpireClosed { .. } => {
+            unreachable!("handled above")
+        }
         Command::CreateStateMachine { machine, tags } => writer.create_state_machine(machine, tags)?,
         Command::UpdateStateMachine { update } => writer.update_state_machine(update)?,
         Command::DeleteStateMachine { arn } => writer.delete_state_machine(arn)?,
@@ -75,7 +81,6 @@ pub fn apply_proposal(txn: &WriteTransaction, proposal: &Proposal) -> Result<(Ap
         Command::Decide { execution_arn, expected_next_event_id, decision } => {
             writer.decide(execution_arn, *expected_next_event_id, decision)?
         }
-        Command::ExpireClosed { before_ms, limit } => writer.expire_closed(*before_ms, *limit)?,
     };
     Ok((answer, writer.written))
 }

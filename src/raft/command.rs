@@ -79,7 +79,8 @@ pub enum Command {
         expected_next_event_id: u64,
         decision: Decision,
     },
-    /// Forgets closed executions (record and history) that ended before `before_ms`, at most `limit` of them.
+    /// Forgets closed executions (record and history) that ended before `before_ms`, at most `limit` of them
+    /// (the leader's retention task; not fenced by a shard).
     ExpireClosed {
         before_ms: i64,
         limit: u32,

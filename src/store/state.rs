@@ -297,6 +297,14 @@ impl StateStore {
         Ok(tasks)
     }
 
+    /// When the execution that closed first (and is still kept) stopped, if any is kept.
+    pub fn oldest_closed_ms(&self) -> Result<Option<i64>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(CLOSED_BY_TIME)?;
+        let oldest = table.first()?.map(|(key, _)| key.value().0 as i64);
+        Ok(oldest)
+    }
+
     /// ARNs of every RUNNING execution.
     pub fn open_executions(&self) -> Result<Vec<String>, StoreError> {
         let txn = self.db.begin_read()?;

@@ -12,6 +12,7 @@ mod t30_language;
 mod t40_tasks;
 mod t50_durability;
 mod t52_decisions;
+mod t54_retention;
 mod t55_snapshots;
 mod t60_metrics;
 mod t65_load;
