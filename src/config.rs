@@ -30,6 +30,7 @@ const KEYS: &[&str] = &[
     "tls_cert",
     "tls_key",
     "snapshot_every",
+    "snapshot_log_mib",
     "history_retention_seconds",
 ];
 
@@ -117,6 +118,8 @@ pub struct Config {
     /// Raft log entries between two snapshots of the state; the log behind a snapshot is purged, and a
     /// node that fell behind the purged log catches up from the snapshot.
     pub snapshot_every: u64,
+    /// Log bytes (MiB) appended since the last snapshot that make the next one due, whatever the entry count.
+    pub snapshot_log_mib: u64,
     /// How long a closed execution (its record and history) is kept, in seconds (AWS: 90 days).
     pub history_retention_seconds: u64,
 }
@@ -152,6 +155,7 @@ impl Default for Config {
             tls_cert: PathBuf::new(),
             tls_key: PathBuf::new(),
             snapshot_every: 20_000,
+            snapshot_log_mib: 256,
             history_retention_seconds: 90 * 24 * 3600,
         }
     }
@@ -243,8 +247,8 @@ impl Config {
         if self.tls_cert.as_os_str().is_empty() != self.tls_key.as_os_str().is_empty() {
             return Err("tls_cert and tls_key are set together".into());
         }
-        if self.snapshot_every == 0 {
-            return Err("snapshot_every must be at least 1".into());
+        if self.snapshot_every == 0 || self.snapshot_log_mib == 0 {
+            return Err("snapshot_every and snapshot_log_mib must be at least 1".into());
         }
         let mut seen = std::collections::BTreeSet::new();
         for credential in &self.credentials {

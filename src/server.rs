@@ -63,6 +63,7 @@ async fn serve(
         join: config.join,
         secret: config.cluster_secret.clone(),
         snapshot_every: config.snapshot_every,
+        snapshot_log_bytes: config.snapshot_log_mib << 20,
     };
     let (node, notices) = RaftNode::open(&options).await.map_err(io::Error::other)?;
     let peer_service = web::Data::new(PeerService::new(node.clone(), config.cluster_secret.clone()));

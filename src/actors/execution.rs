@@ -146,11 +146,11 @@ pub struct TaskReport {
     pub event: TaskEvent,
 }
 
-/// A task's heartbeat deadline passed (from its token actor).
+/// Tasks whose heartbeat deadline passed (from the deadline wheel).
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct HeartbeatExpired {
-    pub slot: TaskSlot,
+pub struct HeartbeatsExpired {
+    pub slots: Vec<TaskSlot>,
 }
 
 /// A worker polled the activity of a queued task: record ActivityStarted, then hand over token and input.
@@ -561,15 +561,19 @@ impl Handler<TaskReport> for ExecutionActor {
     }
 }
 
-impl Handler<HeartbeatExpired> for ExecutionActor {
+impl Handler<HeartbeatsExpired> for ExecutionActor {
     type Result = ();
 
-    fn handle(&mut self, expired: HeartbeatExpired, ctx: &mut Context<Self>) {
-        if self.closed_at.is_none() && self.open_tasks.contains_key(&expired.slot.0) {
-            metrics::counter!(crate::metrics::TIMEOUTS_FIRED).increment(1);
-            let input = Input::Task { slot: expired.slot, event: TaskEvent::HeartbeatTimedOut };
-            self.submit(ctx, input, None);
+    fn handle(&mut self, expired: HeartbeatsExpired, ctx: &mut Context<Self>) {
+        for slot in expired.slots {
+            if self.closed_at.is_none() && self.open_tasks.contains_key(&slot.0) {
+                self.pending.push_back(Queued {
+                    input: Input::Task { slot, event: TaskEvent::HeartbeatTimedOut },
+                    reply: None,
+                });
+            }
         }
+        self.decide_next(ctx);
     }
 }
 

@@ -6,14 +6,16 @@
 //! StopExecution, task reports, heartbeats and activity polls to them.
 
 mod activity_queue;
+mod deadline_wheel;
 mod execution;
 mod remote;
 mod supervisor;
 mod task_token;
+mod token_registry;
 
 pub use execution::ExecutionActor;
-pub use execution::HeartbeatExpired;
+pub use execution::HeartbeatsExpired;
 pub use execution::TaskReport;
 pub use supervisor::ExecutionSupervisor;
-pub use task_token::Heartbeat;
-pub use task_token::TaskTokenActor;
+pub use token_registry::HeartbeatOutcome;
+pub use token_registry::TokenRegistry;

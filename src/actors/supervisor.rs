@@ -22,7 +22,6 @@ use super::activity_queue::Poll;
 use super::activity_queue::QueuedTask;
 use super::activity_queue::Withdraw;
 use super::execution::Committed;
-use super::execution::HeartbeatExpired;
 use super::execution::Relinquish;
 use super::execution::StartActivityTask;
 use super::execution::Stop;
@@ -30,9 +29,8 @@ use super::execution::TaskReport;
 use super::remote::call_owner;
 use super::remote::HeartbeatForwarder;
 use super::remote::ROUTED_TIMEOUT;
-use super::task_token::Close;
-use super::task_token::Heartbeat;
-use super::task_token::TaskTokenActor;
+use super::token_registry::HeartbeatOutcome;
+use super::token_registry::TokenRegistry;
 use super::ExecutionActor;
 use crate::asl::Definition;
 use crate::aws_error::AwsError;
@@ -57,7 +55,7 @@ pub struct ExecutionSupervisor {
     node: RaftNode,
     connectors: Arc<Connectors>,
     executions: DashMap<String, (Addr<ExecutionActor>, Epoch)>,
-    tokens: DashMap<String, Addr<TaskTokenActor>>,
+    tokens: TokenRegistry,
     queues: DashMap<String, Addr<ActivityQueueActor>>,
     definitions: DashMap<(String, String), Arc<Definition>>,
     arbiters: Vec<Arbiter>,
@@ -83,14 +81,15 @@ impl ExecutionSupervisor {
     /// A supervisor with one Arbiter per available core.
     pub fn new(node: RaftNode, connectors: Connectors) -> Arc<ExecutionSupervisor> {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let arbiters: Vec<Arbiter> = (0..cores).map(|_| Arbiter::new()).collect();
         Arc::new(ExecutionSupervisor {
             node,
             connectors: Arc::new(connectors),
             executions: DashMap::new(),
-            tokens: DashMap::new(),
+            tokens: TokenRegistry::new(&arbiters.iter().map(Arbiter::handle).collect::<Vec<_>>()),
             queues: DashMap::new(),
             definitions: DashMap::new(),
-            arbiters: (0..cores).map(|_| Arbiter::new()).collect(),
+            arbiters,
             next_arbiter: AtomicUsize::new(0),
             next_poll: AtomicU64::new(0),
             heartbeats: HeartbeatForwarder::default(),
@@ -335,6 +334,10 @@ impl ExecutionSupervisor {
         error: Option<String>,
         cause: Option<String>,
     ) -> Result<i64, AwsError> {
+        if self.node.store.execution(arn)?.is_none() {
+            // Started through another node that answered before this one applied the start.
+            self.node.catch_up().await;
+        }
         let stopped = match self.execution(arn) {
             Some(addr) => addr.send(Stop { error, cause }).await.ok(),
             None => None,
@@ -378,17 +381,14 @@ impl ExecutionSupervisor {
 
     fn heartbeat_here(&self, token: &str, arn: &str, slot: TaskSlot) -> Result<(), AwsError> {
         let timed_out = AwsError::task_timed_out;
-        if let Some(addr) = self.tokens.get(token).map(|a| a.clone()) {
-            return match addr.try_send(Heartbeat) {
-                Ok(()) => {
-                    metrics::counter!(crate::metrics::HEARTBEATS).increment(1);
-                    Ok(())
-                }
-                Err(actix::dev::SendError::Full(_)) => {
-                    Err(AwsError::new(ErrorCode::ThrottlingException, "Rate exceeded"))
-                }
-                Err(actix::dev::SendError::Closed(_)) => Err(timed_out()),
-            };
+        match self.tokens.heartbeat(token) {
+            HeartbeatOutcome::Accepted => {
+                metrics::counter!(crate::metrics::HEARTBEATS).increment(1);
+                return Ok(());
+            }
+            HeartbeatOutcome::Throttled => return Err(AwsError::new(ErrorCode::ThrottlingException, "Rate exceeded")),
+            HeartbeatOutcome::Ended => return Err(timed_out()),
+            HeartbeatOutcome::Unknown => {}
         }
         if self.node.store.open_task(arn, slot.0)?.is_some_and(|t| !t.started) {
             return Ok(());
@@ -407,18 +407,12 @@ impl ExecutionSupervisor {
         execution: Addr<ExecutionActor>,
         heartbeat_seconds: Option<u64>,
     ) {
-        if self.tokens.contains_key(token) {
-            return;
-        }
-        let addr = TaskTokenActor::new(slot, execution.recipient::<HeartbeatExpired>(), heartbeat_seconds).start();
-        self.tokens.insert(token.to_string(), addr);
+        self.tokens.open(token, slot, execution.recipient(), heartbeat_seconds);
     }
 
     /// Ends a token: later heartbeats and completions get TaskTimedOut.
     pub fn close_token(&self, token: &str) {
-        if let Some((_, addr)) = self.tokens.remove(token) {
-            addr.do_send(Close);
-        }
+        self.tokens.close(token);
     }
 
     /// Number of outstanding started tokens on this node.

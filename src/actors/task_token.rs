@@ -1,31 +1,28 @@
-//! `TaskTokenActor`: one per outstanding, started task token. It owns the heartbeat deadline: a heartbeat
-//! is a message that moves the deadline (no timer work, no log write); one timer stays armed and, when it
-//! fires, re-checks the deadline and re-arms if it moved. On expiry it reports `HeartbeatTimedOut` to the
-//! execution, whose actor writes `ActivityTimedOut`/`TaskTimedOut` into the replicated history.
+//! `TaskTokenActor`: one per outstanding, started task token. It owns the token's heartbeat deadline: a
+//! heartbeat is a message that moves it (no timer work, no log write). The arbiter's [`DeadlineWheel`]
+//! watches the deadline and reports it to the execution when it passes; the execution's actor writes
+//! `ActivityTimedOut`/`TaskTimedOut` into the replicated history, retrying until it commits.
+//!
+//! [`DeadlineWheel`]: super::deadline_wheel::DeadlineWheel
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use actix::Actor;
 use actix::ActorContext;
-use actix::AsyncContext;
 use actix::Context;
 use actix::Handler;
 use actix::Message;
-use actix::Recipient;
 
-use super::execution::HeartbeatExpired;
+use super::deadline_wheel::TokenDeadline;
 use crate::clock::now_ms;
-use crate::engine::TaskSlot;
 
 /// Messages a token actor may have queued before it answers ThrottlingException.
 pub const TOKEN_MAILBOX: usize = 16;
 
 /// One outstanding task token.
 pub struct TaskTokenActor {
-    slot: TaskSlot,
-    execution: Recipient<HeartbeatExpired>,
-    heartbeat: Option<Duration>,
-    deadline_ms: i64,
+    deadline: Arc<TokenDeadline>,
+    heartbeat_ms: Option<i64>,
 }
 
 /// SendTaskHeartbeat.
@@ -39,27 +36,9 @@ pub struct Heartbeat;
 pub struct Close;
 
 impl TaskTokenActor {
-    /// A token whose heartbeat window (if any) starts now.
-    pub fn new(
-        slot: TaskSlot,
-        execution: Recipient<HeartbeatExpired>,
-        heartbeat_seconds: Option<u64>,
-    ) -> TaskTokenActor {
-        let heartbeat = heartbeat_seconds.map(Duration::from_secs);
-        let deadline_ms = now_ms() + heartbeat.map_or(0, |h| h.as_millis() as i64);
-        TaskTokenActor { slot, execution, heartbeat, deadline_ms }
-    }
-
-    fn arm(&self, ctx: &mut Context<Self>) {
-        let delay = Duration::from_millis((self.deadline_ms - now_ms()).max(0) as u64);
-        ctx.run_later(delay, |act, ctx| {
-            if now_ms() >= act.deadline_ms {
-                act.execution.do_send(HeartbeatExpired { slot: act.slot });
-                ctx.stop();
-            } else {
-                act.arm(ctx);
-            }
-        });
+    /// A token whose heartbeat window (if any) started when `deadline` was set.
+    pub fn new(deadline: Arc<TokenDeadline>, heartbeat_seconds: Option<u64>) -> TaskTokenActor {
+        TaskTokenActor { deadline, heartbeat_ms: heartbeat_seconds.map(|s| s as i64 * 1000) }
     }
 }
 
@@ -68,9 +47,10 @@ impl Actor for TaskTokenActor {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.set_mailbox_capacity(TOKEN_MAILBOX);
-        if self.heartbeat.is_some() {
-            self.arm(ctx);
-        }
+    }
+
+    fn stopped(&mut self, _: &mut Context<Self>) {
+        self.deadline.end();
     }
 }
 
@@ -78,8 +58,8 @@ impl Handler<Heartbeat> for TaskTokenActor {
     type Result = ();
 
     fn handle(&mut self, _: Heartbeat, _ctx: &mut Context<Self>) {
-        if let Some(heartbeat) = self.heartbeat {
-            self.deadline_ms = self.deadline_ms.max(now_ms() + heartbeat.as_millis() as i64);
+        if let Some(heartbeat) = self.heartbeat_ms {
+            self.deadline.extend_to(now_ms() + heartbeat);
         }
     }
 }

@@ -7,6 +7,8 @@
 use std::fmt::Debug;
 use std::ops::RangeBounds;
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::sync::Arc;
 
@@ -44,6 +46,8 @@ const LOG_CACHE_BYTES: usize = 32 << 20;
 #[derive(Clone)]
 pub struct LogStore {
     db: Arc<Database>,
+    /// Bytes appended since the last snapshot was built (the state machine resets it).
+    appended: Arc<AtomicU64>,
     flusher: mpsc::Sender<LogFlushed<TypeConfig>>,
 }
 
@@ -65,7 +69,12 @@ impl LogStore {
             .name("raft-log-flush".into())
             .spawn(move || flush_loop(&flush_db, &pending))
             .map_err(io_err)?;
-        Ok(LogStore { db, flusher })
+        Ok(LogStore { db, flusher, appended: Arc::new(AtomicU64::new(0)) })
+    }
+
+    /// The count of bytes appended since the last snapshot, shared with the state machine that resets it.
+    pub fn bytes_since_snapshot(&self) -> Arc<AtomicU64> {
+        self.appended.clone()
     }
 
     fn read_meta<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StorageError<u64>> {
@@ -180,6 +189,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let encoded: Vec<(u64, Vec<u8>)> = entries.into_iter().map(|e| (e.log_id.index, encode(&e))).collect();
         let bytes: usize = encoded.iter().map(|(_, e)| e.len()).sum();
         metrics::counter!(crate::metrics::LOG_BYTES_APPENDED).increment(bytes as u64);
+        self.appended.fetch_add(bytes as u64, Ordering::Relaxed);
         self.write(Durability::None, |txn| {
             let mut table = txn.open_table(LOG)?;
             for (index, bytes) in &encoded {

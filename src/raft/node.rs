@@ -86,6 +86,8 @@ pub struct NodeOptions {
     pub secret: String,
     /// Log entries between two snapshots.
     pub snapshot_every: u64,
+    /// Log bytes appended since the last snapshot that make a snapshot due.
+    pub snapshot_log_bytes: u64,
 }
 
 /// A failure to start the node.
@@ -116,6 +118,7 @@ impl RaftNode {
             join: false,
             secret: String::new(),
             snapshot_every: crate::config::Config::default().snapshot_every,
+            snapshot_log_bytes: crate::config::Config::default().snapshot_log_mib << 20,
         };
         let (node, _notices) = RaftNode::open(&options).await?;
         node.form_cluster(&options).await?;
@@ -130,6 +133,7 @@ impl RaftNode {
             .map_err(|source| StartError::DataDir { path: data_dir.display().to_string(), source })?;
         let store = Arc::new(StateStore::open(&data_dir.join("state.redb"))?);
         let log = LogStore::open(&data_dir.join("raft-log.redb")).map_err(raft_error)?;
+        let log_bytes = log.bytes_since_snapshot();
         let config = Config {
             cluster_name: "statehouse".into(),
             heartbeat_interval: 100,
@@ -149,7 +153,8 @@ impl RaftNode {
         let (notices, receiver) = tokio::sync::mpsc::unbounded_channel();
         let snapshots = SnapshotDir::open(&data_dir.join("snapshots"))
             .map_err(|source| StartError::DataDir { path: data_dir.join("snapshots").display().to_string(), source })?;
-        let state_machine = StateMachine::new(store.clone(), snapshots, shard_map.clone(), notices);
+        let state_machine =
+            StateMachine::new(store.clone(), snapshots, shard_map.clone(), notices).with_log_bytes(log_bytes.clone());
         let peers = PeerClient::new(&options.secret);
         let raft = Raft::new(options.id, config, PeerNetwork::new(peers.clone()), log, state_machine)
             .await
@@ -157,6 +162,7 @@ impl RaftNode {
         let committer = Committer { raft: raft.clone(), peers: peers.clone() };
         let (batcher, queue) = mpsc::channel(QUEUED_PROPOSALS);
         tokio::spawn(run_batcher(committer.clone(), queue));
+        tokio::spawn(snapshot_by_log_bytes(raft.clone(), log_bytes, options.snapshot_log_bytes));
         let node = RaftNode {
             id: options.id,
             raft,
@@ -508,6 +514,21 @@ async fn run_batcher(committer: Committer, mut queue: mpsc::Receiver<Pending>) {
             }
             drop(permit);
         });
+    }
+}
+
+/// Asks for a snapshot whenever more than `limit` log bytes were appended since the last one, so that large
+/// entries cannot grow the log without bound between snapshots counted in entries. Ends with the group.
+async fn snapshot_by_log_bytes(raft: Raft, appended: Arc<std::sync::atomic::AtomicU64>, limit: u64) {
+    let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        ticks.tick().await;
+        if appended.load(std::sync::atomic::Ordering::Relaxed) < limit {
+            continue;
+        }
+        if raft.trigger().snapshot().await.is_err() {
+            return;
+        }
     }
 }
 

@@ -63,6 +63,8 @@ pub enum AppliedNotice {
 #[derive(Clone)]
 pub struct StateMachine {
     store: Arc<StateStore>,
+    /// Log bytes appended since the last snapshot; building one resets it.
+    log_bytes: Arc<std::sync::atomic::AtomicU64>,
     /// When an apply last made the state durable (see [`DURABLE_INTERVAL`]).
     last_durable: Arc<std::sync::Mutex<std::time::Instant>>,
     snapshots: SnapshotDir,
@@ -80,7 +82,13 @@ impl StateMachine {
         notices: UnboundedSender<AppliedNotice>,
     ) -> StateMachine {
         let last_durable = Arc::new(std::sync::Mutex::new(std::time::Instant::now()));
-        StateMachine { store, last_durable, snapshots, shard_map, notices }
+        let log_bytes = Arc::default();
+        StateMachine { store, log_bytes, last_durable, snapshots, shard_map, notices }
+    }
+
+    /// This state machine, resetting `log_bytes` whenever it builds a snapshot.
+    pub fn with_log_bytes(self, log_bytes: Arc<std::sync::atomic::AtomicU64>) -> StateMachine {
+        StateMachine { log_bytes, ..self }
     }
 
     fn shards_changed(&self) -> Result<(), StorageError<u64>> {
@@ -101,7 +109,14 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError<u64>> {
         let (store, dir) = (self.store.clone(), self.snapshots.clone());
         let started = std::time::Instant::now();
-        let (built, stats) = blocking(move || dir.build(&store)).await?;
+        let appended = self.log_bytes.swap(0, std::sync::atomic::Ordering::Relaxed);
+        let (built, stats) = match blocking(move || dir.build(&store)).await {
+            Ok(built) => built,
+            Err(e) => {
+                self.log_bytes.fetch_add(appended, std::sync::atomic::Ordering::Relaxed);
+                return Err(e);
+            }
+        };
         metrics::counter!(crate::metrics::SNAPSHOTS_BUILT).increment(1);
         tracing::info!(
             snapshot = %built.meta.snapshot_id,

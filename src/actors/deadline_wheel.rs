@@ -1,0 +1,129 @@
+//! `DeadlineWheel`: one per arbiter, it wakes task tokens' heartbeat deadlines. Each `TaskTokenActor` owns
+//! its deadline (a [`TokenDeadline`] that heartbeats move); the wheel files it in a bucket of its due time,
+//! looks again when the bucket comes due, files it anew if a heartbeat moved it, and otherwise reports it
+//! expired. Expiries leave the wheel in batches, one message per execution. No token arms a timer of its own.
+
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::AtomicI64;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::Actor;
+use actix::AsyncContext;
+use actix::Context;
+use actix::Handler;
+use actix::Message;
+use actix::Recipient;
+
+use super::execution::HeartbeatsExpired;
+use crate::clock::now_ms;
+use crate::engine::TaskSlot;
+
+/// The wheel's resolution: a deadline fires at most this late (plus the time to deliver it).
+const TICK: Duration = Duration::from_millis(10);
+
+/// A token's heartbeat deadline, shared by its actor (which moves it) and the wheel (which watches it).
+#[derive(Debug)]
+pub struct TokenDeadline {
+    due_ms: AtomicI64,
+    ended: AtomicBool,
+}
+
+impl TokenDeadline {
+    /// A deadline at `due_ms` (epoch ms).
+    pub fn new(due_ms: i64) -> TokenDeadline {
+        TokenDeadline { due_ms: AtomicI64::new(due_ms), ended: AtomicBool::new(false) }
+    }
+
+    /// Moves the deadline to `due_ms` unless it is later already.
+    pub fn extend_to(&self, due_ms: i64) {
+        self.due_ms.fetch_max(due_ms, Ordering::Relaxed);
+    }
+
+    /// The token closed or expired: the wheel forgets it.
+    pub fn end(&self) {
+        self.ended.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the token closed or expired.
+    pub fn has_ended(&self) -> bool {
+        self.ended.load(Ordering::Relaxed)
+    }
+
+    fn due_ms(&self) -> i64 {
+        self.due_ms.load(Ordering::Relaxed)
+    }
+}
+
+/// Watch a deadline; report the slot to `execution` when it passes.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Watch {
+    pub deadline: Arc<TokenDeadline>,
+    pub slot: TaskSlot,
+    pub execution: Recipient<HeartbeatsExpired>,
+}
+
+/// The deadlines of one arbiter's tokens, by the tick they come due.
+#[derive(Default)]
+pub struct DeadlineWheel {
+    buckets: BTreeMap<i64, Vec<Watch>>,
+}
+
+fn bucket_of(due_ms: i64) -> i64 {
+    due_ms.div_euclid(TICK.as_millis() as i64)
+}
+
+impl DeadlineWheel {
+    /// Files a deadline in the bucket of its due time, but never in a bucket before `earliest`.
+    fn file(&mut self, watch: Watch, earliest: i64) {
+        let bucket = bucket_of(watch.deadline.due_ms()).max(earliest);
+        self.buckets.entry(bucket).or_default().push(watch);
+    }
+
+    /// Looks at every deadline whose bucket is due: files moved ones anew, reports expired ones per execution.
+    fn tick(&mut self) {
+        let now = now_ms();
+        let next = bucket_of(now) + 1;
+        let mut expired: HashMap<Recipient<HeartbeatsExpired>, Vec<TaskSlot>> = HashMap::new();
+        while let Some(entry) = self.buckets.first_entry() {
+            if *entry.key() > bucket_of(now) {
+                break;
+            }
+            for watch in entry.remove() {
+                if watch.deadline.has_ended() {
+                    continue;
+                }
+                if watch.deadline.due_ms() > now {
+                    self.file(watch, next);
+                    continue;
+                }
+                watch.deadline.end();
+                expired.entry(watch.execution).or_default().push(watch.slot);
+            }
+        }
+        for (execution, slots) in expired {
+            metrics::counter!(crate::metrics::TIMEOUTS_FIRED).increment(slots.len() as u64);
+            execution.do_send(HeartbeatsExpired { slots });
+        }
+    }
+}
+
+impl Actor for DeadlineWheel {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(TICK, |wheel, _| wheel.tick());
+    }
+}
+
+impl Handler<Watch> for DeadlineWheel {
+    type Result = ();
+
+    fn handle(&mut self, watch: Watch, _: &mut Context<Self>) {
+        self.file(watch, i64::MIN);
+    }
+}

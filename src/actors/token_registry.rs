@@ -1,0 +1,107 @@
+//! The open task tokens of this node: one `TaskTokenActor` per started token, placed round-robin on the
+//! arbiters, each arbiter with a `DeadlineWheel` that watches the deadlines of the tokens placed on it.
+
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use actix::Actor;
+use actix::Addr;
+use actix::Recipient;
+use actix_rt::ArbiterHandle;
+use dashmap::DashMap;
+
+use super::deadline_wheel::DeadlineWheel;
+use super::deadline_wheel::TokenDeadline;
+use super::deadline_wheel::Watch;
+use super::execution::HeartbeatsExpired;
+use super::task_token::Close;
+use super::task_token::Heartbeat;
+use super::task_token::TaskTokenActor;
+use crate::clock::now_ms;
+use crate::engine::TaskSlot;
+
+/// What became of a heartbeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeartbeatOutcome {
+    /// The token's deadline moved.
+    Accepted,
+    /// The token's actor has more heartbeats queued than it takes.
+    Throttled,
+    /// The token timed out or closed.
+    Ended,
+    /// No started token of that name on this node.
+    Unknown,
+}
+
+/// The started tokens of this node.
+pub struct TokenRegistry {
+    tokens: DashMap<String, (Addr<TaskTokenActor>, Arc<TokenDeadline>)>,
+    places: Vec<(ArbiterHandle, Addr<DeadlineWheel>)>,
+    next_place: AtomicUsize,
+}
+
+impl TokenRegistry {
+    /// A registry placing tokens on `arbiters`, with a deadline wheel started on each.
+    pub fn new(arbiters: &[ArbiterHandle]) -> TokenRegistry {
+        let places = arbiters
+            .iter()
+            .map(|arbiter| (arbiter.clone(), DeadlineWheel::start_in_arbiter(arbiter, |_| DeadlineWheel::default())))
+            .collect();
+        TokenRegistry { tokens: DashMap::new(), places, next_place: AtomicUsize::new(0) }
+    }
+
+    /// Starts the actor of a started token, with a fresh heartbeat window; `execution` hears when the window
+    /// passes without a heartbeat. Opening a token that is open already changes nothing.
+    pub fn open(
+        &self,
+        token: &str,
+        slot: TaskSlot,
+        execution: Recipient<HeartbeatsExpired>,
+        heartbeat_seconds: Option<u64>,
+    ) {
+        let dashmap::Entry::Vacant(vacant) = self.tokens.entry(token.to_string()) else { return };
+        let (arbiter, wheel) = &self.places[self.next_place.fetch_add(1, Ordering::Relaxed) % self.places.len()];
+        let window_ms = heartbeat_seconds.map_or(0, |s| s as i64 * 1000);
+        let deadline = Arc::new(TokenDeadline::new(now_ms() + window_ms));
+        let actor = TaskTokenActor::new(deadline.clone(), heartbeat_seconds);
+        let addr = TaskTokenActor::start_in_arbiter(arbiter, move |_| actor);
+        if heartbeat_seconds.is_some() {
+            wheel.do_send(Watch { deadline: deadline.clone(), slot, execution });
+        }
+        vacant.insert((addr, deadline));
+    }
+
+    /// SendTaskHeartbeat for `token`: a message to its actor, which moves the deadline.
+    pub fn heartbeat(&self, token: &str) -> HeartbeatOutcome {
+        let Some((addr, deadline)) = self.tokens.get(token).map(|entry| entry.clone()) else {
+            return HeartbeatOutcome::Unknown;
+        };
+        if deadline.has_ended() {
+            return HeartbeatOutcome::Ended;
+        }
+        match addr.try_send(Heartbeat) {
+            Ok(()) => HeartbeatOutcome::Accepted,
+            Err(actix::dev::SendError::Full(_)) => HeartbeatOutcome::Throttled,
+            Err(actix::dev::SendError::Closed(_)) => HeartbeatOutcome::Ended,
+        }
+    }
+
+    /// Ends a token: later heartbeats and completions get TaskTimedOut.
+    pub fn close(&self, token: &str) {
+        if let Some((_, (addr, deadline))) = self.tokens.remove(token) {
+            deadline.end();
+            addr.do_send(Close);
+        }
+    }
+
+    /// Started tokens outstanding on this node.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Whether no token is outstanding.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+}
