@@ -1,4 +1,4 @@
-//! `DeadlineWheel`: one per arbiter, it wakes task tokens' heartbeat deadlines. Each `TaskTokenActor` owns
+//! `DeadlineWheel`: one per arbiter, it watches task tokens' heartbeat deadlines. Each `TaskTokenActor` owns
 //! its deadline (a [`TokenDeadline`] that heartbeats move); the wheel files it in a bucket of its due time,
 //! looks again when the bucket comes due, files it anew if a heartbeat moved it, and otherwise reports it
 //! expired. Expiries leave the wheel in batches, one message per execution. No token arms a timer of its own.
@@ -22,6 +22,16 @@ use super::execution::HeartbeatsExpired;
 use crate::clock::now_ms;
 use crate::engine::TaskSlot;
 
+thread_local! {
+    /// The wheel of the arbiter this thread runs, once it has started.
+    static LOCAL_WHEEL: std::cell::RefCell<Option<actix::Addr<DeadlineWheel>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The wheel of the arbiter the caller runs on, if it has one.
+pub fn local_wheel() -> Option<actix::Addr<DeadlineWheel>> {
+    LOCAL_WHEEL.with(|wheel| wheel.borrow().clone())
+}
+
 /// The wheel's resolution: a deadline fires at most this late (plus the time to deliver it).
 const TICK: Duration = Duration::from_millis(10);
 
@@ -29,18 +39,22 @@ const TICK: Duration = Duration::from_millis(10);
 #[derive(Debug)]
 pub struct TokenDeadline {
     due_ms: AtomicI64,
+    /// The heartbeat window (HeartbeatSeconds) in ms; 0 for a token without one.
+    window_ms: i64,
     ended: AtomicBool,
 }
 
 impl TokenDeadline {
-    /// A deadline at `due_ms` (epoch ms).
-    pub fn new(due_ms: i64) -> TokenDeadline {
-        TokenDeadline { due_ms: AtomicI64::new(due_ms), ended: AtomicBool::new(false) }
+    /// A heartbeat window of `window_ms` starting at `now_ms`.
+    pub fn new(now_ms: i64, window_ms: i64) -> TokenDeadline {
+        TokenDeadline { due_ms: AtomicI64::new(now_ms + window_ms), window_ms, ended: AtomicBool::new(false) }
     }
 
-    /// Moves the deadline to `due_ms` unless it is later already.
-    pub fn extend_to(&self, due_ms: i64) {
-        self.due_ms.fetch_max(due_ms, Ordering::Relaxed);
+    /// A heartbeat at `now_ms`: the window starts again (a deadline never moves earlier).
+    pub fn heartbeat(&self, now_ms: i64) {
+        if self.window_ms > 0 {
+            self.due_ms.fetch_max(now_ms + self.window_ms, Ordering::Relaxed);
+        }
     }
 
     /// The token closed or expired: the wheel forgets it.
@@ -64,7 +78,8 @@ impl TokenDeadline {
 pub struct Watch {
     pub deadline: Arc<TokenDeadline>,
     pub slot: TaskSlot,
-    pub execution: Recipient<HeartbeatsExpired>,
+    /// Shared by the tokens of one execution.
+    pub execution: Arc<Recipient<HeartbeatsExpired>>,
 }
 
 /// The deadlines of one arbiter's tokens, by the tick they come due.
@@ -88,7 +103,7 @@ impl DeadlineWheel {
     fn tick(&mut self) {
         let now = now_ms();
         let next = bucket_of(now) + 1;
-        let mut expired: HashMap<Recipient<HeartbeatsExpired>, Vec<TaskSlot>> = HashMap::new();
+        let mut expired: HashMap<Arc<Recipient<HeartbeatsExpired>>, Vec<TaskSlot>> = HashMap::new();
         while let Some(entry) = self.buckets.first_entry() {
             if *entry.key() > bucket_of(now) {
                 break;
@@ -116,6 +131,8 @@ impl Actor for DeadlineWheel {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        let addr = ctx.address();
+        LOCAL_WHEEL.with(|wheel| *wheel.borrow_mut() = Some(addr));
         ctx.run_interval(TICK, |wheel, _| wheel.tick());
     }
 }

@@ -22,6 +22,7 @@ use actix::AsyncContext;
 use actix::Context;
 use actix::Handler;
 use actix::Message;
+use actix::Recipient;
 use actix::ResponseFuture;
 use actix::SpawnHandle;
 use tokio::sync::oneshot;
@@ -79,6 +80,8 @@ pub struct ExecutionActor {
     pending: VecDeque<Queued>,
     /// Whether a decision is committing.
     deciding: bool,
+    /// Where the deadline wheel reports this execution's expired heartbeats (one per actor, shared by its tokens).
+    expiries: Option<Arc<Recipient<HeartbeatsExpired>>>,
     /// Size of the last checkpoint, and of the inputs recorded since: a checkpoint is due when they outgrow it.
     checkpoint_bytes: usize,
     tail_bytes: usize,
@@ -186,6 +189,7 @@ impl ExecutionActor {
             closed_at: None,
             pending: VecDeque::new(),
             deciding: false,
+            expiries: None,
             checkpoint_bytes: committed.checkpoint_bytes,
             tail_bytes: committed.tail_bytes,
         }
@@ -475,11 +479,12 @@ impl ExecutionActor {
         self.firing.contains(&timer)
     }
 
-    fn start_token_actor(&self, ctx: &mut Context<Self>, slot: TaskSlot) {
+    fn start_token_actor(&mut self, ctx: &mut Context<Self>, slot: TaskSlot) {
+        let expiries = self.expiries.get_or_insert_with(|| Arc::new(ctx.address().recipient())).clone();
         let (Some(task), Some(supervisor)) = (self.open_tasks.get(&slot.0), self.supervisor.upgrade()) else {
             return;
         };
-        supervisor.start_token(&task.token, slot, ctx.address(), task.heartbeat_seconds);
+        supervisor.start_token(&task.token, slot, expiries, task.heartbeat_seconds);
     }
 
     /// Calls the connector of a started service task and reports its outcome: TaskSubmitted for

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use actix::Actor;
 use actix::Addr;
+use actix::Recipient;
 use actix_rt::Arbiter;
 use dashmap::DashMap;
 use tokio::sync::oneshot;
@@ -22,6 +23,7 @@ use super::activity_queue::Poll;
 use super::activity_queue::QueuedTask;
 use super::activity_queue::Withdraw;
 use super::execution::Committed;
+use super::execution::HeartbeatsExpired;
 use super::execution::Relinquish;
 use super::execution::StartActivityTask;
 use super::execution::Stop;
@@ -386,7 +388,6 @@ impl ExecutionSupervisor {
                 metrics::counter!(crate::metrics::HEARTBEATS).increment(1);
                 return Ok(());
             }
-            HeartbeatOutcome::Throttled => return Err(AwsError::new(ErrorCode::ThrottlingException, "Rate exceeded")),
             HeartbeatOutcome::Ended => return Err(timed_out()),
             HeartbeatOutcome::Unknown => {}
         }
@@ -404,10 +405,10 @@ impl ExecutionSupervisor {
         &self,
         token: &str,
         slot: TaskSlot,
-        execution: Addr<ExecutionActor>,
+        expiries: Arc<Recipient<HeartbeatsExpired>>,
         heartbeat_seconds: Option<u64>,
     ) {
-        self.tokens.open(token, slot, execution.recipient(), heartbeat_seconds);
+        self.tokens.open(token, slot, expiries, heartbeat_seconds);
     }
 
     /// Ends a token: later heartbeats and completions get TaskTimedOut.

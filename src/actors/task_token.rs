@@ -1,7 +1,8 @@
-//! `TaskTokenActor`: one per outstanding, started task token. It owns the token's heartbeat deadline: a
-//! heartbeat is a message that moves it (no timer work, no log write). The arbiter's [`DeadlineWheel`]
-//! watches the deadline and reports it to the execution when it passes; the execution's actor writes
-//! `ActivityTimedOut`/`TaskTimedOut` into the replicated history, retrying until it commits.
+//! `TaskTokenActor`: one per outstanding, started task token. It owns the token's heartbeat deadline, a
+//! [`TokenDeadline`] cell that a heartbeat moves with one atomic update (no message, no timer work, no log
+//! write). The arbiter's [`DeadlineWheel`] watches the deadline and reports it to the execution when it
+//! passes; the execution's actor writes `ActivityTimedOut`/`TaskTimedOut` into the replicated history,
+//! retrying until it commits. The actor ends the token when the task closes.
 //!
 //! [`DeadlineWheel`]: super::deadline_wheel::DeadlineWheel
 
@@ -14,7 +15,6 @@ use actix::Handler;
 use actix::Message;
 
 use super::deadline_wheel::TokenDeadline;
-use crate::clock::now_ms;
 
 /// Messages a token actor may have queued before it answers ThrottlingException.
 pub const TOKEN_MAILBOX: usize = 16;
@@ -22,13 +22,7 @@ pub const TOKEN_MAILBOX: usize = 16;
 /// One outstanding task token.
 pub struct TaskTokenActor {
     deadline: Arc<TokenDeadline>,
-    heartbeat_ms: Option<i64>,
 }
-
-/// SendTaskHeartbeat.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Heartbeat;
 
 /// The task closed: the token is no longer valid.
 #[derive(Message)]
@@ -36,9 +30,9 @@ pub struct Heartbeat;
 pub struct Close;
 
 impl TaskTokenActor {
-    /// A token whose heartbeat window (if any) started when `deadline` was set.
-    pub fn new(deadline: Arc<TokenDeadline>, heartbeat_seconds: Option<u64>) -> TaskTokenActor {
-        TaskTokenActor { deadline, heartbeat_ms: heartbeat_seconds.map(|s| s as i64 * 1000) }
+    /// The actor of a token whose deadline is `deadline`.
+    pub fn new(deadline: Arc<TokenDeadline>) -> TaskTokenActor {
+        TaskTokenActor { deadline }
     }
 }
 
@@ -51,16 +45,6 @@ impl Actor for TaskTokenActor {
 
     fn stopped(&mut self, _: &mut Context<Self>) {
         self.deadline.end();
-    }
-}
-
-impl Handler<Heartbeat> for TaskTokenActor {
-    type Result = ();
-
-    fn handle(&mut self, _: Heartbeat, _ctx: &mut Context<Self>) {
-        if let Some(heartbeat) = self.heartbeat_ms {
-            self.deadline.extend_to(now_ms() + heartbeat);
-        }
     }
 }
 

@@ -1,5 +1,6 @@
-//! The open task tokens of this node: one `TaskTokenActor` per started token, placed round-robin on the
-//! arbiters, each arbiter with a `DeadlineWheel` that watches the deadlines of the tokens placed on it.
+//! The open task tokens of this node: one `TaskTokenActor` per started token, on the arbiter of the execution
+//! that opened it (or the next arbiter in turn), each arbiter with a `DeadlineWheel` that watches the
+//! deadlines of the tokens placed on it.
 
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
@@ -11,12 +12,12 @@ use actix::Recipient;
 use actix_rt::ArbiterHandle;
 use dashmap::DashMap;
 
+use super::deadline_wheel::local_wheel;
 use super::deadline_wheel::DeadlineWheel;
 use super::deadline_wheel::TokenDeadline;
 use super::deadline_wheel::Watch;
 use super::execution::HeartbeatsExpired;
 use super::task_token::Close;
-use super::task_token::Heartbeat;
 use super::task_token::TaskTokenActor;
 use crate::clock::now_ms;
 use crate::engine::TaskSlot;
@@ -26,17 +27,27 @@ use crate::engine::TaskSlot;
 pub enum HeartbeatOutcome {
     /// The token's deadline moved.
     Accepted,
-    /// The token's actor has more heartbeats queued than it takes.
-    Throttled,
     /// The token timed out or closed.
     Ended,
     /// No started token of that name on this node.
     Unknown,
 }
 
+/// A token as the registry keys it: 128 bits of its SHA-256 digest (tokens are a few hundred bytes long).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct TokenKey([u8; 16]);
+
+impl TokenKey {
+    fn of(token: &str) -> TokenKey {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(token.as_bytes());
+        TokenKey(digest[..16].try_into().expect("a SHA-256 digest has 32 bytes"))
+    }
+}
+
 /// The started tokens of this node.
 pub struct TokenRegistry {
-    tokens: DashMap<String, (Addr<TaskTokenActor>, Arc<TokenDeadline>)>,
+    tokens: DashMap<TokenKey, (Addr<TaskTokenActor>, Arc<TokenDeadline>)>,
     places: Vec<(ArbiterHandle, Addr<DeadlineWheel>)>,
     next_place: AtomicUsize,
 }
@@ -57,39 +68,45 @@ impl TokenRegistry {
         &self,
         token: &str,
         slot: TaskSlot,
-        execution: Recipient<HeartbeatsExpired>,
+        execution: Arc<Recipient<HeartbeatsExpired>>,
         heartbeat_seconds: Option<u64>,
     ) {
-        let dashmap::Entry::Vacant(vacant) = self.tokens.entry(token.to_string()) else { return };
-        let (arbiter, wheel) = &self.places[self.next_place.fetch_add(1, Ordering::Relaxed) % self.places.len()];
+        let dashmap::Entry::Vacant(vacant) = self.tokens.entry(TokenKey::of(token)) else { return };
         let window_ms = heartbeat_seconds.map_or(0, |s| s as i64 * 1000);
-        let deadline = Arc::new(TokenDeadline::new(now_ms() + window_ms));
-        let actor = TaskTokenActor::new(deadline.clone(), heartbeat_seconds);
-        let addr = TaskTokenActor::start_in_arbiter(arbiter, move |_| actor);
+        let deadline = Arc::new(TokenDeadline::new(now_ms(), window_ms));
+        let actor = TaskTokenActor::new(deadline.clone());
+        // On an arbiter (an execution actor's thread) the token stays there, with that arbiter's wheel;
+        // from elsewhere it goes to the next arbiter in turn.
+        let (addr, wheel) = match local_wheel() {
+            Some(wheel) => (actor.start(), wheel),
+            None => {
+                let (arbiter, wheel) =
+                    &self.places[self.next_place.fetch_add(1, Ordering::Relaxed) % self.places.len()];
+                (TaskTokenActor::start_in_arbiter(arbiter, move |_| actor), wheel.clone())
+            }
+        };
         if heartbeat_seconds.is_some() {
             wheel.do_send(Watch { deadline: deadline.clone(), slot, execution });
         }
         vacant.insert((addr, deadline));
     }
 
-    /// SendTaskHeartbeat for `token`: a message to its actor, which moves the deadline.
+    /// SendTaskHeartbeat for `token`: moves the deadline its actor owns.
     pub fn heartbeat(&self, token: &str) -> HeartbeatOutcome {
-        let Some((addr, deadline)) = self.tokens.get(token).map(|entry| entry.clone()) else {
+        let Some(entry) = self.tokens.get(&TokenKey::of(token)) else {
             return HeartbeatOutcome::Unknown;
         };
+        let deadline = &entry.1;
         if deadline.has_ended() {
             return HeartbeatOutcome::Ended;
         }
-        match addr.try_send(Heartbeat) {
-            Ok(()) => HeartbeatOutcome::Accepted,
-            Err(actix::dev::SendError::Full(_)) => HeartbeatOutcome::Throttled,
-            Err(actix::dev::SendError::Closed(_)) => HeartbeatOutcome::Ended,
-        }
+        deadline.heartbeat(now_ms());
+        HeartbeatOutcome::Accepted
     }
 
     /// Ends a token: later heartbeats and completions get TaskTimedOut.
     pub fn close(&self, token: &str) {
-        if let Some((_, (addr, deadline))) = self.tokens.remove(token) {
+        if let Some((_, (addr, deadline))) = self.tokens.remove(&TokenKey::of(token)) {
             deadline.end();
             addr.do_send(Close);
         }

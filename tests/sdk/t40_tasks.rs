@@ -139,7 +139,8 @@ async fn workers_heartbeat_succeed_and_time_out_as_on_aws() {
 
     tracing::info!("--- tokens this cluster did not sign are InvalidToken");
     assert_eq!(code(sfn.send_task_heartbeat().task_token("garbage").send().await), "InvalidToken");
-    let forged = format!("{}0", &token[..token.len() - 1]);
+    let last = if token.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{last}", &token[..token.len() - 1]);
     assert_eq!(code(sfn.send_task_success().task_token(&forged).output("{}").send().await), "InvalidToken");
 }
 
