@@ -13,6 +13,7 @@ mod t40_tasks;
 mod t50_durability;
 mod t60_metrics;
 mod t65_load;
+mod t66_load_agents;
 mod t70_cluster;
 mod t80_auth;
 mod t82_tls;
