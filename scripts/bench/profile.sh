@@ -104,8 +104,9 @@ case "$scenario" in
     grep msec "$WORK/threads.stat" | sort -k2 -g -r | awk '$2 > 1 {printf "  %-28s %8.0f ms\n", $1, $2}'
     echo "-- share of the server's samples, inclusive"
     perf report -i "$WORK/perf.data" --children --sort symbol --stdio -g none 2>/dev/null \
+      | sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//' \
       | grep -E 'protocol::run::\{\{closure\}\}$|ExecutionSupervisor::heartbeat_here|AddressSender<A>::try_send|TokenVerifier::verify|api::protocol::parse|metrics::record_request|ok_response|Arn::parse' \
-      | awk '{printf "  %7s  %s\n", $1, $NF}'
+      | awk '{share = $1; $1 = $2 = $3 = ""; sub(/^ +/, ""); printf "  %7s  %s\n", share, $0}'
     ;;
   *)
     echo "unknown scenario '$scenario' (activity, workflow3, tokens or heartbeat)" >&2; exit 2

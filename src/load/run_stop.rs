@@ -6,22 +6,17 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The end of one run; clones share the request to stop.
-#[derive(Debug, Clone, Default)]
+/// The end of one run.
+#[derive(Debug, Clone)]
 pub struct RunStop {
     deadline: Option<Instant>,
     requested: Arc<AtomicBool>,
 }
 
 impl RunStop {
-    /// A run that ends at `deadline` (if any) or when [`RunStop::request`] is called.
+    /// A run that ends at `deadline` (if any) or once `requested` is set.
     pub fn new(deadline: Option<Instant>, requested: Arc<AtomicBool>) -> RunStop {
         RunStop { deadline, requested }
-    }
-
-    /// Ends the run now.
-    pub fn request(&self) {
-        self.requested.store(true, Ordering::Relaxed);
     }
 
     /// Whether the run has ended by `at`.

@@ -37,8 +37,7 @@ pub struct Percentiles {
 }
 
 impl Percentiles {
-    /// The percentiles of a histogram of microseconds.
-    pub fn of(h: &Histogram<u64>) -> Percentiles {
+    fn of(h: &Histogram<u64>) -> Percentiles {
         let ms = |micros: u64| micros as f64 / 1000.0;
         Percentiles {
             count: h.len(),
