@@ -5,10 +5,14 @@
 //! other components already know (open executions, open tokens, Raft indexes) are sampled when the page
 //! is rendered, so they cost nothing between scrapes. This module never blocks a request path.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 use std::time::Instant;
 
+use metrics::Counter;
+use metrics::Histogram;
 use metrics_exporter_prometheus::Matcher;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -102,11 +106,30 @@ fn describe() {
     metrics::describe_counter!(SNAPSHOTS_INSTALLED, "Snapshots received from the leader and installed");
 }
 
+/// The handles of one operation and result code: requests counted, latency.
+type RequestHandles = (Counter, Histogram);
+
+thread_local! {
+    /// Each request thread's handles of the request counter and latency histogram, by operation and code,
+    /// so that counting a request is an atomic add rather than a registry lookup.
+    static REQUEST_HANDLES: RefCell<HashMap<(&'static str, &'static str), RequestHandles>> =
+        RefCell::new(HashMap::new());
+}
+
 /// Counts one API request and records its latency. `code` is `None` for a success.
-pub fn record_request(operation: &str, code: Option<&'static str>, started: Instant) {
-    let operation = operation.to_string();
-    metrics::counter!(API_REQUESTS, "operation" => operation.clone(), "code" => code.unwrap_or("ok")).increment(1);
-    metrics::histogram!(API_LATENCY, "operation" => operation).record(started.elapsed().as_secs_f64());
+pub fn record_request(operation: &'static str, code: Option<&'static str>, started: Instant) {
+    let code = code.unwrap_or("ok");
+    let seconds = started.elapsed().as_secs_f64();
+    REQUEST_HANDLES.with_borrow_mut(|handles| {
+        let (requests, latency) = handles.entry((operation, code)).or_insert_with(|| {
+            (
+                metrics::counter!(API_REQUESTS, "operation" => operation, "code" => code),
+                metrics::histogram!(API_LATENCY, "operation" => operation),
+            )
+        });
+        requests.increment(1);
+        latency.record(seconds);
+    });
 }
 
 /// Values sampled from other components when the page is rendered.

@@ -95,6 +95,7 @@ async fn serve(
         executions,
         sigv4: (config.auth == AuthMode::Sigv4).then(|| Verifier::new(&config)),
         throttle: Throttle::new(&config.throttle),
+        token_verifier: Default::default(),
     });
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(api::configure)).workers(workers);

@@ -4,9 +4,10 @@
 #   bash scripts/bench/profile.sh activity    # activity round trip, one worker, one node
 #   bash scripts/bench/profile.sh workflow3   # workflow load on a three-node cluster (every process)
 #   bash scripts/bench/profile.sh tokens      # 1,000,000 token actors timing out (benches/token_actors.rs)
-# Env: DURATION (10s), CONNECTIONS (64, workflow3), TOP (30 lines of the profile). Needs perf.
+#   bash scripts/bench/profile.sh heartbeat   # SendTaskHeartbeat driven by wrk, against the HTTP floor
+# Env: DURATION (10s), CONNECTIONS (64), TOP (30 lines of the profile). Needs perf (and wrk for heartbeat).
 source "$(dirname "$0")/common.sh"
-scenario="${1:?usage: profile.sh activity|workflow3|tokens}"
+scenario="${1:?usage: profile.sh activity|workflow3|tokens|heartbeat}"
 DURATION="${DURATION:-10s}" CONNECTIONS="${CONNECTIONS:-64}" TOP="${TOP:-30}"
 command -v perf >/dev/null || { echo "perf is needed (apt-get install linux-perf)" >&2; exit 1; }
 build
@@ -71,7 +72,43 @@ case "$scenario" in
     perf record -F 499 -g -o "$WORK/perf.data" -- "$bench" 1000000 2>"$WORK/perf.err"
     hottest "$WORK/perf.data" symbol
     ;;
+  heartbeat)
+    command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+    start_floor; floor_url="$URL" floor_pid="${PIDS[-1]}"
+    start_statehouse profile; url="$URL" pid="${PIDS[-1]}"
+    python3 "$ROOT/scripts/bench/open_tasks.py" --endpoint "$url" --tasks 1000 --out "$WORK/tokens.txt"
+    seconds="${DURATION%s}"
+    # drive URL : wrk posting heartbeats to URL for DURATION; prints the requests it completed.
+    drive() {
+      wrk -t1 -c "$CONNECTIONS" -d "$DURATION" -s "$ROOT/scripts/bench/heartbeat.lua" "$1" -- "$WORK/tokens.txt" \
+        | sed -n 's/^WRK_JSON //p' | jq .requests
+    }
+    # cost NAME PID URL : the server's CPU time and context switches per request, measured by perf stat.
+    cost() {
+      perf stat -x, -e task-clock,context-switches -p "$2" -o "$WORK/$1.stat" -- sleep "$seconds" >/dev/null &
+      local stat=$! requests
+      requests="$(drive "$3")"; wait "$stat" || true
+      awk -F, -v n="$requests" -v name="$1" '/task-clock/ {cpu = $1} /context-switches/ {cs = $1}
+        END {printf "%-10s %d requests, %.1f us of server CPU and %.2f context switches per request\n", name, n, 1000 * cpu / n, cs / n}' \
+        "$WORK/$1.stat"
+    }
+    echo "-- cost per request (wrk, heartbeat.lua, $CONNECTIONS connections)"
+    cost floor "$floor_pid" "$floor_url"
+    cost heartbeat "$pid" "$url"
+    perf stat --per-thread -e task-clock -p "$pid" -o "$WORK/threads.stat" -- sleep "$seconds" >/dev/null &
+    stat=$!
+    perf record -F 499 --call-graph dwarf,32768 -o "$WORK/perf.data" -p "$pid" -- sleep "$seconds" >/dev/null 2>&1 &
+    perf_pid=$!
+    drive "$url" >/dev/null; wait "$stat" "$perf_pid" || true
+    echo "-- server threads by CPU (the two busiest serve HTTP; the token actors run on the others)"
+    grep msec "$WORK/threads.stat" | sort -k2 -g -r | awk '$2 > 1 {printf "  %-28s %8.0f ms\n", $1, $2}'
+    echo "-- share of the server's samples, inclusive"
+    perf report -i "$WORK/perf.data" --children --sort symbol --stdio -g none 2>/dev/null \
+      | sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//' \
+      | grep -E 'protocol::run::\{\{closure\}\}$|ExecutionSupervisor::heartbeat_here|AddressSender<A>::try_send|TokenVerifier::verify|api::protocol::parse|metrics::record_request|ok_response|Arn::parse' \
+      | awk '{share = $1; $1 = $2 = $3 = ""; sub(/^ +/, ""); printf "  %7s  %s\n", share, $0}'
+    ;;
   *)
-    echo "unknown scenario '$scenario' (activity, workflow3 or tokens)" >&2; exit 2
+    echo "unknown scenario '$scenario' (activity, workflow3, tokens or heartbeat)" >&2; exit 2
     ;;
 esac

@@ -13,7 +13,6 @@ use crate::arn::Arn;
 use crate::arn::ResourceKind;
 use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
-use crate::engine::verify_task_token;
 use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
 
@@ -40,7 +39,9 @@ pub struct SendTaskHeartbeatInput {
 
 /// The execution and task slot a token names, if this cluster signed it for one of the caller's executions.
 fn verify(state: &AccountView<'_>, token: &str) -> Result<(String, TaskSlot), AwsError> {
-    verify_task_token(state.node.token_key(), token)
+    state
+        .token_verifier()
+        .verify(token)
         .filter(|(arn, _)| {
             Arn::parse(arn, &[ResourceKind::Execution, ResourceKind::ExpressExecution])
                 .is_ok_and(|arn| state.arns.owns(&arn))

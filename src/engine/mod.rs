@@ -41,6 +41,7 @@ pub use json::PAYLOAD_LIMIT_BYTES;
 pub use step::step;
 pub use token::mint_task_token;
 pub use token::verify_task_token;
+pub use token::TokenVerifier;
 
 #[cfg(test)]
 mod tests;

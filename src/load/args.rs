@@ -28,6 +28,9 @@ pub enum Scenario {
     Activity(ActivityArgs),
     /// Sends one fixed request as fast as possible or at --rate; any HTTP 200 counts (the HTTP floor).
     Raw(RawArgs),
+    /// Waits for a coordinating `statehouse load <scenario> --agent ADDR` and generates its share of the
+    /// load.
+    Agent(AgentArgs),
 }
 
 /// Options every scenario takes.
@@ -60,6 +63,13 @@ pub struct CommonArgs {
     /// Hide the live progress line.
     #[arg(long)]
     pub quiet: bool,
+    /// Generate the load on the agent at ADDR (`statehouse load agent`) instead of here; repeat for
+    /// several. Concurrency, --rate and --count are totals, divided evenly among the agents.
+    #[arg(long = "agent", value_name = "ADDR")]
+    pub agents: Vec<String>,
+    /// The secret shared with the agents.
+    #[arg(long, env = "STATEHOUSE_AGENT_SECRET", hide_env_values = true)]
+    pub agent_secret: Option<String>,
 }
 
 /// `statehouse load heartbeat`.
@@ -109,6 +119,17 @@ pub struct RawArgs {
         default_value = r#"{"taskToken":"0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"}"#
     )]
     pub body: String,
+}
+
+/// `statehouse load agent`.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// Address to accept the coordinator on (port 0: any free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// The secret the coordinator signs its requests with (at least 8 characters).
+    #[arg(long, env = "STATEHOUSE_AGENT_SECRET", hide_env_values = true)]
+    pub secret: String,
 }
 
 /// Parses `30s`, `500ms`, `2m`, `1h` or a plain number of seconds.

@@ -1,9 +1,11 @@
-//! The request loop every scenario shares: C workers, closed loop (each sends its next request when
-//! the previous one answered) or open loop (request k is due at start + k/rate and its latency counts
-//! from that due time, so a slow server cannot hide queueing delay), bounded by a duration and/or a
-//! count, with a live progress line. Ctrl-C ends the run early; the report covers what ran until then.
+//! The request loop every scenario shares. Generator threads (one per core unless told otherwise) each
+//! run a single-threaded runtime with their share of the workers, and every worker owns one keep-alive
+//! connection, so the loop shares no pool, lock or task hand-off between workers. Closed loop: a worker
+//! sends its next operation when the previous one answered. Open loop: operation k is due at
+//! start + k/rate and its latency counts from that due time, so a slow server cannot hide queueing
+//! delay. The run ends at its duration, count or a stop request; calls an operation would make after
+//! that are cut off and counted apart from errors.
 
-use std::future::Future;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
@@ -11,103 +13,96 @@ use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
 
-use indicatif::ProgressBar;
-use indicatif::ProgressStyle;
-
-use super::client::CallError;
+use super::call_error::CallError;
+use super::client::SfnClient;
+use super::connection::Connection;
+use super::pacing::Pacing;
 use super::report::Recorder;
-use super::CommonArgs;
+use super::run_stop::RunStop;
 
-/// The default bound when neither `--duration` nor `--count` is given.
-pub const DEFAULT_DURATION: Duration = Duration::from_secs(10);
-
-/// Runs `op(k, due)` for k = 0, 1, 2, ... on `common.concurrency` workers until the bounds are reached,
-/// recording each outcome in `recorder`. `due` is when operation k should have started (open loop) or
-/// did start (closed loop). `Ok(None)` records the time from `due` to the answer; `Ok(Some(d))` records
-/// the operation's own measure `d` instead (e.g. from server timestamps).
-pub async fn drive<F, Fut>(common: &CommonArgs, recorder: Arc<Recorder>, op: F)
+/// Runs `op(connection, k, due)` for k = 0, 1, 2, ... on `pacing.concurrency` workers until the run
+/// ends, recording each outcome in `recorder` (whose start is the run's start). `due` is when operation k
+/// should have started (open loop) or did start (closed loop). `Ok(None)` records the time from `due` to
+/// the answer; `Ok(Some(d))` records the operation's own measure `d` instead (e.g. from server
+/// timestamps). Setting `stop_requested` ends the run early.
+pub async fn drive<F>(
+    client: &SfnClient,
+    pacing: &Pacing,
+    stop_requested: Arc<AtomicBool>,
+    recorder: Arc<Recorder>,
+    op: F,
+) -> Result<(), String>
 where
-    F: Fn(u64, Instant) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<Option<Duration>, CallError>> + Send,
+    F: AsyncFn(&mut Connection, u64, Instant) -> Result<Option<Duration>, CallError> + Send + Sync + 'static,
 {
-    let bound =
-        if common.duration.is_none() && common.count.is_none() { Some(DEFAULT_DURATION) } else { common.duration };
-    let start = Instant::now();
-    let deadline = bound.map(|d| start + d);
-    let next = Arc::new(AtomicU64::new(0));
+    let start = recorder.started();
+    let stop = RunStop::new(pacing.bound().map(|d| start + d), stop_requested);
+    let plan = Arc::new(Plan { start, rate: pacing.rate, count: pacing.count, next: AtomicU64::new(0), stop });
     let op = Arc::new(op);
-    let progress = progress(common, recorder.clone(), bound);
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let on_ctrl_c = {
-        let interrupted = interrupted.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupted.store(true, Ordering::Relaxed);
-            }
-        })
-    };
-    let mut workers = Vec::with_capacity(common.concurrency);
-    for _ in 0..common.concurrency.max(1) {
-        let (op, next, recorder, interrupted) = (op.clone(), next.clone(), recorder.clone(), interrupted.clone());
-        let (count, rate) = (common.count, common.rate);
-        workers.push(tokio::spawn(async move {
-            loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                if count.is_some_and(|n| k >= n) {
-                    break;
-                }
-                let due = match rate {
-                    Some(rate) => start + Duration::from_secs_f64(k as f64 / rate),
-                    None => Instant::now(),
-                };
-                if interrupted.load(Ordering::Relaxed) || deadline.is_some_and(|d| due >= d || Instant::now() >= d) {
-                    break;
-                }
-                tokio::time::sleep_until(due.into()).await;
-                match op(k, due).await {
-                    Ok(None) => recorder.ok(due.elapsed()),
-                    Ok(Some(own)) => recorder.ok(own),
-                    Err(e) => recorder.error(&e.code),
-                }
-            }
-        }));
+    let threads = pacing.threads();
+    let mut finished = Vec::with_capacity(threads);
+    for thread in 0..threads {
+        let connections: Vec<Connection> = (thread..pacing.concurrency)
+            .step_by(threads)
+            .map(|worker| client.connection(worker).until(plan.stop.clone()))
+            .collect();
+        let (plan, op, recorder) = (plan.clone(), op.clone(), recorder.clone());
+        let (done, finished_here) = tokio::sync::oneshot::channel::<()>();
+        finished.push(finished_here);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start a generator runtime: {e}"))?;
+        std::thread::Builder::new()
+            .name(format!("load-{thread}"))
+            .spawn(move || {
+                let workers = connections.into_iter().map(|c| worker(c, &*op, &plan, &recorder));
+                runtime.block_on(futures::future::join_all(workers));
+                let _ = done.send(());
+            })
+            .map_err(|e| format!("cannot start a generator thread: {e}"))?;
     }
-    for worker in workers {
-        let _ = worker.await;
+    for finished_here in finished {
+        let _ = finished_here.await;
     }
-    on_ctrl_c.abort();
-    progress.finish_and_clear();
+    recorder.finish();
+    Ok(())
 }
 
-fn progress(common: &CommonArgs, recorder: Arc<Recorder>, bound: Option<Duration>) -> ProgressBar {
-    if common.quiet {
-        return ProgressBar::hidden();
-    }
-    let bar = match common.count {
-        Some(n) => ProgressBar::new(n).with_style(
-            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
-                .expect("valid template")
-                .progress_chars("=> "),
-        ),
-        None => ProgressBar::new_spinner()
-            .with_style(ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").expect("valid template")),
-    };
-    let ticker = bar.clone();
-    let limit = bound.map(|d| format!(" of {}s", d.as_secs())).unwrap_or_default();
-    tokio::spawn(async move {
-        let mut last = (Instant::now(), 0u64);
-        while !ticker.is_finished() {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            let (ops, now) = (recorder.ops(), Instant::now());
-            let rate = (ops - last.1) as f64 / now.duration_since(last.0).as_secs_f64().max(1e-6);
-            last = (now, ops);
-            ticker.set_position(ops);
-            ticker.set_message(format!(
-                "{ops} ok  {rate:.0}/s  {} errors  ({:.0}s{limit})",
-                recorder.errors(),
-                recorder.elapsed().as_secs_f64()
-            ));
+/// What the workers of one run share.
+struct Plan {
+    start: Instant,
+    rate: Option<f64>,
+    count: Option<u64>,
+    next: AtomicU64,
+    stop: RunStop,
+}
+
+async fn worker<F>(mut connection: Connection, op: &F, plan: &Plan, recorder: &Recorder)
+where
+    F: AsyncFn(&mut Connection, u64, Instant) -> Result<Option<Duration>, CallError>,
+{
+    loop {
+        let k = plan.next.fetch_add(1, Ordering::Relaxed);
+        if plan.count.is_some_and(|n| k >= n) {
+            break;
         }
-    });
-    bar
+        let now = Instant::now();
+        let due = match plan.rate {
+            Some(rate) => plan.start + Duration::from_secs_f64(k as f64 / rate),
+            None => now,
+        };
+        if plan.stop.reached_at(due.max(now)) {
+            break;
+        }
+        if due > now {
+            tokio::time::sleep_until(due.into()).await;
+        }
+        match op(&mut connection, k, due).await {
+            Ok(None) => recorder.ok(due.elapsed()),
+            Ok(Some(own)) => recorder.ok(own),
+            Err(e) if e.is_cut_off() => recorder.cut_off(),
+            Err(e) => recorder.error(&e.code),
+        }
+    }
 }

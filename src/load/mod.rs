@@ -2,21 +2,30 @@
 //! scenarios and reports throughput and latency percentiles. It talks awsJson1_0 over plain HTTP, always
 //! stops by itself (duration and/or count bound), and removes what it created.
 
+pub mod agent;
 pub mod args;
+pub mod call_error;
 pub mod client;
+pub mod connection;
 pub mod driver;
+pub mod endpoint;
+pub mod measurement;
+pub mod pacing;
 pub mod plot;
+pub mod progress;
 pub mod report;
+pub mod run_stop;
+pub mod runner;
 pub mod scenarios;
+pub mod workload;
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 pub use args::CommonArgs;
 pub use args::LoadArgs;
 pub use args::Scenario;
-use client::SfnClient;
 pub use report::Report;
+use runner::Runner;
 
 /// What a scenario hands back: its report and, if a verification failed, why.
 pub struct Outcome {
@@ -24,17 +33,18 @@ pub struct Outcome {
     pub failure: Option<String>,
 }
 
-/// Runs the chosen scenario and prints its report; the exit code says whether verification passed.
+/// Runs the chosen scenario (or the agent) and prints its report; the exit code says whether
+/// verification passed.
 pub fn run(args: LoadArgs) -> ExitCode {
     let common = match &args.scenario {
         Scenario::Heartbeat(a) => &a.common,
         Scenario::Workflow(a) => &a.common,
         Scenario::Activity(a) => &a.common,
         Scenario::Raw(a) => &a.common,
+        Scenario::Agent(a) => return agent::serve(a),
     };
-    let threads = common.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(threads.max(1)).enable_all().build()
-    {
+    // Setup, verification and the progress line; the load itself runs on the generator threads.
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("statehouse load: cannot start the runtime: {e}");
@@ -42,12 +52,13 @@ pub fn run(args: LoadArgs) -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async {
-        let client = Arc::new(SfnClient::new(&common.endpoints)?);
+        let runner = Runner::new(common)?;
         match &args.scenario {
-            Scenario::Heartbeat(a) => scenarios::heartbeat::run(a, client).await,
-            Scenario::Workflow(a) => scenarios::workflow::run(a, client).await,
-            Scenario::Activity(a) => scenarios::activity::run(a, client).await,
-            Scenario::Raw(a) => scenarios::raw::run(a, client).await,
+            Scenario::Heartbeat(a) => scenarios::heartbeat::run(a, &runner).await,
+            Scenario::Workflow(a) => scenarios::workflow::run(a, &runner).await,
+            Scenario::Activity(a) => scenarios::activity::run(a, &runner).await,
+            Scenario::Raw(a) => scenarios::raw::run(a, &runner).await,
+            Scenario::Agent(_) => unreachable!("the agent returned above"),
         }
     });
     let outcome = match outcome {

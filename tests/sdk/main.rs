@@ -16,6 +16,7 @@ mod t54_retention;
 mod t55_snapshots;
 mod t60_metrics;
 mod t65_load;
+mod t66_load_agents;
 mod t70_cluster;
 mod t80_auth;
 mod t82_tls;

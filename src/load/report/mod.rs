@@ -2,6 +2,7 @@
 //! plot is drawn from.
 
 mod histogram;
+mod snapshot;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -11,6 +12,9 @@ pub use histogram::Recorder;
 pub use histogram::Second;
 use serde::Serialize;
 use serde_json::Value;
+pub use snapshot::RecorderSnapshot;
+
+use super::agent::AgentSummary;
 
 /// Everything a scenario measured.
 #[derive(Debug, Serialize)]
@@ -26,7 +30,11 @@ pub struct Report {
     pub operation: &'static str,
     pub operations: u64,
     pub errors: u64,
+    /// Errors by code: the AWS error code, `HTTP<status>`, or a wire failure such as `connect refused`.
     pub errors_by_code: BTreeMap<String, u64>,
+    /// Operations the end of the run cut off before they finished (e.g. an execution still running):
+    /// neither successes nor errors.
+    pub cut_off: u64,
     pub throughput_per_second: f64,
     pub latency_ms: Percentiles,
     /// Further latencies the scenario measured, by name.
@@ -34,6 +42,9 @@ pub struct Report {
     /// Scenario figures (e.g. transitions/s) and verification results.
     pub figures: BTreeMap<String, Value>,
     pub timeline: Vec<Second>,
+    /// What each agent measured, when agents generated the load.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<AgentSummary>,
 }
 
 impl Report {
@@ -55,11 +66,13 @@ impl Report {
             operations: recorder.ops(),
             errors: recorder.errors(),
             errors_by_code: recorder.errors_by_code(),
+            cut_off: recorder.cut_offs(),
             throughput_per_second: recorder.ops() as f64 / elapsed.max(1e-9),
             latency_ms: recorder.percentiles(),
             other_latencies_ms: BTreeMap::new(),
             figures: BTreeMap::new(),
             timeline: recorder.timeline(),
+            agents: Vec::new(),
         }
     }
 
@@ -77,8 +90,24 @@ impl Report {
             "{} {} ok, {} errors in {:.2} s = {:.0}/s",
             self.operation, self.operations, self.errors, self.elapsed_seconds, self.throughput_per_second
         );
-        for (code, n) in &self.errors_by_code {
-            let _ = writeln!(out, "  error    {code}: {n}");
+        if !self.errors_by_code.is_empty() {
+            let codes: Vec<String> = self.errors_by_code.iter().map(|(code, n)| format!("{code} {n}")).collect();
+            let _ = writeln!(out, "errors     {}", codes.join(", "));
+        }
+        if self.cut_off > 0 {
+            let _ = writeln!(out, "cut off    {} by the end of the run (not errors)", self.cut_off);
+        }
+        for agent in &self.agents {
+            let _ = writeln!(
+                out,
+                "agent      {}: {} ok, {} errors, {} cut off, p50 {:.3} ms, p99 {:.3} ms",
+                agent.address,
+                agent.operations,
+                agent.errors,
+                agent.cut_off,
+                agent.latency_ms.p50,
+                agent.latency_ms.p99
+            );
         }
         for (name, value) in &self.figures {
             let _ = writeln!(out, "{name:<32} {value}");

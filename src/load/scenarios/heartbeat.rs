@@ -2,7 +2,6 @@
 //! their tokens round-robin, then checks that every execution still runs (no heartbeat was lost to a
 //! timeout) and completes the tasks with SendTaskSuccess.
 
-use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
 
@@ -15,17 +14,19 @@ use super::create_state_machine;
 use super::fan_out;
 use super::run_id;
 use crate::load::args::HeartbeatArgs;
-use crate::load::client::SfnClient;
-use crate::load::driver::drive;
-use crate::load::report::Recorder;
-use crate::load::report::Report;
+use crate::load::connection::Connection;
+use crate::load::connection::Target;
+use crate::load::measurement::Measurement;
+use crate::load::runner::Runner;
+use crate::load::workload::Generator;
+use crate::load::workload::Workload;
 use crate::load::Outcome;
-
 /// How long setup may take to hand out all N tasks.
 const TAKE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Runs the scenario.
-pub async fn run(args: &HeartbeatArgs, client: Arc<SfnClient>) -> Result<Outcome, String> {
+pub async fn run(args: &HeartbeatArgs, runner: &Runner) -> Result<Outcome, String> {
+    let client = runner.client.clone();
     let id = run_id();
     let activity = create_activity(&client, &format!("load-heartbeat-{id}")).await?;
     let timeout_seconds = (args.heartbeat_seconds * 100).max(3600);
@@ -69,7 +70,7 @@ pub async fn run(args: &HeartbeatArgs, client: Arc<SfnClient>) -> Result<Outcome
     .await;
     let tokens: Vec<String> = taken
         .into_iter()
-        .collect::<Result<Vec<_>, crate::load::client::CallError>>()
+        .collect::<Result<Vec<_>, crate::load::call_error::CallError>>()
         .map_err(|e| format!("GetActivityTask: {e}"))?
         .into_iter()
         .flatten()
@@ -79,16 +80,9 @@ pub async fn run(args: &HeartbeatArgs, client: Arc<SfnClient>) -> Result<Outcome
     }
 
     // Measure.
-    let bodies: Arc<Vec<Bytes>> =
-        Arc::new(tokens.iter().map(|t| Bytes::from(json!({ "taskToken": t }).to_string())).collect());
-    let recorder = Arc::new(Recorder::new());
-    let (hb_client, hb_bodies) = (client.clone(), bodies.clone());
-    drive(&args.common, recorder.clone(), move |k, _due| {
-        let (client, body) = (hb_client.clone(), hb_bodies[k as usize % hb_bodies.len()].clone());
-        async move { client.call_raw("SendTaskHeartbeat", body).await.map(|_| None) }
-    })
-    .await;
-    let mut report = Report::new("heartbeat", "SendTaskHeartbeat", &args.common, &recorder);
+    let bodies = tokens.iter().map(|t| json!({ "taskToken": t }).to_string()).collect();
+    let measured = runner.measure(&Workload::Heartbeat { bodies }).await?;
+    let mut report = measured.report("heartbeat", "SendTaskHeartbeat", &args.common);
 
     // Verify: every execution still runs; then complete every task.
     let statuses = fan_out(&executions, |arn| {
@@ -127,4 +121,22 @@ pub async fn run(args: &HeartbeatArgs, client: Arc<SfnClient>) -> Result<Outcome
         None
     };
     Ok(Outcome { report, failure })
+}
+
+/// The measured phase: SendTaskHeartbeat with `bodies` in turn.
+pub async fn measure(
+    generator: &Generator<'_>,
+    measurement: &mut Measurement,
+    bodies: &[String],
+) -> Result<(), String> {
+    if bodies.is_empty() {
+        return Err("no task tokens to heartbeat".into());
+    }
+    let target = Target::new("SendTaskHeartbeat")?;
+    let bodies: Vec<Bytes> = bodies.iter().map(|b| Bytes::from(b.clone())).collect();
+    generator
+        .drive(measurement.main.clone(), async move |connection: &mut Connection, k: u64, _due: Instant| {
+            connection.send(&target, bodies[k as usize % bodies.len()].clone()).await.map(|_| None)
+        })
+        .await
 }

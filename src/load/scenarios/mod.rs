@@ -15,8 +15,9 @@ use futures::StreamExt;
 use serde_json::json;
 use serde_json::Value;
 
-use super::client::CallError;
+use super::call_error::CallError;
 use super::client::SfnClient;
+use super::connection::Connection;
 
 /// The role ARN put on created state machines (statehouse does not assume roles).
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/statehouse-load";
@@ -102,9 +103,9 @@ pub async fn clean_up(client: &SfnClient, state_machine: &str, activity: Option<
 /// How long [`wait_closed`] waits for one execution.
 const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Waits until an execution leaves RUNNING (polling with a growing pause up to 20 ms, for at most a
-/// minute); its description.
-pub async fn wait_closed(client: &SfnClient, execution: &str) -> Result<Value, CallError> {
+/// Waits until an execution leaves RUNNING (polling on `connection` with a growing pause up to 20 ms, for
+/// at most a minute); its description.
+pub async fn wait_closed(connection: &mut Connection, execution: &str) -> Result<Value, CallError> {
     let body = json!({ "executionArn": execution });
     let mut pause = std::time::Duration::from_micros(500);
     let deadline = std::time::Instant::now() + CLOSE_WAIT;
@@ -112,7 +113,7 @@ pub async fn wait_closed(client: &SfnClient, execution: &str) -> Result<Value, C
         if std::time::Instant::now() > deadline {
             return Err(CallError { code: "StillRunning".into(), message: format!("{execution} did not end") });
         }
-        let described = client.call("DescribeExecution", &body).await?;
+        let described = connection.call("DescribeExecution", &body).await?;
         if described["status"] != "RUNNING" {
             return Ok(described);
         }

@@ -2,9 +2,8 @@
 //! each to end; reports executions/s, state transitions/s (state entries counted in one execution's
 //! history) and the start-to-end latency from the server's own start and stop dates.
 
-use std::sync::Arc;
-use std::sync::Mutex;
 use std::time::Duration;
+use std::time::Instant;
 
 use serde_json::json;
 use serde_json::Value;
@@ -14,12 +13,18 @@ use super::create_state_machine;
 use super::run_id;
 use super::wait_closed;
 use crate::load::args::WorkflowArgs;
-use crate::load::client::CallError;
+use crate::load::call_error::CallError;
 use crate::load::client::SfnClient;
-use crate::load::driver::drive;
-use crate::load::report::Recorder;
-use crate::load::report::Report;
+use crate::load::connection::Connection;
+use crate::load::measurement::Measurement;
+use crate::load::runner::Runner;
+use crate::load::workload::Generator;
+use crate::load::workload::Workload;
 use crate::load::Outcome;
+
+/// The further latencies the measured phase records.
+const START_CALL: &str = "StartExecution call";
+const SEEN_BY_POLLING: &str = "start->end seen by polling";
 
 /// Ten states: Pass and Choice alternating, ending in a Pass.
 pub fn default_definition() -> String {
@@ -47,60 +52,72 @@ fn seconds(value: &Value) -> Option<f64> {
 }
 
 /// Runs the scenario.
-pub async fn run(args: &WorkflowArgs, client: Arc<SfnClient>) -> Result<Outcome, String> {
+pub async fn run(args: &WorkflowArgs, runner: &Runner) -> Result<Outcome, String> {
     let definition = match &args.definition {
         Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
         None => default_definition(),
     };
     serde_json::from_str::<Value>(&args.input).map_err(|e| format!("--input is not JSON: {e}"))?;
+    let client = &runner.client;
     let id = run_id();
-    let machine = create_state_machine(&client, &format!("load-workflow-{id}"), &definition).await?;
+    let machine = create_state_machine(client, &format!("load-workflow-{id}"), &definition).await?;
 
-    let recorder = Arc::new(Recorder::new());
-    let start_calls = Arc::new(Recorder::new());
-    let observed = Arc::new(Recorder::new());
-    let sample: Arc<Mutex<Option<String>>> = Arc::default();
-    let (machine_arn, input) = (machine.clone(), args.input.clone());
-    let (op_client, op_starts, op_observed, op_sample) =
-        (client.clone(), start_calls.clone(), observed.clone(), sample.clone());
-    drive(&args.common, recorder.clone(), move |k, due| {
-        let body = json!({ "stateMachineArn": machine_arn, "name": format!("wf-{k}-{id}"), "input": input });
-        let (client, starts, observed, sample) =
-            (op_client.clone(), op_starts.clone(), op_observed.clone(), op_sample.clone());
-        async move {
-            let started = client.call("StartExecution", &body).await?;
-            starts.ok(due.elapsed());
-            let arn = started["executionArn"].as_str().unwrap_or_default().to_string();
-            let closed = wait_closed(&client, &arn).await?;
-            observed.ok(due.elapsed());
-            if closed["status"] != "SUCCEEDED" {
-                let status = closed["status"].as_str().unwrap_or("?");
-                return Err(CallError { code: format!("Execution{status}"), message: arn });
-            }
-            sample.lock().expect("sample lock").get_or_insert(arn);
-            let (start, stop) = (seconds(&closed["startDate"]), seconds(&closed["stopDate"]));
-            Ok(Some(Duration::from_secs_f64((stop.unwrap_or(0.0) - start.unwrap_or(0.0)).max(0.0))))
+    let workload = Workload::Workflow { state_machine: machine.clone(), input: args.input.clone(), run_id: id };
+    let measured = match runner.measure(&workload).await {
+        Ok(measured) => measured,
+        Err(e) => {
+            let _ = clean_up(client, &machine, None).await;
+            return Err(e);
         }
-    })
-    .await;
-    let elapsed = recorder.elapsed();
-    let mut report = Report::new("workflow", "execution (server start->stop)", &args.common, &recorder);
-    report.other_latencies_ms.insert("StartExecution call".into(), start_calls.percentiles());
-    report.other_latencies_ms.insert("start->end seen by polling".into(), observed.percentiles());
+    };
+    let elapsed = measured.measurement.main.elapsed();
+    let ops = measured.measurement.main.ops();
+    let sample = measured.measurement.sample();
+    let mut report = measured.report("workflow", "execution (server start->stop)", &args.common);
 
     // Transitions per execution: state entries in one successful execution's history.
-    let sample = sample.lock().expect("sample lock").clone();
     let transitions = match sample {
-        Some(arn) => count_transitions(&client, &arn).await.map_err(|e| format!("GetExecutionHistory: {e}"))?,
+        Some(arn) => count_transitions(client, &arn).await.map_err(|e| format!("GetExecutionHistory: {e}"))?,
         None => 0,
     };
-    let per_second = recorder.ops() as f64 / elapsed.as_secs_f64().max(1e-9);
+    let stopped = clean_up(client, &machine, None).await.map_err(|e| format!("clean-up: {e}"))?;
+    let per_second = ops as f64 / elapsed.as_secs_f64().max(1e-9);
     report.figures.insert("executions/s".into(), json!((per_second * 10.0).round() / 10.0));
     report.figures.insert("transitions per execution".into(), json!(transitions));
     report.figures.insert("transitions/s".into(), json!((per_second * transitions as f64).round()));
-    let stopped = clean_up(&client, &machine, None).await.map_err(|e| format!("clean-up: {e}"))?;
     report.figures.insert("executions stopped by clean-up".into(), json!(stopped));
     Ok(Outcome { report, failure: None })
+}
+
+/// The measured phase: each operation starts an execution and polls it to its end; the latency is the
+/// server's own start-to-stop time.
+pub async fn measure(
+    generator: &Generator<'_>,
+    measurement: &mut Measurement,
+    state_machine: &str,
+    input: &str,
+    run_id: &str,
+) -> Result<(), String> {
+    let (starts, observed, sample) =
+        (measurement.other(START_CALL), measurement.other(SEEN_BY_POLLING), measurement.sample.clone());
+    let (machine, input) = (state_machine.to_string(), input.to_string());
+    let names = format!("{run_id}-{}", generator.part);
+    let op = async move |connection: &mut Connection, k: u64, due: Instant| {
+        let body = json!({ "stateMachineArn": machine, "name": format!("wf-{k}-{names}"), "input": input });
+        let started = connection.call("StartExecution", &body).await?;
+        starts.ok(due.elapsed());
+        let arn = started["executionArn"].as_str().unwrap_or_default().to_string();
+        let closed = wait_closed(connection, &arn).await?;
+        observed.ok(due.elapsed());
+        if closed["status"] != "SUCCEEDED" {
+            let status = closed["status"].as_str().unwrap_or("?");
+            return Err(CallError::new(format!("Execution{status}"), arn));
+        }
+        sample.lock().expect("sample lock").get_or_insert(arn);
+        let (start, stop) = (seconds(&closed["startDate"]), seconds(&closed["stopDate"]));
+        Ok(Some(Duration::from_secs_f64((stop.unwrap_or(0.0) - start.unwrap_or(0.0)).max(0.0))))
+    };
+    generator.drive(measurement.main.clone(), op).await
 }
 
 async fn count_transitions(client: &SfnClient, execution: &str) -> Result<u64, CallError> {
