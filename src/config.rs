@@ -19,6 +19,8 @@ const KEYS: &[&str] = &[
     "node_id",
     "activity_poll_seconds",
     "log",
+    "log_format",
+    "execution_log",
     "connectors",
     "cluster_listen",
     "cluster_secret",
@@ -45,6 +47,17 @@ pub enum AuthMode {
     None,
     /// Requests must carry an AWS Signature Version 4 made with one of `credentials`.
     Sigv4,
+}
+
+/// How the server writes its own logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line (tracing-subscriber's JSON format).
+    Json,
 }
 
 /// An access key a caller may sign API requests with.
@@ -86,6 +99,11 @@ pub struct Config {
     pub activity_poll_seconds: u64,
     /// Log filter (tracing `EnvFilter` syntax); `RUST_LOG` overrides it.
     pub log: String,
+    /// `text` (the default) or `json`: the format of the server's own logs.
+    pub log_format: LogFormat,
+    /// Where execution logs (state machines with a `loggingConfiguration` level other than `OFF`) are
+    /// written as CloudWatch-format JSON lines: `stdout` (the default), `off`, or a file path.
+    pub execution_log: String,
     /// Service integrations: `integration -> URL`, e.g. `"lambda:invoke" = "http://127.0.0.1:9000/"`.
     pub connectors: std::collections::BTreeMap<String, String>,
     /// Address of this node's cluster port (Raft and forwarding between nodes); empty: no cluster port.
@@ -132,6 +150,8 @@ impl Default for Config {
             node_id: 1,
             activity_poll_seconds: 60,
             log: "info".into(),
+            log_format: LogFormat::Text,
+            execution_log: "stdout".into(),
             connectors: Default::default(),
             cluster_listen: String::new(),
             cluster_secret: String::new(),
@@ -167,6 +187,8 @@ pub struct Overrides {
     pub join: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<AuthMode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
 }
 
 impl Config {

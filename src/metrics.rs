@@ -35,6 +35,8 @@ pub const RAFT_LAST_LOG_INDEX: &str = "statehouse_raft_last_log_index";
 pub const PROPOSALS_PER_FSYNC: &str = "statehouse_raft_appends_per_fsync";
 /// Counter: fsyncs of the Raft log.
 pub const LOG_FSYNCS: &str = "statehouse_raft_log_fsyncs_total";
+/// Counter: execution log lines dropped because the writer fell behind.
+pub const EXECUTION_LOG_DROPPED: &str = "statehouse_execution_log_dropped_total";
 
 const LATENCY_BUCKETS: &[f64] =
     &[0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 60.0];
@@ -81,6 +83,7 @@ fn describe() {
     metrics::describe_gauge!(RAFT_LAST_LOG_INDEX, "Last appended Raft log index");
     metrics::describe_histogram!(PROPOSALS_PER_FSYNC, "Raft log appends made durable by one fsync");
     metrics::describe_counter!(LOG_FSYNCS, "Raft log fsyncs");
+    metrics::describe_counter!(EXECUTION_LOG_DROPPED, "Execution log lines dropped because the writer fell behind");
 }
 
 /// Counts one API request and records its latency. `code` is `None` for a success.
@@ -96,6 +99,19 @@ pub struct Sample {
     pub open_tokens: usize,
     pub applied_index: Option<u64>,
     pub last_log_index: Option<u64>,
+}
+
+impl Sample {
+    /// The values of `node` and its actors now.
+    pub fn take(node: &crate::raft::RaftNode, executions: &crate::actors::ExecutionSupervisor) -> Sample {
+        let raft = node.raft.metrics().borrow().clone();
+        Sample {
+            open_executions: executions.running(),
+            open_tokens: executions.open_tokens(),
+            applied_index: raft.last_applied.map(|l| l.index),
+            last_log_index: raft.last_log_index,
+        }
+    }
 }
 
 /// Sets the sampled gauges and renders every metric in the Prometheus text format.

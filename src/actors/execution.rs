@@ -30,6 +30,7 @@ use crate::engine::Input;
 use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
 use crate::engine::TimerId;
+use crate::execution_log::LoggingConfiguration;
 use crate::history::StoredEvent;
 use crate::raft::Command;
 use crate::raft::EventAppend;
@@ -54,6 +55,8 @@ pub struct ExecutionActor {
     closed_at: Option<i64>,
     /// The epoch under which this node owns the execution's shard; every proposal is fenced by it.
     epoch: Epoch,
+    /// The `loggingConfiguration` of the revision the execution runs.
+    logging: LoggingConfiguration,
 }
 
 /// The execution's shard moved to another node: drop the runtime side (tokens), write nothing, stop.
@@ -106,6 +109,8 @@ struct Committed {
     stop_ms: Option<i64>,
     /// Tasks this step closed, whose tokens and queue entries go away once it commits.
     closed_tasks: Vec<OpenTask>,
+    /// The step's events, kept only when the execution log wants them.
+    events: Vec<StoredEvent>,
 }
 
 /// Whether the actor retries a step that failed to commit (steps answering a client are not retried).
@@ -128,6 +133,7 @@ impl ExecutionActor {
         open_tasks: Vec<OpenTask>,
         supervisor: Weak<ExecutionSupervisor>,
         epoch: Epoch,
+        logging: LoggingConfiguration,
     ) -> ExecutionActor {
         ExecutionActor {
             arn,
@@ -140,6 +146,7 @@ impl ExecutionActor {
             supervisor,
             closed_at: None,
             epoch,
+            logging,
         }
     }
 
@@ -228,6 +235,7 @@ impl ExecutionActor {
                 }
             }
         }
+        let logged = if self.logging.enabled() { events.clone() } else { Vec::new() };
         let append = EventAppend {
             execution_arn: self.arn.clone(),
             expected_next_event_id: self.next_event_id,
@@ -251,6 +259,7 @@ impl ExecutionActor {
                 effects,
                 stop_ms,
                 closed_tasks,
+                events: logged,
             });
             Attempt { before, result }
         }
@@ -273,6 +282,7 @@ impl ExecutionActor {
                 return;
             }
         };
+        crate::execution_log::record(&self.logging, &self.arn, &committed.events);
         if let Input::Task { slot, event } = input {
             match event {
                 TaskEvent::Scheduled => self.queue_activity_task(*slot),

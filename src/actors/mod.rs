@@ -11,6 +11,7 @@ mod remote;
 mod supervisor;
 mod task_token;
 
+pub use activity_queue::QueueDepth;
 pub use execution::ExecutionActor;
 pub use execution::TaskReport;
 pub use supervisor::ExecutionSupervisor;

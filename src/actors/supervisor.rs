@@ -17,8 +17,10 @@ use tokio::sync::oneshot;
 use super::activity_queue::ActivityQueueActor;
 use super::activity_queue::CancelPoll;
 use super::activity_queue::Delivery;
+use super::activity_queue::Depth;
 use super::activity_queue::Enqueue;
 use super::activity_queue::Poll;
+use super::activity_queue::QueueDepth;
 use super::activity_queue::QueuedTask;
 use super::activity_queue::Withdraw;
 use super::execution::Relinquish;
@@ -195,6 +197,7 @@ impl ExecutionSupervisor {
             record.open_tasks,
             Arc::downgrade(self),
             epoch,
+            crate::execution_log::LoggingConfiguration::parse(&revision.logging),
         )))
     }
 
@@ -477,6 +480,12 @@ impl ExecutionSupervisor {
                 }
             }
         }
+    }
+
+    /// The backlog and waiting pollers of an activity whose queue is on this node (`None`: no queue here).
+    pub async fn activity_queue_depth(&self, activity: &str) -> Option<QueueDepth> {
+        let queue = self.queues.get(activity).map(|q| q.clone())?;
+        queue.send(Depth).await.ok()
     }
 
     /// Number of executions with a live actor.

@@ -20,6 +20,7 @@ use crate::clock::now_ms;
 use crate::clock::wire_seconds;
 use crate::engine::ExecutionInfo;
 use crate::engine::ExecutionState;
+use crate::execution_log::LoggingConfiguration;
 use crate::history::StoredEvent;
 use crate::names::is_valid_name;
 use crate::raft::Command;
@@ -117,7 +118,12 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
         details: Some(("executionStartedEventDetails".into(), details.to_string())),
     };
     let open_limit = state.config.open_executions_per_account;
+    let logged = started.clone();
     let start_ms = state.node.propose(&arn, Command::StartExecution { execution, started, open_limit }).await?;
+    if start_ms == now {
+        // This request's ExecutionStarted committed (an idempotent repeat answers the first start's time).
+        crate::execution_log::record(&LoggingConfiguration::parse(&machine.logging), &arn, &[logged]);
+    }
     state.executions.ensure_running(&arn);
     Ok(json!({ "executionArn": arn, "startDate": wire_seconds(start_ms) }))
 }
