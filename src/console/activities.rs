@@ -32,13 +32,19 @@ pub struct QueuesInput {
 /// The queue figures of each activity asked about.
 pub async fn queues(
     request: HttpRequest,
-    body: web::Json<QueuesInput>,
+    body: web::Bytes,
     state: web::Data<ApiState>,
     console: web::Data<Console>,
 ) -> HttpResponse {
-    let account = caller::from_console(&request).and_then(|()| caller::account(&request, &state, &console));
-    let account = match account {
-        Ok(account) => account,
+    let checked =
+        caller::from_console(&request).and_then(|()| caller::account(&request, &state, &console)).and_then(|account| {
+            let input: QueuesInput = serde_json::from_slice(&body).map_err(|e| {
+                AwsError::new(ErrorCode::SerializationException, format!("Cannot deserialize the request body: {e}"))
+            })?;
+            Ok((account, input))
+        });
+    let (account, body) = match checked {
+        Ok(checked) => checked,
         Err(error) => return error_response(&error),
     };
     if body.activity_arns.len() > MAX_ACTIVITIES {

@@ -47,7 +47,7 @@ const CLOSING: &[&str] = &["ExecutionSucceeded", "ExecutionFailed", "ExecutionTi
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamQuery {
-    execution_arn: String,
+    execution_arn: Option<String>,
     /// Send only the events after this id (the page read the earlier ones through GetExecutionHistory).
     after: Option<u64>,
 }
@@ -83,14 +83,16 @@ struct Tail {
 }
 
 /// Opens the stream of an execution the caller's account owns.
-pub async fn open(
-    request: HttpRequest,
-    query: web::Query<StreamQuery>,
-    state: web::Data<ApiState>,
-    console: web::Data<Console>,
-) -> HttpResponse {
+pub async fn open(request: HttpRequest, state: web::Data<ApiState>, console: web::Data<Console>) -> HttpResponse {
+    let query = match web::Query::<StreamQuery>::from_query(request.query_string()) {
+        Ok(query) => query.into_inner(),
+        Err(e) => return error_response(&AwsError::new(ErrorCode::ValidationException, format!("Bad query: {e}"))),
+    };
     let opened = caller::account(&request, &state, &console).and_then(|account| {
-        let record = executions::load(&AccountView::new(&state, account), &query.execution_arn)?;
+        let arn = query.execution_arn.as_deref().ok_or_else(|| {
+            AwsError::new(ErrorCode::ValidationException, "The executionArn query parameter is required")
+        })?;
+        let record = executions::load(&AccountView::new(&state, account), arn)?;
         let slot = Slot::take(&console.streams).ok_or_else(|| {
             AwsError::new(ErrorCode::ThrottlingException, "Too many execution streams are open on this node")
         })?;

@@ -236,6 +236,13 @@ async fn the_console_logs_in_with_a_key_pair_and_refuses_forged_and_expired_sess
             "",
         );
         assert_eq!(other.error_code(), "ExecutionDoesNotExist", "another account's execution");
+        let cookie_only = [("Cookie", cookie_header.as_str())];
+        let unnamed = http(address, "GET", "/console/api/stream", &cookie_only, "");
+        assert_eq!(unnamed.error_code(), "ValidationException");
+        let bad_after = http(address, "GET", &format!("{path}&after=soon"), &cookie_only, "");
+        assert_eq!(bad_after.error_code(), "ValidationException");
+        let queues = http(address, "POST", "/console/api/activity-queues", &[CONSOLE, JSON, cookie_only[0]], "[1,");
+        assert_eq!(queues.error_code(), "SerializationException");
     }
 }
 
