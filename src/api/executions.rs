@@ -109,14 +109,7 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
         timers: Vec::new(),
         open_tasks: Vec::new(),
     };
-    let details = json!({ "input": start.input, "inputDetails": { "truncated": false }, "roleArn": machine.role_arn });
-    let started = StoredEvent {
-        id: 1,
-        previous_event_id: 0,
-        timestamp_ms: now,
-        event_type: "ExecutionStarted".into(),
-        details: Some(("executionStartedEventDetails".into(), details.to_string())),
-    };
+    let started = StoredEvent::execution_started(&start.input, &machine.role_arn, now);
     let open_limit = state.config.open_executions_per_account;
     let logged = started.clone();
     let start_ms = state.node.propose(&arn, Command::StartExecution { execution, started, open_limit }).await?;

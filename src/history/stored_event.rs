@@ -6,6 +6,7 @@ use serde_json::Map;
 use serde_json::Value;
 
 use crate::clock::wire_seconds;
+use crate::engine::EventDraft;
 
 /// A history event: id, causal predecessor, time, type and its `*EventDetails` member (JSON text).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +21,34 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
+    /// The event that opens every history (id 1), made by the server before the interpreter runs.
+    pub fn execution_started(input: &str, role_arn: &str, timestamp_ms: i64) -> StoredEvent {
+        let details =
+            serde_json::json!({ "input": input, "inputDetails": { "truncated": false }, "roleArn": role_arn });
+        StoredEvent {
+            id: 1,
+            previous_event_id: 0,
+            timestamp_ms,
+            event_type: "ExecutionStarted".into(),
+            details: Some(("executionStartedEventDetails".into(), details.to_string())),
+        }
+    }
+
+    /// An event the interpreter emitted, recorded at `timestamp_ms`.
+    pub fn from_draft(draft: &EventDraft, timestamp_ms: i64) -> StoredEvent {
+        StoredEvent {
+            id: draft.id,
+            previous_event_id: draft.previous_event_id,
+            timestamp_ms,
+            event_type: draft.event_type.as_str().to_string(),
+            details: draft
+                .event_type
+                .details_member()
+                .zip(draft.details.as_ref())
+                .map(|(member, details)| (member.to_string(), details.to_string())),
+        }
+    }
+
     /// The event as the API returns it; without `input`/`output` when `include_data` is false.
     pub fn to_wire(&self, include_data: bool) -> Value {
         let mut event = Map::new();

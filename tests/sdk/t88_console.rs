@@ -316,6 +316,42 @@ async fn executions_are_logged_as_their_logging_configuration_asks() {
     let ids: Vec<&str> = all_lines.iter().map(|l| l["id"].as_str().unwrap_or_default()).collect();
     let expected: Vec<String> = (1..=history).map(|i| i.to_string()).collect();
     assert_eq!(ids, expected, "in event order");
+
+    tracing::info!("--- EXPRESS executions, which keep no history, are logged too");
+    let logging = aws_sdk_sfn::types::LoggingConfiguration::builder()
+        .level(LogLevel::All)
+        .include_execution_data(true)
+        .destinations(destination.clone())
+        .build();
+    let express = sfn
+        .create_state_machine()
+        .name("logs-express")
+        .r#type(aws_sdk_sfn::types::StateMachineType::Express)
+        .definition(PASS_MACHINE)
+        .role_arn(ROLE)
+        .logging_configuration(logging)
+        .send()
+        .await
+        .expect("EXPRESS machine");
+    let run = sfn.start_sync_execution().state_machine_arn(express.state_machine_arn()).input("{}").send().await;
+    let arn = run.expect("sync run").execution_arn().to_string();
+    let lines = log_lines(log.path(), history + 2 + 6);
+    let types: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["execution_arn"] == arn.as_str())
+        .map(|l| l["type"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "SucceedStateEntered",
+            "SucceedStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
 }
 
 #[test]
