@@ -177,21 +177,7 @@ impl ExecutionActor {
             _ => {}
         }
         let step = engine::step(&self.definition, &mut self.state, input, now);
-        let events: Vec<StoredEvent> = step
-            .events
-            .iter()
-            .map(|draft| StoredEvent {
-                id: draft.id,
-                previous_event_id: draft.previous_event_id,
-                timestamp_ms: now,
-                event_type: draft.event_type.as_str().to_string(),
-                details: draft
-                    .event_type
-                    .details_member()
-                    .zip(draft.details.as_ref())
-                    .map(|(member, details)| (member.to_string(), details.to_string())),
-            })
-            .collect();
+        let events: Vec<StoredEvent> = step.events.iter().map(|draft| StoredEvent::from_draft(draft, now)).collect();
         let mut close = None;
         let mut closed_tasks = Vec::new();
         for effect in &step.effects {

@@ -2,7 +2,7 @@
 // (pollers), refreshed every few seconds while the page is open.
 
 import { listAll, postJson } from './api.js';
-import { h, clear, formatDate, table, errorBox, section } from './dom.js';
+import { h, clear, formatDate, table, errorBox, section, refreshing } from './dom.js';
 
 const REFRESH_MS = 3000;
 
@@ -35,12 +35,5 @@ export function activitiesPage(main, context) {
       : h('p', { class: 'muted', text: 'No activities yet. Create one with CreateActivity.' }),
     h('p', { class: 'muted', text: `Queues live on the node owning the activity's shard; this is node ${answer.nodeId}.` }));
   };
-  let timer = null;
-  const tick = () => load()
-    .catch((error) => context.alive() && clear(body).append(errorBox(error)))
-    .finally(() => {
-      if (context.alive()) timer = setTimeout(tick, REFRESH_MS);
-    });
-  tick();
-  return () => clearTimeout(timer);
+  return refreshing(context, REFRESH_MS, load, (error) => clear(body).append(errorBox(error)));
 }

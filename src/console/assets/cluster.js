@@ -2,7 +2,7 @@
 // shard map with owners and epochs. Rates come from two readings of each node's counters.
 
 import { getJson } from './api.js';
-import { h, clear, table, errorBox, section } from './dom.js';
+import { h, clear, table, errorBox, section, refreshing } from './dom.js';
 
 const REFRESH_MS = 3000;
 
@@ -53,12 +53,5 @@ export function clusterPage(main, context) {
       h('span', { class: 'shard-id', text: s.shard }), h('span', { class: 'shard-owner', text: `n${s.owner}` }),
       h('span', { class: 'shard-epoch', text: `e${s.epoch}` })))));
   };
-  let timer = null;
-  const tick = () => load()
-    .catch((error) => context.alive() && clear(nodes).append(errorBox(error)))
-    .finally(() => {
-      if (context.alive()) timer = setTimeout(tick, REFRESH_MS);
-    });
-  tick();
-  return () => clearTimeout(timer);
+  return refreshing(context, REFRESH_MS, load, (error) => clear(nodes).append(errorBox(error)));
 }

@@ -87,6 +87,21 @@ export function route(kind, arn) {
   return `#/${kind}/${encodeURIComponent(arn)}`;
 }
 
+/**
+ * Runs `load` now and again `ms` after each run ends, while the page is open; `onError` shows a failure.
+ * Answers the function that stops it (a page's leave function).
+ */
+export function refreshing(context, ms, load, onError) {
+  let timer = null;
+  const tick = () => load()
+    .catch((error) => context.alive() && onError(error))
+    .finally(() => {
+      if (context.alive()) timer = setTimeout(tick, ms);
+    });
+  tick();
+  return () => clearTimeout(timer);
+}
+
 /** A message saying what went wrong, in place of a page's content. */
 export function errorBox(error) {
   const code = error && error.code ? `${error.code}: ` : '';
