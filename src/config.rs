@@ -284,6 +284,8 @@ mod tests {
             jail.set_env("STATEHOUSE_REGION", "ap-south-1");
             jail.set_env("STATEHOUSE_ACTIVITY_POLL_SECONDS", "3");
             jail.set_env("STATEHOUSE_BIN", "not a configuration key");
+            jail.set_env("STATEHOUSE_EXECUTION_LOG", "runs.jsonl");
+            jail.set_env("STATEHOUSE_LOG_FORMAT", "json");
             let overrides = Overrides { account: Some("222222222222".into()), ..Default::default() };
             let config = Config::load(Some(std::path::Path::new("node.toml")), &overrides).expect("loads");
             assert_eq!(config.listen, "127.0.0.1:9000", "file beats default");
@@ -291,6 +293,8 @@ mod tests {
             assert_eq!(config.account, "222222222222", "flag beats env");
             assert_eq!(config.data_dir, PathBuf::from("statehouse-data"), "default stays");
             assert_eq!(config.activity_poll_seconds, 3, "env keys with underscores");
+            assert_eq!(config.execution_log, "runs.jsonl");
+            assert_eq!(config.log_format, LogFormat::Json);
             Ok(())
         });
     }
