@@ -14,6 +14,8 @@ use super::layout::HEADER;
 
 /// Longest edge label drawn; the whole label is in its tooltip.
 const LABEL_CHARS: usize = 36;
+/// Estimated width of one character of an edge label (11 px sans-serif).
+const LABEL_CHAR_WIDTH: f64 = 6.2;
 
 /// The SVG document of a laid-out top-level body.
 pub fn document(block: &Block) -> String {
@@ -62,13 +64,17 @@ fn write_edge(svg: &mut String, edge: &Edge) {
     );
     if let Some(label) = &edge.label {
         let (x, y) = edge.label_at;
-        let anchor = if edge.looping { "start" } else { "middle" };
+        let shown = shortened(label, LABEL_CHARS);
+        let width = shown.chars().count() as f64 * LABEL_CHAR_WIDTH + 6.0;
+        let (anchor, left) = if edge.looping { ("start", x - 3.0) } else { ("middle", x - width / 2.0) };
         let _ = write!(
             svg,
-            "<text class=\"edge-label\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" dominant-baseline=\"middle\">\
-             <title>{}</title>{}</text>",
+            "<rect class=\"edge-label-ground\" x=\"{left:.1}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"16\" rx=\"3\" \
+             fill=\"#fbfcfd\"/><text class=\"edge-label\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" \
+             dominant-baseline=\"middle\"><title>{}</title>{}</text>",
+            y - 8.0,
             escape(label),
-            escape(&shortened(label, LABEL_CHARS))
+            escape(&shown)
         );
     }
     svg.push_str("</g>");
