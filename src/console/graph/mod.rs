@@ -7,6 +7,7 @@
 
 mod condition_label;
 mod layout;
+mod placement;
 mod svg;
 
 use crate::asl::Definition;
