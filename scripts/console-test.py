@@ -253,7 +253,10 @@ def run(binary, out, docs_screenshot, checks):
                                   "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": LOG_GROUP}}]},
             tags=[{"key": "team", "value": "payments"}])["stateMachineArn"]
         bulk = sfn.create_state_machine(name="bulk", roleArn=ROLE_ARN, definition=BULK_DEFINITION)["stateMachineArn"]
-        start = lambda name, data: sfn.start_execution(stateMachineArn=orders, name=name, input=json.dumps(data))["executionArn"]  # noqa: E731
+
+        def start(name, data):
+            return sfn.start_execution(stateMachineArn=orders, name=name, input=json.dumps(data))["executionArn"]
+
         finished = start("express-order", {"kind": "express", "items": [1, 2, 3]})
         failed = start("bad-order", {"kind": "bogus"})
         running = start("manual-order", {"kind": "manual"})
