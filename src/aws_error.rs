@@ -41,6 +41,8 @@ pub enum ErrorCode {
     UnrecognizedClientException,
     InvalidSignatureException,
     IncompleteSignatureException,
+    ExpiredTokenException,
+    AccessDeniedException,
 }
 
 impl ErrorCode {
@@ -93,6 +95,8 @@ impl ErrorCode {
             ErrorCode::UnrecognizedClientException => "UnrecognizedClientException",
             ErrorCode::InvalidSignatureException => "InvalidSignatureException",
             ErrorCode::IncompleteSignatureException => "IncompleteSignatureException",
+            ErrorCode::ExpiredTokenException => "ExpiredTokenException",
+            ErrorCode::AccessDeniedException => "AccessDeniedException",
         }
     }
 
@@ -108,7 +112,9 @@ impl ErrorCode {
             | ErrorCode::MissingAuthenticationTokenException
             | ErrorCode::UnrecognizedClientException
             | ErrorCode::InvalidSignatureException
-            | ErrorCode::IncompleteSignatureException => "com.amazon.coral.service",
+            | ErrorCode::IncompleteSignatureException
+            | ErrorCode::ExpiredTokenException
+            | ErrorCode::AccessDeniedException => "com.amazon.coral.service",
             _ => "com.amazonaws.swf.service.v2.model",
         };
         format!("{namespace}#{}", self.name())

@@ -19,6 +19,8 @@ const KEYS: &[&str] = &[
     "node_id",
     "activity_poll_seconds",
     "log",
+    "log_format",
+    "execution_log",
     "connectors",
     "cluster_listen",
     "cluster_secret",
@@ -48,6 +50,17 @@ pub enum AuthMode {
     None,
     /// Requests must carry an AWS Signature Version 4 made with one of `credentials`.
     Sigv4,
+}
+
+/// How the server writes its own logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line (tracing-subscriber's JSON format).
+    Json,
 }
 
 /// An access key a caller may sign API requests with.
@@ -89,6 +102,11 @@ pub struct Config {
     pub activity_poll_seconds: u64,
     /// Log filter (tracing `EnvFilter` syntax); `RUST_LOG` overrides it.
     pub log: String,
+    /// `text` (the default) or `json`: the format of the server's own logs.
+    pub log_format: LogFormat,
+    /// Where execution logs (state machines with a `loggingConfiguration` level other than `OFF`) are
+    /// written as CloudWatch-format JSON lines: `stdout` (the default), `off`, or a file path.
+    pub execution_log: String,
     /// Service integrations: `integration -> URL`, e.g. `"lambda:invoke" = "http://127.0.0.1:9000/"`.
     pub connectors: std::collections::BTreeMap<String, String>,
     /// Address of this node's cluster port (Raft and forwarding between nodes); empty: no cluster port.
@@ -142,6 +160,8 @@ impl Default for Config {
             node_id: 1,
             activity_poll_seconds: 60,
             log: "info".into(),
+            log_format: LogFormat::Text,
+            execution_log: "stdout".into(),
             connectors: Default::default(),
             cluster_listen: String::new(),
             cluster_secret: String::new(),
@@ -180,6 +200,8 @@ pub struct Overrides {
     pub join: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<AuthMode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
 }
 
 impl Config {
@@ -278,6 +300,8 @@ mod tests {
             jail.set_env("STATEHOUSE_REGION", "ap-south-1");
             jail.set_env("STATEHOUSE_ACTIVITY_POLL_SECONDS", "3");
             jail.set_env("STATEHOUSE_BIN", "not a configuration key");
+            jail.set_env("STATEHOUSE_EXECUTION_LOG", "runs.jsonl");
+            jail.set_env("STATEHOUSE_LOG_FORMAT", "json");
             let overrides = Overrides { account: Some("222222222222".into()), ..Default::default() };
             let config = Config::load(Some(std::path::Path::new("node.toml")), &overrides).expect("loads");
             assert_eq!(config.listen, "127.0.0.1:9000", "file beats default");
@@ -285,6 +309,8 @@ mod tests {
             assert_eq!(config.account, "222222222222", "flag beats env");
             assert_eq!(config.data_dir, PathBuf::from("statehouse-data"), "default stays");
             assert_eq!(config.activity_poll_seconds, 3, "env keys with underscores");
+            assert_eq!(config.execution_log, "runs.jsonl");
+            assert_eq!(config.log_format, LogFormat::Json);
             Ok(())
         });
     }

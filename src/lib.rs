@@ -9,6 +9,8 @@
 //! - [`raft`]: openraft type config, commands, log store, state machine, node.
 //! - [`store`]: the replicated state in redb and the codec.
 //! - [`cluster`]: shards, ownership epochs, the wire between nodes.
+//! - [`execution_log`]: execution history events as CloudWatch execution-log JSON lines.
+//! - [`console`]: the web console at `/console`.
 //! - [`peer_service`]: the cluster port; [`controller`]: moves shards off dead nodes and balances them.
 
 pub mod actors;
@@ -21,9 +23,11 @@ pub mod cluster;
 pub mod cluster_cli;
 pub mod config;
 pub mod connectors;
+pub mod console;
 pub mod controller;
 pub mod decision;
 pub mod engine;
+pub mod execution_log;
 pub mod history;
 pub mod load;
 pub mod metrics;

@@ -6,6 +6,7 @@ use clap::Parser;
 use clap::Subcommand;
 use statehouse::config::AuthMode;
 use statehouse::config::Config;
+use statehouse::config::LogFormat;
 use statehouse::config::Overrides;
 
 #[derive(Parser)]
@@ -50,6 +51,9 @@ enum Command {
         /// API authentication: none (the default) or sigv4 (requests signed with a configured credential).
         #[arg(long, value_enum)]
         auth: Option<AuthMode>,
+        /// Format of the server's own logs: text (the default) or json (one JSON object per line).
+        #[arg(long, value_enum)]
+        log_format: Option<LogFormat>,
     },
     /// Cluster administration: status, add-node, remove-node.
     Cluster(statehouse::cluster_cli::ClusterArgs),
@@ -60,8 +64,20 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { config, listen, data_dir, region, account, node_id, cluster_listen, join, auth } => {
-            let overrides = Overrides { listen, data_dir, region, account, node_id, cluster_listen, join, auth };
+        Command::Serve {
+            config,
+            listen,
+            data_dir,
+            region,
+            account,
+            node_id,
+            cluster_listen,
+            join,
+            auth,
+            log_format,
+        } => {
+            let overrides =
+                Overrides { listen, data_dir, region, account, node_id, cluster_listen, join, auth, log_format };
             let config = match Config::load(config.as_deref(), &overrides) {
                 Ok(config) => config,
                 Err(e) => {
@@ -69,7 +85,7 @@ fn main() -> std::process::ExitCode {
                     return std::process::ExitCode::from(2);
                 }
             };
-            statehouse::server::init_logging(&config.log);
+            statehouse::server::init_logging(&config.log, config.log_format);
             match statehouse::server::run(config) {
                 Ok(()) => std::process::ExitCode::SUCCESS,
                 Err(e) => {

@@ -51,6 +51,8 @@ pub const CHECKPOINTS_WRITTEN: &str = "statehouse_execution_checkpoints_total";
 pub const SNAPSHOTS_BUILT: &str = "statehouse_raft_snapshots_built_total";
 /// Counter: snapshots received from the leader and installed by this node.
 pub const SNAPSHOTS_INSTALLED: &str = "statehouse_raft_snapshots_installed_total";
+/// Counter: execution log lines dropped because the writer fell behind.
+pub const EXECUTION_LOG_DROPPED: &str = "statehouse_execution_log_dropped_total";
 
 const LATENCY_BUCKETS: &[f64] =
     &[0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 60.0];
@@ -104,6 +106,7 @@ fn describe() {
     metrics::describe_counter!(CHECKPOINTS_WRITTEN, "Execution checkpoints written with a decision");
     metrics::describe_counter!(SNAPSHOTS_BUILT, "Snapshots of the state built by this node");
     metrics::describe_counter!(SNAPSHOTS_INSTALLED, "Snapshots received from the leader and installed");
+    metrics::describe_counter!(EXECUTION_LOG_DROPPED, "Execution log lines dropped because the writer fell behind");
 }
 
 /// The handles of one operation and result code: requests counted, latency.
@@ -138,6 +141,19 @@ pub struct Sample {
     pub open_tokens: usize,
     pub applied_index: Option<u64>,
     pub last_log_index: Option<u64>,
+}
+
+impl Sample {
+    /// The values of `node` and its actors now.
+    pub fn take(node: &crate::raft::RaftNode, executions: &crate::actors::ExecutionSupervisor) -> Sample {
+        let raft = node.raft.metrics().borrow().clone();
+        Sample {
+            open_executions: executions.running(),
+            open_tokens: executions.open_tokens(),
+            applied_index: raft.last_applied.map(|l| l.index),
+            last_log_index: raft.last_log_index,
+        }
+    }
 }
 
 /// Sets the sampled gauges and renders every metric in the Prometheus text format.

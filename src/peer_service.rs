@@ -62,6 +62,13 @@ impl PeerService {
             PeerRequest::ReadIndex => encode(&self.node.read_index().await),
             PeerRequest::AddNode { id, address } => encode(&self.node.add_node(id, address).await),
             PeerRequest::RemoveNode { id } => encode(&self.node.remove_node(id).await),
+            PeerRequest::Metrics => {
+                let text = match self.supervisor.get() {
+                    Some(supervisor) => crate::metrics::render(&crate::metrics::Sample::take(&self.node, supervisor)),
+                    None => String::new(),
+                };
+                encode(&text)
+            }
         }
     }
 }

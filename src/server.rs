@@ -17,15 +17,20 @@ use crate::api::ApiState;
 use crate::api::Throttle;
 use crate::config::AuthMode;
 use crate::config::Config;
+use crate::config::LogFormat;
 use crate::connectors::Connectors;
 use crate::peer_service::PeerService;
 use crate::raft::NodeOptions;
 use crate::raft::RaftNode;
 
-/// Sets up tracing with `filter` unless `RUST_LOG` is set.
-pub fn init_logging(filter: &str) {
+/// Sets up tracing with `filter` (unless `RUST_LOG` is set), as text lines or JSON objects.
+pub fn init_logging(filter: &str, format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
 }
 
 /// Runs a node until it is interrupted (Ctrl-C or SIGTERM).
@@ -35,6 +40,7 @@ pub fn run(config: Config) -> io::Result<()> {
         true => Some(crate::tls::server_config(&config.tls_cert, &config.tls_key)?),
         false => None,
     };
+    crate::execution_log::install(&crate::execution_log::Destination::parse(&config.execution_log))?;
     let listener = TcpListener::bind(&config.listen)?;
     let cluster_listener = match config.cluster_listen.as_str() {
         "" => None,
@@ -98,7 +104,15 @@ async fn serve(
         token_verifier: Default::default(),
     });
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(api::configure)).workers(workers);
+    let console = web::Data::new(crate::console::Console::new(&config));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(console.clone())
+            .configure(api::configure)
+            .configure(crate::console::configure)
+    })
+    .workers(workers);
     let (server, scheme) = match tls {
         Some(tls) => (server.listen_rustls_0_23(listener, tls)?, "https"),
         None => (server.listen(listener)?, "http"),

@@ -13,6 +13,7 @@ use actix::AsyncContext;
 use actix::Context;
 use actix::Handler;
 use actix::Message;
+use actix::MessageResult;
 use tokio::sync::oneshot;
 
 use super::ExecutionSupervisor;
@@ -63,6 +64,18 @@ pub struct Poll {
 #[rtype(result = "bool")]
 pub struct CancelPoll {
     pub id: u64,
+}
+
+/// Reads how many tasks wait for a worker and how many workers wait for a task.
+#[derive(Message)]
+#[rtype(result = "QueueDepth")]
+pub struct Depth;
+
+/// The answer to [`Depth`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub backlog: usize,
+    pub pollers: usize,
 }
 
 struct Poller {
@@ -163,5 +176,14 @@ impl Handler<CancelPoll> for ActivityQueueActor {
         let before = self.pollers.len();
         self.pollers.retain(|p| p.id != cancel.id);
         self.pollers.len() != before
+    }
+}
+
+impl Handler<Depth> for ActivityQueueActor {
+    type Result = MessageResult<Depth>;
+
+    fn handle(&mut self, _: Depth, _ctx: &mut Context<Self>) -> MessageResult<Depth> {
+        let pollers = self.pollers.iter().filter(|p| !p.reply.is_closed()).count();
+        MessageResult(QueueDepth { backlog: self.tasks.len(), pollers })
     }
 }

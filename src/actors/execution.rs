@@ -42,6 +42,7 @@ use crate::engine::Input;
 use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
 use crate::engine::TimerId;
+use crate::execution_log::LoggingConfiguration;
 use crate::raft::Command;
 use crate::raft::ProposeError;
 use crate::raft::RaftNode;
@@ -82,6 +83,8 @@ pub struct ExecutionActor {
     deciding: bool,
     /// Where the deadline wheel reports this execution's expired heartbeats (one per actor, shared by its tokens).
     expiries: Option<Arc<Recipient<HeartbeatsExpired>>>,
+    /// The `loggingConfiguration` of the revision the execution runs.
+    logging: LoggingConfiguration,
     /// Size of the last checkpoint, and of the inputs recorded since: a checkpoint is due when they outgrow it.
     checkpoint_bytes: usize,
     tail_bytes: usize,
@@ -173,6 +176,7 @@ impl ExecutionActor {
         committed: Committed,
         supervisor: Weak<ExecutionSupervisor>,
         epoch: Epoch,
+        logging: LoggingConfiguration,
     ) -> ExecutionActor {
         ExecutionActor {
             arn,
@@ -190,6 +194,7 @@ impl ExecutionActor {
             pending: VecDeque::new(),
             deciding: false,
             expiries: None,
+            logging,
             checkpoint_bytes: committed.checkpoint_bytes,
             tail_bytes: committed.tail_bytes,
         }
@@ -243,6 +248,7 @@ impl ExecutionActor {
         let expected = self.next_event_id;
         let next_event_id = decision.next_event_id(expected);
         let changes = decision.changes.clone();
+        let logged = self.logging.enabled().then(|| decision.events.clone());
         let command = Command::Decide { execution_arn: self.arn.clone(), expected_next_event_id: expected, decision };
         let node = self.node.clone();
         let (arn, epoch) = (self.arn.clone(), self.epoch);
@@ -251,7 +257,12 @@ impl ExecutionActor {
             move |result, act, ctx| {
                 act.deciding = false;
                 match result {
-                    Ok(_) => act.committed(ctx, changes, next_event_id, taken),
+                    Ok(_) => {
+                        if let Some(events) = logged {
+                            crate::execution_log::record(&act.logging, &act.arn, &events);
+                        }
+                        act.committed(ctx, changes, next_event_id, taken)
+                    }
                     Err(error) => act.not_committed(ctx, error, changes, next_event_id, taken),
                 }
             },

@@ -18,8 +18,10 @@ use tokio::sync::oneshot;
 use super::activity_queue::ActivityQueueActor;
 use super::activity_queue::CancelPoll;
 use super::activity_queue::Delivery;
+use super::activity_queue::Depth;
 use super::activity_queue::Enqueue;
 use super::activity_queue::Poll;
+use super::activity_queue::QueueDepth;
 use super::activity_queue::QueuedTask;
 use super::activity_queue::Withdraw;
 use super::execution::Committed;
@@ -46,6 +48,7 @@ use crate::decision::rebuild;
 use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
 use crate::engine::TimerId;
+use crate::execution_log::LoggingConfiguration;
 use crate::raft::AppliedNotice;
 use crate::raft::RaftNode;
 use crate::store::encode;
@@ -185,6 +188,10 @@ impl ExecutionSupervisor {
         let Some(committed) = self.committed(&record, &definition)? else {
             return Ok(None);
         };
+        let logging = match self.node.store.revision(&record.state_machine_arn, &record.revision_id)? {
+            Some(revision) => LoggingConfiguration::parse(&revision.logging),
+            None => LoggingConfiguration::default(),
+        };
         Ok(Some(ExecutionActor::new(
             arn.to_string(),
             self.node.clone(),
@@ -192,6 +199,7 @@ impl ExecutionSupervisor {
             committed,
             Arc::downgrade(self),
             epoch,
+            logging,
         )))
     }
 
@@ -535,6 +543,12 @@ impl ExecutionSupervisor {
                 }
             }
         }
+    }
+
+    /// The backlog and waiting pollers of an activity whose queue is on this node (`None`: no queue here).
+    pub async fn activity_queue_depth(&self, activity: &str) -> Option<QueueDepth> {
+        let queue = self.queues.get(activity).map(|q| q.clone())?;
+        queue.send(Depth).await.ok()
     }
 
     /// Number of executions with a live actor.

@@ -44,6 +44,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn status(state: web::Data<ApiState>) -> HttpResponse {
+    HttpResponse::Ok().json(cluster_status(&state).await)
+}
+
+/// The cluster as this node sees it: members (pinged), the leader, the term and the shard map.
+pub async fn cluster_status(state: &ApiState) -> serde_json::Value {
     let node = &state.node;
     let metrics = node.raft.metrics().borrow().clone();
     let voters = node.voters();
@@ -70,13 +75,13 @@ async fn status(state: web::Data<ApiState>) -> HttpResponse {
     }
     let shards: Vec<_> =
         map.iter().map(|(shard, owner, epoch)| json!({ "shard": shard.0, "owner": owner, "epoch": epoch.0 })).collect();
-    HttpResponse::Ok().json(json!({
+    json!({
         "nodeId": node.id,
         "leader": metrics.current_leader,
         "term": metrics.current_term,
         "members": members,
         "shardMap": shards,
-    }))
+    })
 }
 
 fn signed(state: &ApiState, request: &HttpRequest, body: &[u8]) -> bool {

@@ -22,9 +22,9 @@ use crate::clock::wire_seconds;
 use crate::decision::decide;
 use crate::decision::execution_info;
 use crate::decision::Decision;
-use crate::engine::EventType;
 use crate::engine::ExecutionState;
 use crate::engine::Input;
+use crate::execution_log::LoggingConfiguration;
 use crate::history::StoredEvent;
 use crate::names::is_valid_name;
 use crate::raft::Command;
@@ -100,11 +100,17 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
     };
     let definition = state.executions.definition(&machine.arn, &machine.revision_id, &machine.definition)?;
     let decision = first_run(state, &definition, &execution, now);
+    let logging = LoggingConfiguration::parse(&machine.logging);
+    let logged = logging.enabled().then(|| decision.events.clone());
     let open_limit = state.config.open_executions_per_account;
     let start_ms = state
         .node
         .propose(&arn, Command::StartExecution { execution: Box::new(execution), decision, open_limit })
         .await?;
+    if let (Some(events), true) = (logged, start_ms == now) {
+        // This request's first run committed (an idempotent repeat answers the first start's time).
+        crate::execution_log::record(&logging, &arn, &events);
+    }
     state.executions.ensure_running(&arn);
     Ok(json!({ "executionArn": arn, "startDate": wire_seconds(start_ms) }))
 }
@@ -113,18 +119,7 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
 /// to the first wait, all in the proposal that creates the execution.
 fn first_run(state: &AccountView<'_>, definition: &Definition, execution: &ExecutionRecord, now: i64) -> Decision {
     let info = execution_info(execution, state.node.token_key());
-    let details = json!({
-        "input": execution.input,
-        "inputDetails": { "truncated": false },
-        "roleArn": execution.role_arn,
-    });
-    let started = StoredEvent {
-        id: 1,
-        previous_event_id: 0,
-        timestamp_ms: now,
-        event_type: EventType::ExecutionStarted,
-        details: Some(details.to_string()),
-    };
+    let started = StoredEvent::execution_started(&execution.input, &execution.role_arn, now);
     let mut engine_state = ExecutionState::new(info);
     let store = &state.node.store;
     let activity_exists = |arn: &str| matches!(store.activity(arn), Ok(Some(_)));

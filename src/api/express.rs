@@ -28,6 +28,9 @@ use crate::engine::ExecutionState;
 use crate::engine::FinalStatus;
 use crate::engine::Input;
 use crate::engine::TaskEvent;
+use crate::execution_log;
+use crate::execution_log::LoggingConfiguration;
+use crate::history::StoredEvent;
 use crate::store::StateMachineType;
 
 /// Longest an EXPRESS execution may run.
@@ -44,14 +47,30 @@ struct Outcome {
 
 /// Runs an execution to its end in memory, arming timers as sleeps and calling connectors inline, within
 /// the EXPRESS time limit.
-async fn run(definition: crate::asl::Definition, info: ExecutionInfo, connectors: Arc<Connectors>) -> Outcome {
+/// Its history events go to the execution log as `logging` asks.
+async fn run(
+    definition: crate::asl::Definition,
+    info: ExecutionInfo,
+    connectors: Arc<Connectors>,
+    logging: LoggingConfiguration,
+) -> Outcome {
     let deadline = info.start_time_ms + EXPRESS_LIMIT.as_millis() as i64;
+    let arn = info.execution_arn.clone();
+    if logging.enabled() {
+        let started = StoredEvent::execution_started(&info.input, &info.role_arn, info.start_time_ms);
+        execution_log::record(&logging, &arn, &[started]);
+    }
     let mut state = ExecutionState::new(info);
     let mut inputs = VecDeque::from([Input::Start]);
     let mut timers: Vec<(engine::TimerId, i64)> = Vec::new();
     loop {
         while let Some(input) = inputs.pop_front() {
-            let step = engine::step(&definition, &mut state, input, now_ms());
+            let now = now_ms();
+            let step = engine::step(&definition, &mut state, input, now);
+            if logging.enabled() {
+                let events: Vec<StoredEvent> = step.events.iter().map(|e| StoredEvent::from_draft(e, now)).collect();
+                execution_log::record(&logging, &arn, &events);
+            }
             for effect in step.effects {
                 match effect {
                     Effect::Finished { status, output, error, cause } => {
@@ -114,7 +133,14 @@ async fn run(definition: crate::asl::Definition, info: ExecutionInfo, connectors
     }
 }
 
-fn prepare(state: &AccountView<'_>, start: &ValidStart) -> Result<(crate::asl::Definition, ExecutionInfo), AwsError> {
+/// What an EXPRESS execution runs with.
+struct Prepared {
+    definition: crate::asl::Definition,
+    info: ExecutionInfo,
+    logging: LoggingConfiguration,
+}
+
+fn prepare(state: &AccountView<'_>, start: &ValidStart) -> Result<Prepared, AwsError> {
     let machine = &start.machine;
     let definition = parse_definition(&machine.definition, machine.machine_type)?;
     let id = uuid::Uuid::new_v4().to_string();
@@ -128,17 +154,17 @@ fn prepare(state: &AccountView<'_>, start: &ValidStart) -> Result<(crate::asl::D
         input: start.input.clone(),
         token_key: state.node.token_key().to_string(),
     };
-    Ok((definition, info))
+    Ok(Prepared { definition, info, logging: LoggingConfiguration::parse(&machine.logging) })
 }
 
 /// StartExecution of an EXPRESS machine: starts it in the background and answers at once.
 pub fn start_async(state: &AccountView<'_>, start: ValidStart) -> Result<(String, i64), AwsError> {
-    let (definition, info) = prepare(state, &start)?;
+    let Prepared { definition, info, logging } = prepare(state, &start)?;
     let answer = (info.execution_arn.clone(), info.start_time_ms);
     let connectors = state.executions.connectors();
     actix_rt::spawn(async move {
         let arn = info.execution_arn.clone();
-        let outcome = run(definition, info, connectors).await;
+        let outcome = run(definition, info, connectors, logging).await;
         tracing::debug!(execution = %arn, status = outcome.status.as_str(), "express execution ended");
     });
     Ok(answer)
@@ -152,7 +178,7 @@ pub async fn start_sync(state: &AccountView<'_>, input: StartExecutionInput) -> 
             "This operation is not supported by this type of state machine",
         ));
     }
-    let (definition, info) = prepare(state, &start)?;
+    let Prepared { definition, info, logging } = prepare(state, &start)?;
     let mut out = json!({
         "executionArn": info.execution_arn,
         "stateMachineArn": info.state_machine_arn,
@@ -165,7 +191,7 @@ pub async fn start_sync(state: &AccountView<'_>, input: StartExecutionInput) -> 
         out["traceHeader"] = json!(trace);
     }
     let started = info.start_time_ms;
-    let outcome = run(definition, info, state.executions.connectors()).await;
+    let outcome = run(definition, info, state.executions.connectors(), logging).await;
     out["stopDate"] = json!(wire_seconds(outcome.stop_ms));
     out["status"] = json!(outcome.status.as_str());
     if let Some(output) = outcome.output {

@@ -5,7 +5,7 @@
 mod account_view;
 mod activities;
 pub mod admin;
-mod executions;
+pub(crate) mod executions;
 mod express;
 mod history;
 mod pagination;
@@ -28,8 +28,11 @@ use sigv4::Verifier;
 pub use throttle::Throttle;
 
 pub use account_view::AccountView;
+pub use protocol::call;
 pub use protocol::configure;
 pub use protocol::decode_input;
+pub use protocol::error_response;
+pub use protocol::supported;
 
 /// Largest request body accepted (AWS: 1 MB including headers).
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;

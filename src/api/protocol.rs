@@ -37,13 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn metrics(state: web::Data<ApiState>) -> HttpResponse {
-    let raft = state.node.raft.metrics().borrow().clone();
-    let sample = crate::metrics::Sample {
-        open_executions: state.executions.running(),
-        open_tokens: state.executions.open_tokens(),
-        applied_index: raft.last_applied.map(|l| l.index),
-        last_log_index: raft.last_log_index,
-    };
+    let sample = crate::metrics::Sample::take(&state.node, &state.executions);
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(crate::metrics::render(&sample))
 }
 
@@ -160,6 +154,20 @@ operations!(
     "SendTaskFailure" => tasks::failure [tasks::SendTaskFailureInput],
     "SendTaskHeartbeat" => tasks::heartbeat [tasks::SendTaskHeartbeatInput],
 );
+
+/// Runs `operation` for `account` as a signed API request does (throttle, catch-up, metrics); the console
+/// calls operations through here.
+pub async fn call(state: &ApiState, operation: &str, body: &[u8], account: String) -> HttpResponse {
+    let started = Instant::now();
+    let (label, response) = run(state, operation, body, Ok(account)).await;
+    crate::metrics::record_request(label, response.extensions().get::<ErrorCode>().map(|c| c.name()), started);
+    response
+}
+
+/// Whether this service offers `operation`.
+pub fn supported(operation: &str) -> bool {
+    !matches!(decode_input(operation, b"{}"), Err(e) if e.code == ErrorCode::UnknownOperationException)
+}
 
 fn unknown_operation(op: &str) -> AwsError {
     AwsError::new(ErrorCode::UnknownOperationException, format!("Operation '{op}' is not supported by this service"))

@@ -33,6 +33,8 @@ pub enum PeerRequest {
     AddNode { id: u64, address: String },
     /// Removes a voter (leader only): `Result<(), AwsError>`.
     RemoveNode { id: u64 },
+    /// The node's metrics in the Prometheus text format (what its `GET /metrics` serves): `String`.
+    Metrics,
 }
 
 /// Calls that only the owner of a shard can serve; each answers `Result<T, AwsError>`.

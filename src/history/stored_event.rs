@@ -22,6 +22,19 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
+    /// The event that opens every history (id 1), made by the server before the interpreter runs.
+    pub fn execution_started(input: &str, role_arn: &str, timestamp_ms: i64) -> StoredEvent {
+        let details =
+            serde_json::json!({ "input": input, "inputDetails": { "truncated": false }, "roleArn": role_arn });
+        StoredEvent {
+            id: 1,
+            previous_event_id: 0,
+            timestamp_ms,
+            event_type: EventType::ExecutionStarted,
+            details: Some(details.to_string()),
+        }
+    }
+
     /// An event the engine emitted, stamped with the time of its step.
     pub fn from_draft(draft: &EventDraft, timestamp_ms: i64) -> StoredEvent {
         StoredEvent {

@@ -21,3 +21,4 @@ mod t70_cluster;
 mod t80_auth;
 mod t82_tls;
 mod t85_limits;
+mod t88_console;

@@ -168,6 +168,25 @@ async fn every_node_serves_every_call() {
         assert_eq!(d.status(), &ExecutionStatus::Succeeded);
         assert_eq!(d.output(), d.input(), "the worker's output (its input) is the execution's output");
     }
+
+    tracing::info!("--- the console's cluster view on one node reads every node's counters over the cluster port");
+    {
+        let api = &cluster.nodes[1].api;
+        let mut stream = std::net::TcpStream::connect(api).expect("connect");
+        let request = format!("GET /console/api/cluster HTTP/1.1\r\nHost: {api}\r\nConnection: close\r\n\r\n");
+        std::io::Write::write_all(&mut stream, request.as_bytes()).expect("write");
+        let mut response = String::new();
+        std::io::Read::read_to_string(&mut stream, &mut response).expect("read");
+        let body = response.split_once("\r\n\r\n").map(|(_, body)| body).unwrap_or_default();
+        let view: serde_json::Value = serde_json::from_str(body).expect("JSON");
+        let members = view["members"].as_array().expect("members");
+        assert_eq!(members.len(), 3);
+        for member in members {
+            let requests = member["metrics"]["requests"].as_f64().unwrap_or_default();
+            assert!(requests > 0.0, "every node served API calls: {member}");
+        }
+        assert!(view["members"].as_array().unwrap().iter().any(|m| m["metrics"]["commits"].as_f64() > Some(0.0)));
+    }
 }
 
 /// What the worker saw of each token: the execution it belongs to, when it was received, and when each
