@@ -110,7 +110,7 @@ pub async fn list(state: &AccountView<'_>, input: ListInput) -> Result<Value, Aw
     c.length("nextToken", input.next_token.as_ref(), 1, 1024);
     c.finish()?;
     const SCOPE: &str = "ListActivities";
-    let from = input.next_token.as_deref().map(|t| decode_token(SCOPE, t)).transpose()?;
+    let from = input.next_token.as_deref().map(|t| decode_token(state.node.token_key(), SCOPE, t)).transpose()?;
     let from = from.map(|k| String::from_utf8(k).unwrap_or_default());
     let own = state.arns.activity("");
     let page = state.node.store.list_activities(&own, from.as_deref(), page_size(input.max_results))?;
@@ -121,7 +121,7 @@ pub async fn list(state: &AccountView<'_>, input: ListInput) -> Result<Value, Aw
         .collect();
     let mut out = json!({ "activities": items });
     if let Some(next) = page.next {
-        out["nextToken"] = json!(encode_token(SCOPE, &next));
+        out["nextToken"] = json!(encode_token(state.node.token_key(), SCOPE, &next));
     }
     Ok(out)
 }

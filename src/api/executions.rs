@@ -246,7 +246,9 @@ pub async fn list(state: &AccountView<'_>, input: ListExecutionsInput) -> Result
     }
     let scope = format!("ListExecutions:{arn}:{}", input.status_filter.as_deref().unwrap_or(""));
     let from = match input.next_token.as_deref() {
-        Some(token) => Some(super::validate::decoded::<(u64, String)>(&decode_token(&scope, token)?)?),
+        Some(token) => {
+            Some(super::validate::decoded::<(u64, String)>(&decode_token(state.node.token_key(), &scope, token)?)?)
+        }
         None => None,
     };
     let status = input.status_filter.as_deref().and_then(ExecutionStatus::parse);
@@ -273,7 +275,7 @@ pub async fn list(state: &AccountView<'_>, input: ListExecutionsInput) -> Result
         .collect();
     let mut out = json!({ "executions": items });
     if let (Some(next), false) = (page.next, redriven) {
-        out["nextToken"] = json!(encode_token(&scope, &next));
+        out["nextToken"] = json!(encode_token(state.node.token_key(), &scope, &next));
     }
     Ok(out)
 }

@@ -33,7 +33,7 @@ pub async fn get(state: &AccountView<'_>, input: GetExecutionHistoryInput) -> Re
     let scope = format!("GetExecutionHistory:{arn}:{reverse}");
     let from = match input.next_token.as_deref() {
         Some(token) => {
-            let key = decode_token(&scope, token)?;
+            let key = decode_token(state.node.token_key(), &scope, token)?;
             Some(u64::from_be_bytes(key.try_into().map_err(|_| {
                 AwsError::new(crate::aws_error::ErrorCode::InvalidToken, format!("Invalid Token: '{token}'"))
             })?))
@@ -45,7 +45,7 @@ pub async fn get(state: &AccountView<'_>, input: GetExecutionHistoryInput) -> Re
     let events: Vec<Value> = page.items.iter().map(|e| e.to_wire(include)).collect();
     let mut out = json!({ "events": events });
     if let Some(next) = page.next {
-        out["nextToken"] = json!(encode_token(&scope, &next));
+        out["nextToken"] = json!(encode_token(state.node.token_key(), &scope, &next));
     }
     Ok(out)
 }

@@ -211,11 +211,11 @@ fn hash(args: &[Value]) -> Result<Value, String> {
     let algorithm = string(&args[1], name)?;
     let bytes = data.as_bytes();
     let hex = match algorithm {
-        "MD5" => hex(&md5::Md5::digest(bytes)),
-        "SHA-1" => hex(&sha1::Sha1::digest(bytes)),
-        "SHA-256" => hex(&sha2::Sha256::digest(bytes)),
-        "SHA-384" => hex(&sha2::Sha384::digest(bytes)),
-        "SHA-512" => hex(&sha2::Sha512::digest(bytes)),
+        "MD5" => hex::encode(md5::Md5::digest(bytes)),
+        "SHA-1" => hex::encode(sha1::Sha1::digest(bytes)),
+        "SHA-256" => hex::encode(sha2::Sha256::digest(bytes)),
+        "SHA-384" => hex::encode(sha2::Sha384::digest(bytes)),
+        "SHA-512" => hex::encode(sha2::Sha512::digest(bytes)),
         other => {
             return Err(format!(
                 "The hashing algorithm {other} is not supported. Supported algorithms: MD5, SHA-1, SHA-256, SHA-384, \
@@ -224,10 +224,6 @@ fn hash(args: &[Value]) -> Result<Value, String> {
         }
     };
     Ok(Value::String(hex))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn digest(material: &str) -> Vec<u8> {
