@@ -172,7 +172,7 @@ mod tests {
     fn check(operator: Operator, actual: Value, operand: Value) -> bool {
         let vars = Map::new();
         let scope = Scope { variables: &vars, parent: None };
-        let env = Env::new(json!({}), &scope, String::new());
+        let env = Env::new(json!({}), &scope, String::new(), 0);
         let condition = Condition::Compare { variable: "$.v".into(), operator, operand: Operand::Literal(operand) };
         evaluate(&condition, &json!({ "v": actual }), &env).unwrap()
     }
@@ -213,7 +213,7 @@ mod tests {
     fn missing_variable_is_false_for_is_present_and_an_error_otherwise() {
         let vars = Map::new();
         let scope = Scope { variables: &vars, parent: None };
-        let env = Env::new(json!({}), &scope, String::new());
+        let env = Env::new(json!({}), &scope, String::new(), 0);
         let present = Condition::Compare {
             variable: "$.nope".into(),
             operator: Operator::IsPresent,

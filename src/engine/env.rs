@@ -29,8 +29,18 @@ pub struct Env<'a> {
     context: OnceCell<Value>,
     source: ContextSource<'a>,
     pub scope: &'a Scope<'a>,
-    /// Material for deterministic pseudo-randomness (States.UUID, States.MathRandom).
+    /// Material for deterministic pseudo-randomness (States.UUID, States.MathRandom, JSONata `$random`).
     pub entropy: String,
+    /// The step's time (JSONata `$now()`), in milliseconds since the epoch.
+    pub now_ms: i64,
+}
+
+/// A state as its context object (`$$.State`) describes it.
+pub struct EnteredState<'s> {
+    pub name: &'s str,
+    pub entered_ms: i64,
+    /// For states that retry (Task, Parallel, Map): the retries so far.
+    pub retry_count: Option<u64>,
 }
 
 /// What the context object of an [`Env`] is made of.
@@ -42,22 +52,22 @@ enum ContextSource<'a> {
 
 impl<'a> Env<'a> {
     /// An environment whose context object is `context`.
-    pub fn new(context: Value, scope: &'a Scope<'a>, entropy: String) -> Env<'a> {
-        Env { context: OnceCell::new(), source: ContextSource::Given(context), scope, entropy }
+    pub fn new(context: Value, scope: &'a Scope<'a>, entropy: String, now_ms: i64) -> Env<'a> {
+        Env { context: OnceCell::new(), source: ContextSource::Given(context), scope, entropy, now_ms }
     }
 
-    /// The environment of the state `state` entered at `entered_ms`; `retry_count` for states that retry.
+    /// The environment of the state `entered` in the execution `info` started with `input`.
     pub fn of_state(
         info: &'a ExecutionInfo,
         input: Arc<Value>,
-        state: &str,
-        entered_ms: i64,
-        retry_count: Option<u64>,
+        entered: EnteredState<'_>,
         scope: &'a Scope<'a>,
         entropy: String,
+        now_ms: i64,
     ) -> Env<'a> {
-        let source = ContextSource::State { info, input, state: state.to_string(), entered_ms, retry_count };
-        Env { context: OnceCell::new(), source, scope, entropy }
+        let EnteredState { name, entered_ms, retry_count } = entered;
+        let source = ContextSource::State { info, input, state: name.to_string(), entered_ms, retry_count };
+        Env { context: OnceCell::new(), source, scope, entropy, now_ms }
     }
 
     /// The context object (`$$`).
@@ -76,7 +86,7 @@ impl<'a> Env<'a> {
         if let Some(object) = context.as_object_mut() {
             object.insert(member.into(), value);
         }
-        Env::new(context, self.scope, self.entropy.clone())
+        Env::new(context, self.scope, self.entropy.clone(), self.now_ms)
     }
 }
 
@@ -111,4 +121,11 @@ pub fn context_object(
         context["State"]["RetryCount"] = json!(count);
     }
     context
+}
+
+impl<'a> Env<'a> {
+    /// The environment a Map's ItemSelector sees for one item: the context object with `Map.Item` set.
+    pub fn for_map_item(&self, index: usize, value: &Value) -> Env<'a> {
+        self.with_context_member("Map", json!({"Item": {"Index": index, "Value": value}}))
+    }
 }

@@ -9,6 +9,7 @@ use crate::asl::state::Dynamic;
 use crate::asl::state::Map as MapSpec;
 use crate::asl::state::PathField;
 use crate::asl::state::ProcessorMode;
+use crate::asl::state::QueryLanguage;
 use crate::asl::State;
 use crate::asl::StateKind;
 use crate::engine::dataflow;
@@ -26,6 +27,9 @@ use crate::engine::execution::Thread;
 use crate::engine::execution::Tolerance;
 use crate::engine::json::to_text;
 use crate::engine::parallel::complete;
+use crate::engine::query;
+use crate::engine::query::States;
+use crate::engine::query_flow;
 use crate::engine::run::Run;
 use crate::engine::thread::advance as advance_thread;
 use crate::engine::thread::fail;
@@ -59,8 +63,12 @@ pub fn stalls<'s>(state: &State, spec: &MapSpec, input: &Value, env: impl FnOnce
     dataflow::read_text(path, &effective, &env).is_ok_and(|value| value.as_i64().is_some_and(|n| n < 0))
 }
 
-/// Evaluates InputPath, ItemsPath, MaxConcurrency(Path) and ItemSelector.
+/// Evaluates InputPath, ItemsPath, MaxConcurrency(Path) and ItemSelector (or, in JSONata, Items,
+/// MaxConcurrency and ItemSelector).
 pub fn prepare(state: &State, spec: &MapSpec, active: &Active, env: &Env<'_>) -> Result<Prepared, StateError> {
+    if state.query_language == QueryLanguage::JsonAta {
+        return prepare_jsonata(spec, active, env);
+    }
     let at = site(active);
     let effective = dataflow::select(&state.input_path, &active.input, env, at)?;
     let items = match &spec.items_path {
@@ -102,12 +110,62 @@ pub fn prepare(state: &State, spec: &MapSpec, active: &Active, env: &Env<'_>) ->
     for (index, item) in items.iter().enumerate() {
         inputs.push(match &spec.item_selector {
             Some(selector) => {
-                let item_env = env.with_context_member("Map", json!({"Item": {"Index": index, "Value": item}}));
+                let item_env = env.for_map_item(index, item);
                 dataflow::template(selector, &effective, &item_env, at)?
             }
             None => item.clone(),
         });
     }
+    Ok(Prepared { inputs, max_concurrency, negative_tolerance, tolerance })
+}
+
+/// The items, limits and iteration inputs of a JSONata Map.
+fn prepare_jsonata(spec: &MapSpec, active: &Active, env: &Env<'_>) -> Result<Prepared, StateError> {
+    let at = site(active);
+    let states = States::input(&active.input);
+    let items = match &spec.items {
+        Some(items) => match query::template("Items", items, states, env, at)? {
+            Value::Array(items) => items,
+            other => {
+                let text = query::expression_text(items).unwrap_or_default();
+                return Err(query::unexpected_type(at, "Items", text, "array", &other));
+            }
+        },
+        None => match &active.input {
+            Value::Array(items) => items.clone(),
+            other => {
+                return Err(query::evaluation_error(
+                    at,
+                    format!("Map state input must be an array but was: {}", to_text(other)),
+                ))
+            }
+        },
+    };
+    let max_concurrency = match &spec.max_concurrency {
+        None => 0,
+        Some(dynamic) => query_flow::integer("MaxConcurrency", dynamic, states, env, at)?,
+    };
+    let number = |field: &str, dynamic: &Option<Dynamic<Value>>| -> Result<Option<f64>, StateError> {
+        match dynamic {
+            Some(Dynamic::Literal(value)) => Ok(query::template(field, value, states, env, at)?.as_f64()),
+            _ => Ok(None),
+        }
+    };
+    let count = number("ToleratedFailureCount", &spec.tolerated_failure_count)?;
+    let percentage = number("ToleratedFailurePercentage", &spec.tolerated_failure_percentage)?;
+    let tolerance = (spec.mode == ProcessorMode::Distributed)
+        .then(|| Tolerance { count: count.map(|c| c.max(0.0) as u64), percentage });
+    let mut inputs = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        inputs.push(match &spec.item_selector {
+            Some(selector) => {
+                let item_env = env.for_map_item(index, item);
+                query::template("ItemSelector", selector, states, &item_env, at)?
+            }
+            None => item.clone(),
+        });
+    }
+    let negative_tolerance = count.is_some_and(|n| n < 0.0);
     Ok(Prepared { inputs, max_concurrency, negative_tolerance, tolerance })
 }
 

@@ -7,6 +7,7 @@ use serde_json::json;
 use serde_json::Value;
 
 use crate::asl::state::Dynamic;
+use crate::asl::state::QueryLanguage;
 use crate::asl::state::Task;
 use crate::asl::State;
 use crate::engine::dataflow;
@@ -23,6 +24,8 @@ use crate::engine::io::TaskSlot;
 use crate::engine::io::TimerId;
 use crate::engine::json::to_text;
 use crate::engine::parallel::complete;
+use crate::engine::query::States;
+use crate::engine::query_flow;
 use crate::engine::run::Run;
 use crate::engine::thread::env_for;
 use crate::engine::thread::fail;
@@ -81,6 +84,24 @@ fn seconds(field: &Option<Dynamic<u64>>, input: &Value, env: &crate::engine::env
     }
 }
 
+/// A JSONata Task's `Arguments`, `TimeoutSeconds` and `HeartbeatSeconds`.
+fn jsonata_input(
+    state: &State,
+    task: &Task,
+    active: &Active,
+    env: &crate::engine::env::Env<'_>,
+) -> Result<(Value, Option<u64>, Option<u64>), StateError> {
+    let at = site(active);
+    let states = States::input(&active.input);
+    let input = query_flow::arguments(state, states, env, at)?;
+    let seconds = |field: &str, dynamic: &Option<Dynamic<u64>>| {
+        dynamic.as_ref().map(|d| query_flow::integer(field, d, states, env, at)).transpose()
+    };
+    let timeout = seconds("TimeoutSeconds", &task.timeout_seconds)?;
+    let heartbeat = seconds("HeartbeatSeconds", &task.heartbeat_seconds)?;
+    Ok((input, timeout, heartbeat))
+}
+
 /// Starts an attempt of a Task state: evaluates its input and asks the runtime for the work.
 pub fn start(
     run: &mut Run<'_>,
@@ -97,17 +118,21 @@ pub fn start(
         let scope = Scope { variables: &thread.variables, parent };
         let env = env_for(run, &active, &scope).with_context_member("Task", json!({"Token": token}));
         let at = site(&active);
-        dataflow::select(&state.input_path, &active.input, &env, at).and_then(|effective| {
-            let input = match &state.parameters {
-                Some(parameters) => dataflow::template(parameters, &effective, &env, at)?,
-                None => effective.clone(),
-            };
-            Ok((
-                input,
-                seconds(&task.timeout_seconds, &effective, &env),
-                seconds(&task.heartbeat_seconds, &effective, &env),
-            ))
-        })
+        if state.query_language == QueryLanguage::JsonAta {
+            jsonata_input(state, task, &active, &env)
+        } else {
+            dataflow::select(&state.input_path, &active.input, &env, at).and_then(|effective| {
+                let input = match &state.parameters {
+                    Some(parameters) => dataflow::template(parameters, &effective, &env, at)?,
+                    None => effective.clone(),
+                };
+                Ok((
+                    input,
+                    seconds(&task.timeout_seconds, &effective, &env),
+                    seconds(&task.heartbeat_seconds, &effective, &env),
+                ))
+            })
+        }
     };
     let (input, timeout_seconds, heartbeat_seconds) = match prepared {
         Ok(p) => p,

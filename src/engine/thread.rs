@@ -5,10 +5,13 @@ use serde_json::Map;
 use serde_json::Value;
 
 use crate::asl::retry::error_matches;
+use crate::asl::retry::Catcher;
+use crate::asl::state::QueryLanguage;
 use crate::asl::State;
 use crate::asl::StateKind;
 use crate::engine::dataflow;
 use crate::engine::dataflow::Site;
+use crate::engine::env::EnteredState;
 use crate::engine::env::Env;
 use crate::engine::env::Scope;
 use crate::engine::error::StateError;
@@ -18,6 +21,9 @@ use crate::engine::execution::Position;
 use crate::engine::execution::Thread;
 use crate::engine::map;
 use crate::engine::parallel;
+use crate::engine::query;
+use crate::engine::query::States;
+use crate::engine::query_flow;
 use crate::engine::run::entered_details;
 use crate::engine::run::exited_details;
 use crate::engine::run::Run;
@@ -133,7 +139,9 @@ pub fn env_for<'s>(run: &Run<'s>, active: &Active, scope: &'s Scope<'s>) -> Env<
 
 /// The environment of the state `name` entered at `entered_ms`.
 fn env_at<'s>(run: &Run<'s>, name: &str, entered_ms: i64, retry_count: Option<u64>, scope: &'s Scope<'s>) -> Env<'s> {
-    Env::of_state(run.info, run.execution_input.clone(), name, entered_ms, retry_count, scope, run.entropy())
+    let input = run.execution_input.clone();
+    let entered = EnteredState { name, entered_ms, retry_count };
+    Env::of_state(run.info, input, entered, scope, run.entropy(), run.now_ms)
 }
 
 /// Where a state's errors are reported.
@@ -193,6 +201,10 @@ pub fn fail(
     failure: Failure,
 ) {
     let Failure { error, previous, failed_event, from_task } = failure;
+    let previous = match error.name() == query::QUERY_EVALUATION_ERROR {
+        true => evaluation_failed(run, state, &active, &error, previous),
+        false => previous,
+    };
     let matches = |names: &[String]| {
         error_matches(names, error.name()) || (from_task && task::matches_task_failure(names, error.name()))
     };
@@ -226,19 +238,16 @@ pub fn fail(
     let error_output = error.output();
     let scope = Scope { variables: &thread.variables, parent };
     let env = env_for(run, &active, &scope);
-    let assigned = match &catcher.assign {
-        Some(assign) => match dataflow::template(assign, &error_output, &env, site(&active)) {
-            Ok(Value::Object(values)) => Some(values),
-            Ok(_) => None,
-            Err(e) => {
-                thread.position = Position::Failed { error: e };
-                return;
-            }
-        },
-        None => None,
+    let caught = match state.query_language {
+        QueryLanguage::JsonPath => catch_jsonpath(catcher, &active, error_output, &env),
+        QueryLanguage::JsonAta => {
+            let states = States { input: &active.input, result: None, error_output: Some(&error_output) };
+            let at = site(&active);
+            query_flow::leave(catcher.assign.as_ref(), catcher.output.as_ref(), &error_output, states, &env, at)
+        }
     };
-    let output = match dataflow::result_path(&catcher.result_path, &active.input, error_output, site(&active)) {
-        Ok(output) => output,
+    let (output, assigned) = match caught {
+        Ok(caught) => caught,
         Err(e) => {
             thread.position = Position::Failed { error: e };
             return;
@@ -254,6 +263,41 @@ pub fn fail(
         thread.variables.extend(assigned);
     }
     thread.position = Position::Enter { state: catcher.next.clone(), input: output };
+}
+
+/// A JSONPath catcher's variables (Assign over the error output) and output (ResultPath into the input).
+fn catch_jsonpath(
+    catcher: &Catcher,
+    active: &Active,
+    error_output: Value,
+    env: &Env<'_>,
+) -> Result<query_flow::Leaving, StateError> {
+    let assigned = match &catcher.assign {
+        Some(assign) => match dataflow::template(assign, &error_output, env, site(active))? {
+            Value::Object(values) => Some(values),
+            _ => None,
+        },
+        None => None,
+    };
+    let output = dataflow::result_path(&catcher.result_path, &active.input, error_output, site(active))?;
+    Ok((output, assigned))
+}
+
+/// Records the `EvaluationFailed` event of a JSONata failure and returns its id. A failure on entering the
+/// state follows the event before `StateEntered`, as AWS chains it.
+fn evaluation_failed(run: &mut Run<'_>, state: &State, active: &Active, error: &StateError, previous: u64) -> u64 {
+    let after = match previous == active.entered_event {
+        true => {
+            run.events.iter().find(|e| e.id == active.entered_event).map(|e| e.previous_event_id).unwrap_or(previous)
+        }
+        false => previous,
+    };
+    let mut details = error.details();
+    if let Some(location) = query::location_of(error) {
+        details["location"] = Value::String(location.to_string());
+    }
+    details["state"] = Value::String(state.name.clone());
+    run.emit(EventType::EvaluationFailed, after, Some(details))
 }
 
 /// A fraction in [0, 1) derived from `material`: FULL jitter without a random source, so `step` stays

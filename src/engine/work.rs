@@ -26,6 +26,9 @@ use crate::engine::json::exceeds_limit;
 use crate::engine::json::to_text;
 use crate::engine::map;
 use crate::engine::parallel;
+use crate::engine::query;
+use crate::engine::query::States;
+use crate::engine::query_flow;
 use crate::engine::run::Run;
 use crate::engine::task;
 use crate::engine::thread::env_for;
@@ -36,34 +39,20 @@ use crate::engine::thread::Failure;
 
 /// Starts (or re-attempts) the work of `state`.
 pub fn start(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, state: &State, active: Active) {
-    if state.query_language == QueryLanguage::JsonAta {
-        let error = StateError::new(
-            "States.QueryEvaluationError",
-            format!("The state '{}' uses JSONata, which this engine does not evaluate", state.name),
-        );
-        let previous = thread.last_event;
-        fail(run, thread, parent, state, active, Failure::after(error, previous));
-        return;
-    }
     let outcome = {
         let scope = Scope { variables: &thread.variables, parent };
         let env = env_for(run, &active, &scope);
-        match &state.kind {
-            StateKind::Pass { result } => pass(state, &active, &env, result.as_ref()),
-            StateKind::Choice(_) => choice(state, &active, &env),
-            StateKind::Wait(wait) => wait_until(run, state, &active, &env, wait),
-            StateKind::Succeed => dataflow::select(&state.input_path, &active.input, &env, site(&active))
-                .and_then(|effective| dataflow::select(&state.output_path, &effective, &env, site(&active)))
-                .map(|output| Outcome::Exit { output, assigned: None, next: None }),
-            StateKind::Fail(f) => Err(fail_error(f, &active, &env)),
-            StateKind::Parallel(_) => parallel::effective_input(state, &active, &env).map(Outcome::Parallel),
-            StateKind::Map(m) => map::prepare(state, m, &active, &env).map(Outcome::Map),
-            StateKind::Task(_) => Ok(Outcome::Task),
+        match state.query_language {
+            QueryLanguage::JsonPath => jsonpath_outcome(run, state, &active, &env),
+            QueryLanguage::JsonAta => jsonata_outcome(run, state, &active, &env),
         }
     };
     let previous = thread.last_event;
     match outcome {
-        Err(error) => fail(run, thread, parent, state, active, Failure::after(error, previous)),
+        Err(error) => {
+            let failed_event = if error.name() == query::QUERY_EVALUATION_ERROR { failed_event(state) } else { None };
+            fail(run, thread, parent, state, active, Failure { error, previous, failed_event, from_task: false })
+        }
         Ok(Outcome::Exit { output, assigned, next }) => {
             finish(run, thread, state, output, assigned, previous);
             if let Some(next) = next {
@@ -88,6 +77,50 @@ pub fn start(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>,
                 task::start(run, thread, parent, state, spec, active);
             }
         }
+    }
+}
+
+/// The work of a JSONPath state.
+fn jsonpath_outcome(run: &Run<'_>, state: &State, active: &Active, env: &Env<'_>) -> Result<Outcome, StateError> {
+    match &state.kind {
+        StateKind::Pass { result } => pass(state, active, env, result.as_ref()),
+        StateKind::Choice(_) => choice(state, active, env),
+        StateKind::Wait(wait) => wait_until(run, state, active, env, wait),
+        StateKind::Succeed => dataflow::select(&state.input_path, &active.input, env, site(active))
+            .and_then(|effective| dataflow::select(&state.output_path, &effective, env, site(active)))
+            .map(|output| Outcome::Exit { output, assigned: None, next: None }),
+        StateKind::Fail(f) => Err(fail_error(f, active, env)),
+        StateKind::Parallel(_) => parallel::effective_input(state, active, env).map(Outcome::Parallel),
+        StateKind::Map(m) => map::prepare(state, m, active, env).map(Outcome::Map),
+        StateKind::Task(_) => Ok(Outcome::Task),
+    }
+}
+
+/// The work of a JSONata state.
+fn jsonata_outcome(run: &Run<'_>, state: &State, active: &Active, env: &Env<'_>) -> Result<Outcome, StateError> {
+    let at = site(active);
+    let input = &active.input;
+    let states = States::input(input);
+    match &state.kind {
+        StateKind::Pass { .. } | StateKind::Succeed => {
+            let (output, assigned) =
+                query_flow::leave(state.assign.as_ref(), state.output.as_ref(), input, states, env, at)?;
+            Ok(Outcome::Exit { output, assigned, next: None })
+        }
+        StateKind::Choice(choice) => {
+            let ((output, assigned), next) = query_flow::choose(state, choice, input, env, at)?;
+            Ok(Outcome::Exit { output, assigned, next: Some(next) })
+        }
+        StateKind::Wait(wait) => {
+            let due = query_flow::wait_due(wait, run.now_ms, states, env, at)?;
+            let (output, assigned) =
+                query_flow::leave(state.assign.as_ref(), state.output.as_ref(), input, states, env, at)?;
+            Ok(Outcome::Wait { timer_due: Some(due), output, assigned })
+        }
+        StateKind::Fail(f) => Err(query_flow::fail_error(f, states, env, at)),
+        StateKind::Parallel(_) => query_flow::arguments(state, states, env, at).map(Outcome::Parallel),
+        StateKind::Map(m) => map::prepare(state, m, active, env).map(Outcome::Map),
+        StateKind::Task(_) => Ok(Outcome::Task),
     }
 }
 
@@ -152,6 +185,9 @@ pub fn shape_output(
                 state.name
             ),
         ));
+    }
+    if state.query_language == QueryLanguage::JsonAta {
+        return query_flow::shape_output(state, &active.input, &result, env, at);
     }
     let assigned = assign(state.assign.as_ref(), &result, env, active)?;
     let combined = dataflow::result_path(&state.result_path, &active.input, result, at)?;
@@ -222,7 +258,7 @@ fn wait_until(
             })?
         }
         Wait::Seconds(Dynamic::Expression(_)) | Wait::Timestamp(Dynamic::Expression(_)) => {
-            return Err(at.runtime("JSONata expressions are not evaluated by this engine"))
+            return Err(at.runtime("JSONata expressions are only evaluated in JSONata states"))
         }
     };
     let assigned = assign(state.assign.as_ref(), &effective, env, active)?;
@@ -240,7 +276,7 @@ fn fail_error(f: &Fail, active: &Active, env: &Env<'_>) -> StateError {
         match field {
             None => Ok(None),
             Some(Dynamic::Literal(s)) => Ok(Some(s.clone())),
-            Some(Dynamic::Expression(_)) => Err(at.runtime("JSONata expressions are not evaluated by this engine")),
+            Some(Dynamic::Expression(_)) => Err(at.runtime("JSONata expressions are only evaluated in JSONata states")),
             Some(Dynamic::Path(expr)) => {
                 let value = if crate::asl::intrinsic::is_intrinsic(expr) {
                     dataflow::expression(name, expr, &active.input, env, at)?

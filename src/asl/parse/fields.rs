@@ -148,12 +148,9 @@ pub fn check_template(parser: &mut Parser, value: &Value, location: &str) {
     }
 }
 
-/// Whether a string is a JSONata expression (`{% … %}`).
+/// Whether a string is a JSONata expression: it starts with `{%` and ends with `%}`.
 pub fn is_jsonata(value: &Value) -> bool {
-    value.as_str().is_some_and(|s| {
-        let t = s.trim();
-        t.starts_with("{%") && t.ends_with("%}")
-    })
+    value.as_str().is_some_and(|s| s.len() >= 4 && s.starts_with("{%") && s.ends_with("%}"))
 }
 
 /// Reads a literal/`…Path` pair of integer fields (e.g. `TimeoutSeconds` / `TimeoutSecondsPath`).

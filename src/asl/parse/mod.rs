@@ -23,6 +23,8 @@ use crate::asl::state::QueryLanguage;
 pub(crate) struct Parser {
     pub diagnostics: Vec<Diagnostic>,
     seen_names: HashSet<String>,
+    /// The `QueryLanguage` of the whole machine (a JSONata machine may hold no JSONPath state).
+    machine_language: QueryLanguage,
 }
 
 impl Parser {
@@ -33,7 +35,8 @@ impl Parser {
 
 /// Parses `text`; returns the model when it could be built, and every diagnostic found.
 pub(crate) fn parse_document(text: &str) -> (Option<Definition>, Vec<Diagnostic>) {
-    let mut parser = Parser { diagnostics: Vec::new(), seen_names: HashSet::new() };
+    let mut parser =
+        Parser { diagnostics: Vec::new(), seen_names: HashSet::new(), machine_language: QueryLanguage::JsonPath };
     if text.trim().is_empty() {
         parser.diagnostics.push(Diagnostic::error(
             codes::SCHEMA_VALIDATION_FAILED,
@@ -64,6 +67,7 @@ pub(crate) fn parse_document(text: &str) -> (Option<Definition>, Vec<Diagnostic>
         "/",
     );
     let query_language = fields::query_language(&mut parser, object, "/").unwrap_or(QueryLanguage::JsonPath);
+    parser.machine_language = query_language;
     let comment = fields::opt_string(&mut parser, object, "Comment", "/");
     let version = fields::opt_string(&mut parser, object, "Version", "/");
     if let Some(v) = &version {

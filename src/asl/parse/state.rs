@@ -158,7 +158,7 @@ pub fn parse_state(
         parser.schema(format!("Field '{key}' is not supported"), location);
     }
     let own_language = fields::query_language(parser, object, location);
-    if enclosing == QueryLanguage::JsonAta && own_language == Some(QueryLanguage::JsonPath) {
+    if parser.machine_language == QueryLanguage::JsonAta && own_language == Some(QueryLanguage::JsonPath) {
         parser.schema("'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine", location);
     }
     let query_language = own_language.unwrap_or(enclosing);

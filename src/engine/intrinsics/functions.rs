@@ -209,8 +209,12 @@ fn hash(args: &[Value]) -> Result<Value, String> {
         return Err(format!("The input data to {name} exceeds the maximum of {MAX_STRING} characters"));
     }
     let algorithm = string(&args[1], name)?;
-    let bytes = data.as_bytes();
-    let hex = match algorithm {
+    digest_hex(algorithm, data.as_bytes()).map(Value::String)
+}
+
+/// The lowercase hex digest of `bytes` with one of the algorithms `States.Hash` and `$hash` support.
+pub fn digest_hex(algorithm: &str, bytes: &[u8]) -> Result<String, String> {
+    Ok(match algorithm {
         "MD5" => hex::encode(md5::Md5::digest(bytes)),
         "SHA-1" => hex::encode(sha1::Sha1::digest(bytes)),
         "SHA-256" => hex::encode(sha2::Sha256::digest(bytes)),
@@ -222,8 +226,7 @@ fn hash(args: &[Value]) -> Result<Value, String> {
                  SHA-512"
             ))
         }
-    };
-    Ok(Value::String(hex))
+    })
 }
 
 fn digest(material: &str) -> Vec<u8> {

@@ -4,6 +4,8 @@
 
 mod functions;
 
+pub use functions::digest_hex;
+
 use serde_json::Value;
 
 use crate::asl::intrinsic::IntrinsicArg;

@@ -8,7 +8,7 @@ use crate::engine::env::Scope;
 fn run(expr: &str, input: Value) -> Result<Value, IntrinsicError> {
     let vars = Map::from_iter([("greeting".to_string(), json!("hi"))]);
     let scope = Scope { variables: &vars, parent: None };
-    let env = Env::new(json!({"StateMachine": {"Name": "my-machine-x"}}), &scope, "e".into());
+    let env = Env::new(json!({"StateMachine": {"Name": "my-machine-x"}}), &scope, "e".into(), 0);
     evaluate(&IntrinsicCall::parse(expr).unwrap(), &input, &env)
 }
 
