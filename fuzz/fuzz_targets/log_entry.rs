@@ -1,5 +1,5 @@
 //! The bincode decoder on everything it reads from disk or the network: Raft log entries, proposals,
-//! peer requests, stored records and engine state. Whatever decodes is encoded again.
+//! peer requests, decisions, stored records and engine state. Whatever decodes is encoded again.
 
 #![no_main]
 
@@ -7,6 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use statehouse::cluster::PeerRequest;
+use statehouse::decision::Decision;
 use statehouse::engine::ExecutionState;
 use statehouse::raft::Proposal;
 use statehouse::raft::TypeConfig;
@@ -14,7 +15,7 @@ use statehouse::store::decode;
 use statehouse::store::encode;
 use statehouse::store::ActivityRecord;
 use statehouse::store::ExecutionRecord;
-use statehouse::store::StateDump;
+use statehouse::store::OpenTask;
 use statehouse::store::StateMachineRecord;
 
 fn exercise<T>(bytes: &[u8])
@@ -34,5 +35,6 @@ fuzz_target!(|data: &[u8]| {
     exercise::<StateMachineRecord>(data);
     exercise::<ActivityRecord>(data);
     exercise::<ExecutionState>(data);
-    exercise::<StateDump>(data);
+    exercise::<Decision>(data);
+    exercise::<OpenTask>(data);
 });
