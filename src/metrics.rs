@@ -47,6 +47,8 @@ pub const LOG_BYTES_APPENDED: &str = "statehouse_raft_log_bytes_appended_total";
 pub const PROPOSALS_PER_ENTRY: &str = "statehouse_raft_proposals_per_entry";
 /// Counter: execution checkpoints this node's execution actors wrote.
 pub const CHECKPOINTS_WRITTEN: &str = "statehouse_execution_checkpoints_total";
+/// Counter: decisions of execution actors that did not commit as proposed (the actor rebuilt and retried).
+pub const DECISIONS_NOT_COMMITTED: &str = "statehouse_decisions_not_committed_total";
 /// Counter: snapshots of the state this node built.
 pub const SNAPSHOTS_BUILT: &str = "statehouse_raft_snapshots_built_total";
 /// Counter: snapshots received from the leader and installed by this node.
@@ -104,6 +106,10 @@ fn describe() {
     metrics::describe_counter!(LOG_BYTES_APPENDED, "Bytes of entries appended to the Raft log");
     metrics::describe_histogram!(PROPOSALS_PER_ENTRY, "Proposals committed together in one log entry");
     metrics::describe_counter!(CHECKPOINTS_WRITTEN, "Execution checkpoints written with a decision");
+    metrics::describe_counter!(
+        DECISIONS_NOT_COMMITTED,
+        "Decisions of execution actors that did not commit as proposed and were retried"
+    );
     metrics::describe_counter!(SNAPSHOTS_BUILT, "Snapshots of the state built by this node");
     metrics::describe_counter!(SNAPSHOTS_INSTALLED, "Snapshots received from the leader and installed");
     metrics::describe_counter!(EXECUTION_LOG_DROPPED, "Execution log lines dropped because the writer fell behind");

@@ -28,6 +28,7 @@ use actix::SpawnHandle;
 use tokio::sync::oneshot;
 
 use super::activity_queue::Delivery;
+use super::injected_failures;
 use super::ExecutionSupervisor;
 use crate::asl::Definition;
 use crate::aws_error::AwsError;
@@ -249,24 +250,29 @@ impl ExecutionActor {
         let next_event_id = decision.next_event_id(expected);
         let changes = decision.changes.clone();
         let logged = self.logging.enabled().then(|| decision.events.clone());
+        let injected = injected_failures::take(&decision);
         let command = Command::Decide { execution_arn: self.arn.clone(), expected_next_event_id: expected, decision };
         let node = self.node.clone();
         let (arn, epoch) = (self.arn.clone(), self.epoch);
         self.deciding = true;
-        ctx.spawn(wrap_future::<_, Self>(async move { node.propose_fenced(&arn, epoch, command).await }).map(
-            move |result, act, ctx| {
-                act.deciding = false;
-                match result {
-                    Ok(_) => {
-                        if let Some(events) = logged {
-                            crate::execution_log::record(&act.logging, &act.arn, &events);
-                        }
-                        act.committed(ctx, changes, next_event_id, taken)
+        let proposal = async move {
+            if injected {
+                return Err(ProposeError::Unavailable("a failure injected on purpose".into()));
+            }
+            node.propose_fenced(&arn, epoch, command).await
+        };
+        ctx.spawn(wrap_future::<_, Self>(proposal).map(move |result, act, ctx| {
+            act.deciding = false;
+            match result {
+                Ok(_) => {
+                    if let Some(events) = logged {
+                        crate::execution_log::record(&act.logging, &act.arn, &events);
                     }
-                    Err(error) => act.not_committed(ctx, error, changes, next_event_id, taken),
+                    act.committed(ctx, changes, next_event_id, taken)
                 }
-            },
-        ));
+                Err(error) => act.not_committed(ctx, error, changes, next_event_id, taken),
+            }
+        }));
     }
 
     /// Folds every queued timer firing into the first one, so the engine wakes for all of them in one step.
@@ -327,6 +333,7 @@ impl ExecutionActor {
         taken: Vec<Queued>,
     ) {
         tracing::warn!(execution = %self.arn, %error, "decision did not commit");
+        metrics::counter!(crate::metrics::DECISIONS_NOT_COMMITTED).increment(1);
         let owned = self.node.owned_epoch(&self.arn) == Some(self.epoch);
         let rebuilt = match (owned, self.supervisor.upgrade()) {
             (true, Some(supervisor)) => supervisor.rebuild(&self.arn),

@@ -8,6 +8,7 @@
 mod activity_queue;
 mod deadline_wheel;
 mod execution;
+mod injected_failures;
 mod remote;
 mod supervisor;
 mod task_token;

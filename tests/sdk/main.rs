@@ -19,6 +19,7 @@ mod t60_metrics;
 mod t65_load;
 mod t66_load_agents;
 mod t70_cluster;
+mod t72_deadlines;
 mod t80_auth;
 mod t82_tls;
 mod t85_limits;

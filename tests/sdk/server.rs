@@ -53,6 +53,7 @@ pub struct TestServer {
     pub address: String,
     pub data_dir: PathBuf,
     config: PathBuf,
+    env: Vec<(String, String)>,
     _temp: Option<tempfile::TempDir>,
 }
 
@@ -64,16 +65,22 @@ impl TestServer {
 
     /// Starts a one-node server with a fresh data directory and the given TOML configuration.
     pub fn start_with_config(toml: &str) -> TestServer {
+        TestServer::start_with_env(toml, &[])
+    }
+
+    /// Starts a one-node server with the given TOML configuration and extra environment variables.
+    pub fn start_with_env(toml: &str, env: &[(&str, &str)]) -> TestServer {
         let temp = tempfile::tempdir().expect("temp dir");
         let data_dir = temp.path().join("data");
         let config = temp.path().join("node.toml");
         std::fs::write(&config, toml).expect("write config");
-        let mut server = TestServer::spawn(data_dir, config);
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut server = TestServer::spawn(data_dir, config, env);
         server._temp = Some(temp);
         server
     }
 
-    fn spawn(data_dir: PathBuf, config: PathBuf) -> TestServer {
+    fn spawn(data_dir: PathBuf, config: PathBuf, env: Vec<(String, String)>) -> TestServer {
         let mut child = Command::new(env!("CARGO_BIN_EXE_statehouse"))
             .args(["serve", "--listen", "127.0.0.1:0", "--config"])
             .arg(&config)
@@ -81,6 +88,7 @@ impl TestServer {
             .arg(&data_dir)
             .env("STATEHOUSE_ACTIVITY_POLL_SECONDS", "1")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -96,7 +104,7 @@ impl TestServer {
             }
         });
         let address = rx.recv_timeout(Duration::from_secs(60)).expect("server announces its address");
-        TestServer { child, address, data_dir, config, _temp: None }
+        TestServer { child, address, data_dir, config, env, _temp: None }
     }
 
     /// An SDK client pointed at this server.
@@ -109,7 +117,7 @@ impl TestServer {
         self.child.kill().expect("kill -9");
         self.child.wait().expect("reap");
         let temp = self._temp.take();
-        let mut next = TestServer::spawn(self.data_dir.clone(), self.config.clone());
+        let mut next = TestServer::spawn(self.data_dir.clone(), self.config.clone(), self.env.clone());
         next._temp = temp;
         next
     }
