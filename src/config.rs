@@ -10,31 +10,9 @@ use figment::Figment;
 use serde::Deserialize;
 use serde::Serialize;
 
-/// The configuration keys; other `STATEHOUSE_*` environment variables are not configuration.
-const KEYS: &[&str] = &[
-    "listen",
-    "data_dir",
-    "region",
-    "account",
-    "node_id",
-    "activity_poll_seconds",
-    "log",
-    "log_format",
-    "execution_log",
-    "connectors",
-    "cluster_listen",
-    "cluster_secret",
-    "initial_members",
-    "join",
-    "failure_timeout_ms",
-    "auth",
-    "open_executions_per_account",
-    "tls_cert",
-    "tls_key",
-    "snapshot_every",
-    "snapshot_log_mib",
-    "history_retention_seconds",
-];
+/// Keys set only in the TOML file (tables of their own); every other key of [`Config`] may also come from
+/// a `STATEHOUSE_<KEY>` environment variable.
+const FILE_ONLY_KEYS: &[&str] = &["credentials", "throttle"];
 
 /// Environment variables holding one API credential, added to `credentials` (its account is `account`).
 pub const ACCESS_KEY_ID_ENV: &str = "STATEHOUSE_ACCESS_KEY_ID";
@@ -205,14 +183,26 @@ pub struct Overrides {
 }
 
 impl Config {
+    /// The keys an environment variable may set: the fields of [`Config`] but the file-only tables. Other
+    /// `STATEHOUSE_*` variables are not configuration.
+    fn env_keys() -> Vec<String> {
+        let defaults = serde_json::to_value(Config::default()).expect("the configuration serializes");
+        let keys = defaults.as_object().into_iter().flat_map(|fields| fields.keys());
+        keys.filter(|key| !FILE_ONLY_KEYS.contains(&key.as_str())).cloned().collect()
+    }
+
     /// Loads the layered configuration; a credential in the environment is added to the file's.
     pub fn load(file: Option<&std::path::Path>, overrides: &Overrides) -> Result<Config, Box<figment::Error>> {
+        let env_keys = Config::env_keys();
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
         let mut config: Config = figment
-            .merge(Env::prefixed("STATEHOUSE_").filter(|key| KEYS.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))))
+            .merge(
+                Env::prefixed("STATEHOUSE_")
+                    .filter(move |key| env_keys.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))),
+            )
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)?;
@@ -302,6 +292,7 @@ mod tests {
             jail.set_env("STATEHOUSE_BIN", "not a configuration key");
             jail.set_env("STATEHOUSE_EXECUTION_LOG", "runs.jsonl");
             jail.set_env("STATEHOUSE_LOG_FORMAT", "json");
+            jail.set_env("STATEHOUSE_HISTORY_RETENTION_SECONDS", "60");
             let overrides = Overrides { account: Some("222222222222".into()), ..Default::default() };
             let config = Config::load(Some(std::path::Path::new("node.toml")), &overrides).expect("loads");
             assert_eq!(config.listen, "127.0.0.1:9000", "file beats default");
@@ -311,6 +302,7 @@ mod tests {
             assert_eq!(config.activity_poll_seconds, 3, "env keys with underscores");
             assert_eq!(config.execution_log, "runs.jsonl");
             assert_eq!(config.log_format, LogFormat::Json);
+            assert_eq!(config.history_retention_seconds, 60, "every field is a key the environment may set");
             Ok(())
         });
     }

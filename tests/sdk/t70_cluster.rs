@@ -107,11 +107,16 @@ async fn every_node_serves_every_call() {
     assert!(stop.stop_date().secs() > 0);
     for (i, arn) in started.iter().enumerate() {
         let reader = &sfn[(i + 1) % 3];
+        let mut polls = 0;
         let d = loop {
             let d = reader.describe_execution().execution_arn(arn).send().await;
             match d {
                 Ok(d) if *d.status() != ExecutionStatus::Running => break d,
-                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+                _ => {
+                    polls += 1;
+                    assert!(polls <= 600, "{arn} ends within 30 s");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
             }
         };
         if arn == stopped {
@@ -145,11 +150,14 @@ async fn every_node_serves_every_call() {
         executions.push(e.execution_arn().to_string());
     }
     for i in 0..6 {
+        let mut polls = 0;
         let task = loop {
             let task = sfn[i % 3].get_activity_task().activity_arn(arn).worker_name("w").send().await.unwrap();
             if task.task_token().is_some() {
                 break task;
             }
+            polls += 1;
+            assert!(polls <= 30, "task {i} is handed out within 30 polls of 1 s");
         };
         let token = task.task_token().unwrap();
         sfn[(i + 1) % 3].send_task_heartbeat().task_token(token).send().await.unwrap();
@@ -158,11 +166,14 @@ async fn every_node_serves_every_call() {
         assert_eq!(crate::server::code(again), "TaskTimedOut", "a token completes once, whichever node is asked");
     }
     for arn in &executions {
+        let mut polls = 0;
         let d = loop {
             let d = sfn[0].describe_execution().execution_arn(arn).send().await.unwrap();
             if *d.status() != ExecutionStatus::Running {
                 break d;
             }
+            polls += 1;
+            assert!(polls <= 600, "{arn} ends within 30 s");
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
         assert_eq!(d.status(), &ExecutionStatus::Succeeded);
