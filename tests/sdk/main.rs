@@ -9,6 +9,7 @@ mod t10_state_machines;
 mod t10_tags;
 mod t20_executions;
 mod t30_language;
+mod t36_mocks;
 mod t40_tasks;
 mod t50_durability;
 mod t52_decisions;
