@@ -55,7 +55,7 @@ mod tests {
         let ok = MockAnswer::Return(json!({"StatusCode": 200, "Payload": {"n": 1}}));
         let started = TaskEvent::Started { worker_name: None };
         let succeeded = |output: &str| TaskEvent::Succeeded { output: output.into() };
-        let invoke = r#"{"Payload":{"n":1},"StatusCode":200}"#;
+        let invoke = r#"{"StatusCode":200,"Payload":{"n":1}}"#;
         assert_eq!(ok.task_events("arn:aws:states:::lambda:invoke"), vec![started.clone(), succeeded(invoke)]);
         assert_eq!(
             ok.task_events("arn:aws:lambda:us-east-1:1:function:f"),
