@@ -1,6 +1,8 @@
 //! Which connector a Task `Resource` goes to, and how the call's request and answer are shaped: the key it
 //! is configured under in `[connectors]`, the integration pattern, and the Lambda conventions.
 
+use crate::engine::TaskKind;
+
 /// The integration pattern a Task `Resource` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pattern {
@@ -47,7 +49,7 @@ impl Route {
 /// `.sync:2`); an SDK integration `arn:aws:states:::aws-sdk:<service>:<action>` to that action's key or,
 /// failing it, to the service's `aws-sdk:<service>`. Activities and anything else have none.
 pub fn route(resource: &str) -> Option<Route> {
-    if resource.split(':').nth(2) == Some("lambda") && resource.split(':').nth(5) == Some("function") {
+    if TaskKind::of(resource) == TaskKind::LambdaFunction {
         return Some(Route {
             keys: vec!["lambda:invoke".into()],
             pattern: Pattern::RequestResponse,
