@@ -34,6 +34,7 @@ fn mock_file() -> String {
     mocks["StateMachines"]["Forms"] = json!({"TestCases": {"Mocked": {"Job": "JobDone", "Callback": "Called"}}});
     mocks["MockedResponses"]["JobDone"] = json!({"0": {"Return": {"TaskArn": "t1", "LastStatus": "STOPPED"}}});
     mocks["MockedResponses"]["Called"] = json!({"0": {"Return": {"approved": true}}});
+    mocks["StateMachines"]["ExpressOrders"] = mocks["StateMachines"]["Orders"].clone();
     mocks.to_string()
 }
 
@@ -222,6 +223,28 @@ async fn test_cases_run_mocked_calls_as_step_functions_local_does() {
         assert_eq!((sdk.resource_type(), sdk.resource()), ("aws-sdk:s3", "getObject"));
     }
 
+    tracing::info!("--- an EXPRESS machine runs the same test case through StartSyncExecution");
+    {
+        let express = sfn
+            .create_state_machine()
+            .name("ExpressOrders")
+            .definition(ORDERS)
+            .role_arn(ROLE)
+            .r#type(aws_sdk_sfn::types::StateMachineType::Express)
+            .send()
+            .await
+            .unwrap();
+        let r = sfn
+            .start_sync_execution()
+            .state_machine_arn(format!("{}#RetryPath", express.state_machine_arn()))
+            .input(r#"{"order":7}"#)
+            .send()
+            .await
+            .expect("start sync");
+        assert_eq!(r.status(), &aws_sdk_sfn::types::SyncExecutionStatus::Succeeded);
+        assert_eq!(r.output(), Some(r#"{"notified":7}"#));
+    }
+
     tracing::info!("--- wait_time_scale = 0.01: a 100 s Wait ends in about a second, as its timestamps show");
     {
         let nap = r#"{"StartAt":"Nap","States":{"Nap":{"Type":"Wait","Seconds":100,"End":true}}}"#;
@@ -242,6 +265,51 @@ async fn test_cases_run_mocked_calls_as_step_functions_local_does() {
         let waited = events[2].timestamp().to_millis().unwrap() - events[1].timestamp().to_millis().unwrap();
         assert!((1_000..5_000).contains(&waited), "the history shows the scaled wait: {waited} ms");
     }
+}
+
+#[tokio::test]
+async fn a_restart_replays_mocked_answers_without_the_mock_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mock_path = dir.path().join("MockConfigFile.json");
+    let mut mocks: Value = serde_json::from_str(MOCKS).expect("the example mock file is JSON");
+    mocks["StateMachines"] = json!({"Slow": {"TestCases": {"RetryPath": {"Charge": "ChargeThrottledOnce"}}}});
+    std::fs::write(&mock_path, mocks.to_string()).expect("write mock file");
+    let server =
+        TestServer::start_with_config(&format!("mock_config = \"{}\"\nwait_time_scale = 0.01\n", mock_path.display()));
+    let sfn = server.client();
+    let slow = r#"{"StartAt":"Charge","States":{
+      "Charge":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"Payload.$":"$"},
+        "Retry":[{"ErrorEquals":["Lambda.TooManyRequestsException"],"IntervalSeconds":1,"MaxAttempts":1}],
+        "OutputPath":"$.Payload","Next":"Nap"},
+      "Nap":{"Type":"Wait","Seconds":500,"End":true}}}"#;
+    let m = sfn.create_state_machine().name("Slow").definition(slow).role_arn(ROLE).send().await.unwrap();
+
+    tracing::info!("--- the retried mocked call answers, then the execution waits (5 s, scaled)");
+    let e = sfn
+        .start_execution()
+        .state_machine_arn(format!("{}#RetryPath", m.state_machine_arn()))
+        .input(r#"{"order":7}"#)
+        .send()
+        .await
+        .unwrap();
+    let arn = e.execution_arn().to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !types(&history(&sfn, &arn).await).contains(&"WaitStateEntered") {
+        assert!(Instant::now() < deadline, "the execution reaches its Wait state");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let before = types(&history(&sfn, &arn).await).iter().map(|t| t.to_string()).collect::<Vec<_>>();
+
+    tracing::info!("--- kill -9 and restart with a mock file that no longer has the test case");
+    std::fs::write(&mock_path, r#"{"StateMachines":{},"MockedResponses":{}}"#).expect("empty the mock file");
+    let server = server.kill_and_restart();
+    let sfn = server.client();
+    let d = wait_closed(&sfn, &arn).await;
+    assert_eq!(d.status(), &ExecutionStatus::Succeeded, "the rebuilt execution goes on from its log");
+    assert_eq!(d.output(), Some(r#"{"charged":true,"order":7}"#));
+    let after = history(&sfn, &arn).await;
+    assert_eq!(types(&after[..before.len()]), before, "the recorded history stays as it was");
+    assert_eq!(types(&after[before.len()..]), ["WaitStateExited", "ExecutionSucceeded"]);
 }
 
 /// Starts the binary with `mock_file` and expects it to refuse to start; answers what it printed.
