@@ -11,6 +11,7 @@ cargo clippy --all-targets --quiet -- -D warnings
 cargo build --quiet --bins
 cargo nextest run --no-fail-fast
 bash scripts/cli-smoke.sh
+bash scripts/mock-smoke.sh
 bash scripts/console-test.sh
 fuzz_seconds="${FUZZ_SECONDS:-10}"
 if [ "$fuzz_seconds" -gt 0 ]; then

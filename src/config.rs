@@ -14,6 +14,9 @@ use serde::Serialize;
 /// a `STATEHOUSE_<KEY>` environment variable.
 const FILE_ONLY_KEYS: &[&str] = &["credentials", "throttle"];
 
+/// Where Step Functions Local reads the path of its mock configuration file; read as `mock_config`.
+pub const SFN_MOCK_CONFIG_ENV: &str = "SFN_MOCK_CONFIG";
+
 /// Environment variables holding one API credential, added to `credentials` (its account is `account`).
 pub const ACCESS_KEY_ID_ENV: &str = "STATEHOUSE_ACCESS_KEY_ID";
 /// The secret of the credential named by [`ACCESS_KEY_ID_ENV`].
@@ -118,6 +121,12 @@ pub struct Config {
     pub snapshot_log_mib: u64,
     /// How long a closed execution (its record and history) is kept, in seconds (AWS: 90 days).
     pub history_retention_seconds: u64,
+    /// A mock configuration file in Step Functions Local's format (test cases of mocked Task states, run by
+    /// StartExecution on `<stateMachineArn>#<test case>`); empty: none. `SFN_MOCK_CONFIG` sets it too.
+    pub mock_config: PathBuf,
+    /// What every Wait duration and Retry interval of new executions is multiplied by, from 0 to 1: below 1,
+    /// workflows run faster than real time (for tests). 1 (the default) is real time.
+    pub wait_time_scale: f64,
 }
 
 /// A token bucket: `burst` requests at once, refilled at `rate` requests per second.
@@ -155,6 +164,8 @@ impl Default for Config {
             snapshot_every: 20_000,
             snapshot_log_mib: 256,
             history_retention_seconds: 90 * 24 * 3600,
+            mock_config: PathBuf::new(),
+            wait_time_scale: 1.0,
         }
     }
 }
@@ -180,6 +191,8 @@ pub struct Overrides {
     pub auth: Option<AuthMode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<LogFormat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mock_config: Option<PathBuf>,
 }
 
 impl Config {
@@ -199,6 +212,7 @@ impl Config {
             figment = figment.merge(Toml::file_exact(file));
         }
         let mut config: Config = figment
+            .merge(Env::raw().only(&[SFN_MOCK_CONFIG_ENV]).map(|_| "mock_config".into()))
             .merge(
                 Env::prefixed("STATEHOUSE_")
                     .filter(move |key| env_keys.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))),
@@ -259,6 +273,7 @@ impl Config {
         if self.tls_cert.as_os_str().is_empty() != self.tls_key.as_os_str().is_empty() {
             return Err("tls_cert and tls_key are set together".into());
         }
+        crate::engine::WaitTimeScale::new(self.wait_time_scale)?;
         if self.snapshot_every == 0 || self.snapshot_log_mib == 0 {
             return Err("snapshot_every and snapshot_log_mib must be at least 1".into());
         }
@@ -328,6 +343,30 @@ mod tests {
             assert_eq!(config.auth, AuthMode::None, "the flag beats the file");
             Ok(())
         });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err, reason = "figment's Jail closure returns figment::Error by value")]
+    fn the_mock_configuration_comes_from_step_functions_locals_variable_too() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(SFN_MOCK_CONFIG_ENV, "/sfn/MockConfigFile.json");
+            let config = Config::load(None, &Overrides::default()).expect("loads");
+            assert_eq!(config.mock_config, PathBuf::from("/sfn/MockConfigFile.json"));
+            jail.set_env("STATEHOUSE_MOCK_CONFIG", "/statehouse/mocks.json");
+            let config = Config::load(None, &Overrides::default()).expect("loads");
+            assert_eq!(config.mock_config, PathBuf::from("/statehouse/mocks.json"), "statehouse's own variable wins");
+            let flag = Overrides { mock_config: Some("flag.json".into()), ..Default::default() };
+            assert_eq!(Config::load(None, &flag).expect("loads").mock_config, PathBuf::from("flag.json"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn wait_time_scale_is_refused_outside_zero_to_one() {
+        for (scale, ok) in [(0.0, true), (0.01, true), (1.0, true), (1.5, false), (-1.0, false)] {
+            let config = Config { wait_time_scale: scale, ..Config::default() };
+            assert_eq!(config.check().is_ok(), ok, "{scale}");
+        }
     }
 
     #[test]

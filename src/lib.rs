@@ -9,6 +9,7 @@
 //! - [`raft`]: openraft type config, commands, log store, state machine, node.
 //! - [`store`]: the replicated state in redb and the codec.
 //! - [`cluster`]: shards, ownership epochs, the wire between nodes.
+//! - [`connectors`]: service integrations called over HTTP; [`mocks`]: mocked integrations for test cases.
 //! - [`execution_log`]: execution history events as CloudWatch execution-log JSON lines.
 //! - [`console`]: the web console at `/console`.
 //! - [`peer_service`]: the cluster port; [`controller`]: moves shards off dead nodes and balances them.
@@ -31,6 +32,7 @@ pub mod execution_log;
 pub mod history;
 pub mod load;
 pub mod metrics;
+pub mod mocks;
 pub mod names;
 pub mod peer_service;
 pub mod raft;

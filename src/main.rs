@@ -54,6 +54,10 @@ enum Command {
         /// Format of the server's own logs: text (the default) or json (one JSON object per line).
         #[arg(long, value_enum)]
         log_format: Option<LogFormat>,
+        /// Mock configuration file in Step Functions Local's format (also STATEHOUSE_MOCK_CONFIG or
+        /// SFN_MOCK_CONFIG): run its test cases with StartExecution on `<stateMachineArn>#<test case>`.
+        #[arg(long)]
+        mock_config: Option<PathBuf>,
     },
     /// Cluster administration: status, add-node, remove-node.
     Cluster(statehouse::cluster_cli::ClusterArgs),
@@ -75,9 +79,20 @@ fn main() -> std::process::ExitCode {
             join,
             auth,
             log_format,
+            mock_config,
         } => {
-            let overrides =
-                Overrides { listen, data_dir, region, account, node_id, cluster_listen, join, auth, log_format };
+            let overrides = Overrides {
+                listen,
+                data_dir,
+                region,
+                account,
+                node_id,
+                cluster_listen,
+                join,
+                auth,
+                log_format,
+                mock_config,
+            };
             let config = match Config::load(config.as_deref(), &overrides) {
                 Ok(config) => config,
                 Err(e) => {

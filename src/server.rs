@@ -19,6 +19,8 @@ use crate::config::AuthMode;
 use crate::config::Config;
 use crate::config::LogFormat;
 use crate::connectors::Connectors;
+use crate::engine::WaitTimeScale;
+use crate::mocks::MockConfig;
 use crate::peer_service::PeerService;
 use crate::raft::NodeOptions;
 use crate::raft::RaftNode;
@@ -36,6 +38,10 @@ pub fn init_logging(filter: &str, format: LogFormat) {
 /// Runs a node until it is interrupted (Ctrl-C or SIGTERM).
 pub fn run(config: Config) -> io::Result<()> {
     config.check().map_err(io::Error::other)?;
+    let mocks = match config.mock_config.as_os_str().is_empty() {
+        true => MockConfig::default(),
+        false => MockConfig::load(&config.mock_config).map_err(io::Error::other)?,
+    };
     let tls = match config.tls() {
         true => Some(crate::tls::server_config(&config.tls_cert, &config.tls_key)?),
         false => None,
@@ -46,11 +52,12 @@ pub fn run(config: Config) -> io::Result<()> {
         "" => None,
         address => Some(TcpListener::bind(address)?),
     };
-    actix_web::rt::System::new().block_on(serve(config, listener, tls, cluster_listener))
+    actix_web::rt::System::new().block_on(serve(config, mocks, listener, tls, cluster_listener))
 }
 
 async fn serve(
     config: Config,
+    mocks: MockConfig,
     listener: TcpListener,
     tls: Option<rustls::ServerConfig>,
     cluster_listener: Option<TcpListener>,
@@ -89,7 +96,7 @@ async fn serve(
         None => None,
     };
     node.form_cluster(&options).await.map_err(io::Error::other)?;
-    let executions = ExecutionSupervisor::new(node.clone(), Connectors::new(config.connectors.clone()));
+    let executions = ExecutionSupervisor::new(node.clone(), Connectors::new(config.connectors.clone()), mocks);
     peer_service.set_supervisor(executions.clone());
     actix_web::rt::spawn(executions.clone().follow(notices));
     let resumed = executions.resume_all().map_err(|e| io::Error::other(e.message))?;
@@ -102,6 +109,7 @@ async fn serve(
         sigv4: (config.auth == AuthMode::Sigv4).then(|| Verifier::new(&config)),
         throttle: Throttle::new(&config.throttle),
         token_verifier: Default::default(),
+        wait_time_scale: WaitTimeScale::new(config.wait_time_scale).map_err(io::Error::other)?,
     });
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let console = web::Data::new(crate::console::Console::new(&config));

@@ -34,16 +34,19 @@ use crate::asl::Definition;
 use crate::aws_error::AwsError;
 use crate::clock::now_ms;
 use crate::cluster::Epoch;
+use crate::connectors::route;
 use crate::connectors::Outcome;
 use crate::connectors::Pattern;
 use crate::decision::Changes;
 use crate::decision::Decision;
+use crate::decision::Runtime;
 use crate::engine::ExecutionState;
 use crate::engine::Input;
 use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
 use crate::engine::TimerId;
 use crate::execution_log::LoggingConfiguration;
+use crate::mocks::TestCase;
 use crate::raft::Command;
 use crate::raft::ProposeError;
 use crate::raft::RaftNode;
@@ -89,6 +92,8 @@ pub struct ExecutionActor {
     /// Size of the last checkpoint, and of the inputs recorded since: a checkpoint is due when they outgrow it.
     checkpoint_bytes: usize,
     tail_bytes: usize,
+    /// The test case the execution runs, if any.
+    test_case: Option<Arc<TestCase>>,
 }
 
 /// What a committed state looks like when an actor starts.
@@ -99,6 +104,8 @@ pub struct Committed {
     pub open_tasks: Vec<OpenTask>,
     pub checkpoint_bytes: usize,
     pub tail_bytes: usize,
+    /// The test case the execution runs, if any: its mocked calls are answered without a connector.
+    pub test_case: Option<Arc<TestCase>>,
 }
 
 /// An input and, for a client's, where its answer goes.
@@ -198,6 +205,7 @@ impl ExecutionActor {
             logging,
             checkpoint_bytes: committed.checkpoint_bytes,
             tail_bytes: committed.tail_bytes,
+            test_case: committed.test_case,
         }
     }
 
@@ -217,6 +225,7 @@ impl ExecutionActor {
         let mut taken: Vec<Queued> = Vec::new();
         let store = self.node.store.clone();
         let activity_exists = |arn: &str| matches!(store.activity(arn), Ok(Some(_)));
+        let runtime = Runtime { activity_exists: &activity_exists, test_case: self.test_case.as_deref() };
         while let Some(queued) = self.pending.pop_front() {
             if let Some(refusal) = self.refusal(&queued.input, &decision.changes) {
                 if let Some(reply) = queued.reply {
@@ -224,7 +233,7 @@ impl ExecutionActor {
                 }
                 continue;
             }
-            decision.run(&self.definition, &mut self.state, queued.input.clone(), now, &activity_exists);
+            decision.run(&self.definition, &mut self.state, queued.input.clone(), now, runtime);
             taken.push(queued);
             if decision.changes.close.is_some() {
                 break;
@@ -506,24 +515,35 @@ impl ExecutionActor {
     }
 
     /// Calls the connector of a started service task and reports its outcome: TaskSubmitted for
-    /// `.waitForTaskToken`, else TaskSucceeded/TaskFailed.
+    /// `.waitForTaskToken`, TaskSubmitted then TaskSucceeded for `.sync`, else TaskSucceeded/TaskFailed.
     fn invoke_connector(&mut self, ctx: &mut Context<Self>, slot: TaskSlot) {
         let (Some(task), Some(supervisor)) = (self.open_tasks.get(&slot.0).cloned(), self.supervisor.upgrade()) else {
             return;
         };
-        let pattern = crate::connectors::integration(&task.resource).map(|(_, pattern)| pattern);
+        let pattern = route(&task.resource).map(|route| route.pattern);
         let connectors = supervisor.connectors();
         let call = async move { connectors.invoke(&task.resource, &task.input, &task.token).await };
         ctx.spawn(wrap_future::<_, Self>(call).map(move |outcome, act, ctx| {
             if !act.open_tasks.contains_key(&slot.0) {
                 return;
             }
-            let event = match (outcome, pattern) {
-                (Outcome::Answered { output }, Some(Pattern::WaitForTaskToken)) => TaskEvent::Submitted { output },
-                (Outcome::Answered { output }, _) => TaskEvent::Succeeded { output },
-                (Outcome::Failed { error, cause }, _) => TaskEvent::Failed { error: Some(error), cause: Some(cause) },
+            let events = match (outcome, pattern) {
+                (Outcome::Answered { output }, Some(Pattern::WaitForTaskToken)) => {
+                    vec![TaskEvent::Submitted { output }]
+                }
+                // The `.sync` connector answered when the job was done: submitted and finished at once.
+                (Outcome::Answered { output }, Some(Pattern::Sync)) => {
+                    vec![TaskEvent::Submitted { output: output.clone() }, TaskEvent::Succeeded { output }]
+                }
+                (Outcome::Answered { output }, _) => vec![TaskEvent::Succeeded { output }],
+                (Outcome::Failed { error, cause }, _) => {
+                    vec![TaskEvent::Failed { error: Some(error), cause: Some(cause) }]
+                }
             };
-            act.submit(ctx, Input::Task { slot, event }, None);
+            for event in events {
+                act.pending.push_back(Queued { input: Input::Task { slot, event }, reply: None });
+            }
+            act.decide_next(ctx);
         }));
     }
 
@@ -534,8 +554,8 @@ impl ExecutionActor {
         self.set_alarm(ctx);
         for task in self.open_tasks.values().cloned().collect::<Vec<_>>() {
             let slot = TaskSlot(task.slot);
-            let waits_for_callback = crate::connectors::integration(&task.resource)
-                .is_some_and(|(_, pattern)| pattern == Pattern::WaitForTaskToken);
+            let waits_for_callback =
+                route(&task.resource).is_some_and(|route| route.pattern == Pattern::WaitForTaskToken);
             match (&task.activity_arn, task.started) {
                 (Some(_), true) => self.start_token_actor(ctx, slot),
                 (Some(activity), false) => supervisor.enqueue_activity_task(activity, &self.arn, slot),

@@ -49,6 +49,7 @@ use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
 use crate::engine::TimerId;
 use crate::execution_log::LoggingConfiguration;
+use crate::mocks::MockConfig;
 use crate::raft::AppliedNotice;
 use crate::raft::RaftNode;
 use crate::store::encode;
@@ -59,6 +60,7 @@ use crate::store::OpenTask;
 pub struct ExecutionSupervisor {
     node: RaftNode,
     connectors: Arc<Connectors>,
+    mocks: MockConfig,
     executions: DashMap<String, (Addr<ExecutionActor>, Epoch)>,
     tokens: TokenRegistry,
     queues: DashMap<String, Addr<ActivityQueueActor>>,
@@ -83,13 +85,15 @@ enum Route {
 }
 
 impl ExecutionSupervisor {
-    /// A supervisor with one Arbiter per available core.
-    pub fn new(node: RaftNode, connectors: Connectors) -> Arc<ExecutionSupervisor> {
+    /// A supervisor with one Arbiter per available core, calling `connectors` and answering the mocked calls
+    /// of test cases from `mocks`.
+    pub fn new(node: RaftNode, connectors: Connectors, mocks: MockConfig) -> Arc<ExecutionSupervisor> {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let arbiters: Vec<Arbiter> = (0..cores).map(|_| Arbiter::new()).collect();
         Arc::new(ExecutionSupervisor {
             node,
             connectors: Arc::new(connectors),
+            mocks,
             executions: DashMap::new(),
             tokens: TokenRegistry::new(&arbiters.iter().map(Arbiter::handle).collect::<Vec<_>>()),
             queues: DashMap::new(),
@@ -109,6 +113,11 @@ impl ExecutionSupervisor {
     /// The configured service connectors.
     pub fn connectors(&self) -> Arc<Connectors> {
         self.connectors.clone()
+    }
+
+    /// The mock configuration's test cases.
+    pub fn mocks(&self) -> &MockConfig {
+        &self.mocks
     }
 
     /// Starts an actor for every open execution of the shards this node owns; returns how many run.
@@ -217,6 +226,13 @@ impl ExecutionSupervisor {
             return Ok(None);
         };
         let info = execution_info(record, self.node.token_key());
+        let test_case = record.test_case.as_deref().and_then(|case| {
+            let machine = &info.state_machine_name;
+            self.mocks
+                .test_case(machine, case)
+                .inspect_err(|e| tracing::warn!(execution = %record.arn, "calls are not mocked: {e}"))
+                .ok()
+        });
         let rebuilt = rebuild(definition, info, &tail).map_err(|e| {
             tracing::error!(execution = %record.arn, error = %e, "cannot rebuild the execution from the log");
             AwsError::internal("The execution's state could not be rebuilt; see the node's log")
@@ -228,6 +244,7 @@ impl ExecutionSupervisor {
             open_tasks: tail.open_tasks,
             checkpoint_bytes: rebuilt.checkpoint_bytes,
             tail_bytes: rebuilt.tail_bytes,
+            test_case,
         }))
     }
 

@@ -1,5 +1,7 @@
 //! Execution operations: StartExecution, DescribeExecution, ListExecutions, StopExecution.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::Value;
@@ -22,10 +24,12 @@ use crate::clock::wire_seconds;
 use crate::decision::decide;
 use crate::decision::execution_info;
 use crate::decision::Decision;
+use crate::decision::Runtime;
 use crate::engine::ExecutionState;
 use crate::engine::Input;
 use crate::execution_log::LoggingConfiguration;
 use crate::history::StoredEvent;
+use crate::mocks::TestCase;
 use crate::names::is_valid_name;
 use crate::raft::Command;
 use crate::store::ExecutionRecord;
@@ -48,6 +52,8 @@ pub struct ValidStart {
     pub name: String,
     pub input: String,
     pub trace_header: Option<String>,
+    /// The mock test case chosen with `<stateMachineArn>#<test case>`, checked against the definition.
+    pub test_case: Option<Arc<TestCase>>,
 }
 
 /// Validates a start request against the model and the state machine it names.
@@ -58,6 +64,11 @@ pub fn validate_start(state: &AccountView<'_>, input: &StartExecutionInput) -> R
     c.bytes("input", input.input.as_ref(), 262_144);
     c.length("traceHeader", input.trace_header.as_ref(), 0, 256);
     c.finish()?;
+    // Step Functions Local's way to run a test case of the mock configuration: `<stateMachineArn>#<case>`.
+    let (arn, case) = match arn.split_once('#') {
+        Some((arn, case)) => (arn, Some(case)),
+        None => (arn, None),
+    };
     state_machines::state_machine_arn(state, arn)?;
     let name = match &input.name {
         Some(name) if !is_valid_name(name) => {
@@ -71,7 +82,17 @@ pub fn validate_start(state: &AccountView<'_>, input: &StartExecutionInput) -> R
     if machine.status == StateMachineStatus::Deleting {
         return Err(AwsError::state_machine_deleting(arn));
     }
-    Ok(ValidStart { machine, name, input: execution_input, trace_header: input.trace_header.clone() })
+    let test_case = match case {
+        Some(case) => {
+            let refused = |message: String| AwsError::new(ErrorCode::ValidationException, message);
+            let test_case = state.executions.mocks().test_case(&machine.name, case).map_err(refused)?;
+            let definition = state.executions.definition(&machine.arn, &machine.revision_id, &machine.definition)?;
+            test_case.check(&definition).map_err(refused)?;
+            Some(test_case)
+        }
+        None => None,
+    };
+    Ok(ValidStart { machine, name, input: execution_input, trace_header: input.trace_header.clone(), test_case })
 }
 
 pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Result<Value, AwsError> {
@@ -97,9 +118,11 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
         trace_header: start.trace_header.clone(),
         revision_id: machine.revision_id.clone(),
         role_arn: machine.role_arn.clone(),
+        test_case: start.test_case.as_ref().map(|case| case.name().to_string()),
+        wait_time_scale: state.wait_time_scale,
     };
     let definition = state.executions.definition(&machine.arn, &machine.revision_id, &machine.definition)?;
-    let decision = first_run(state, &definition, &execution, now);
+    let decision = first_run(state, &definition, &execution, start.test_case.as_deref(), now);
     let logging = LoggingConfiguration::parse(&machine.logging);
     let logged = logging.enabled().then(|| decision.events.clone());
     let open_limit = state.config.open_executions_per_account;
@@ -117,13 +140,20 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
 
 /// The first decision of an execution: its ExecutionStarted event, then the engine's run from `StartAt` up
 /// to the first wait, all in the proposal that creates the execution.
-fn first_run(state: &AccountView<'_>, definition: &Definition, execution: &ExecutionRecord, now: i64) -> Decision {
+fn first_run(
+    state: &AccountView<'_>,
+    definition: &Definition,
+    execution: &ExecutionRecord,
+    test_case: Option<&TestCase>,
+    now: i64,
+) -> Decision {
     let info = execution_info(execution, state.node.token_key());
     let started = StoredEvent::execution_started(&execution.input, &execution.role_arn, now);
     let mut engine_state = ExecutionState::new(info);
     let store = &state.node.store;
     let activity_exists = |arn: &str| matches!(store.activity(arn), Ok(Some(_)));
-    let mut decision = decide(definition, &mut engine_state, [Input::Start], now, &activity_exists);
+    let runtime = Runtime { activity_exists: &activity_exists, test_case };
+    let mut decision = decide(definition, &mut engine_state, [Input::Start], now, runtime);
     decision.events.insert(0, started);
     decision
 }

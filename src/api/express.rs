@@ -17,7 +17,7 @@ use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
 use crate::clock::now_ms;
 use crate::clock::wire_seconds;
-use crate::connectors::integration;
+use crate::connectors::route;
 use crate::connectors::Connectors;
 use crate::connectors::Outcome as ConnectorOutcome;
 use crate::connectors::Pattern;
@@ -31,6 +31,7 @@ use crate::engine::TaskEvent;
 use crate::execution_log;
 use crate::execution_log::LoggingConfiguration;
 use crate::history::StoredEvent;
+use crate::mocks::TestCase;
 use crate::store::StateMachineType;
 
 /// Longest an EXPRESS execution may run.
@@ -45,15 +46,11 @@ struct Outcome {
     stop_ms: i64,
 }
 
-/// Runs an execution to its end in memory, arming timers as sleeps and calling connectors inline, within
-/// the EXPRESS time limit.
+/// Runs an execution to its end in memory, arming timers as sleeps and calling connectors inline (or
+/// answering from the test case, for its mocked states), within the EXPRESS time limit.
 /// Its history events go to the execution log as `logging` asks.
-async fn run(
-    definition: crate::asl::Definition,
-    info: ExecutionInfo,
-    connectors: Arc<Connectors>,
-    logging: LoggingConfiguration,
-) -> Outcome {
+async fn run(prepared: Prepared, connectors: Arc<Connectors>) -> Outcome {
+    let Prepared { definition, info, logging, test_case } = prepared;
     let deadline = info.start_time_ms + EXPRESS_LIMIT.as_millis() as i64;
     let arn = info.execution_arn.clone();
     if logging.enabled() {
@@ -84,8 +81,22 @@ async fn run(
                             cause: "Express state machines do not support activities.".into(),
                         },
                     }),
-                    Effect::InvokeTask { slot, resource, parameters, task_token, .. } => {
-                        let waits = integration(&resource).is_some_and(|(_, p)| p != Pattern::RequestResponse);
+                    Effect::InvokeTask {
+                        slot,
+                        state: task_state,
+                        invocation,
+                        resource,
+                        parameters,
+                        task_token,
+                        ..
+                    } => {
+                        if let Some(answer) = test_case.as_ref().and_then(|case| case.answer(&task_state, invocation)) {
+                            inputs.extend(
+                                answer.task_events(&resource).into_iter().map(|event| Input::Task { slot, event }),
+                            );
+                            continue;
+                        }
+                        let waits = route(&resource).is_some_and(|r| r.pattern != Pattern::RequestResponse);
                         let event = if waits {
                             TaskEvent::Failed {
                                 error: Some("States.Runtime".into()),
@@ -138,9 +149,10 @@ struct Prepared {
     definition: crate::asl::Definition,
     info: ExecutionInfo,
     logging: LoggingConfiguration,
+    test_case: Option<Arc<TestCase>>,
 }
 
-fn prepare(state: &AccountView<'_>, start: &ValidStart) -> Result<Prepared, AwsError> {
+fn prepare(state: &AccountView<'_>, start: ValidStart) -> Result<Prepared, AwsError> {
     let machine = &start.machine;
     let definition = parse_definition(&machine.definition, machine.machine_type)?;
     let id = uuid::Uuid::new_v4().to_string();
@@ -153,18 +165,20 @@ fn prepare(state: &AccountView<'_>, start: &ValidStart) -> Result<Prepared, AwsE
         start_time_ms: now_ms(),
         input: start.input.clone(),
         token_key: state.node.token_key().to_string(),
+        wait_time_scale: state.wait_time_scale,
     };
-    Ok(Prepared { definition, info, logging: LoggingConfiguration::parse(&machine.logging) })
+    let logging = LoggingConfiguration::parse(&machine.logging);
+    Ok(Prepared { definition, info, logging, test_case: start.test_case })
 }
 
 /// StartExecution of an EXPRESS machine: starts it in the background and answers at once.
 pub fn start_async(state: &AccountView<'_>, start: ValidStart) -> Result<(String, i64), AwsError> {
-    let Prepared { definition, info, logging } = prepare(state, &start)?;
-    let answer = (info.execution_arn.clone(), info.start_time_ms);
+    let prepared = prepare(state, start)?;
+    let answer = (prepared.info.execution_arn.clone(), prepared.info.start_time_ms);
     let connectors = state.executions.connectors();
     actix_rt::spawn(async move {
-        let arn = info.execution_arn.clone();
-        let outcome = run(definition, info, connectors, logging).await;
+        let arn = prepared.info.execution_arn.clone();
+        let outcome = run(prepared, connectors).await;
         tracing::debug!(execution = %arn, status = outcome.status.as_str(), "express execution ended");
     });
     Ok(answer)
@@ -178,7 +192,9 @@ pub async fn start_sync(state: &AccountView<'_>, input: StartExecutionInput) -> 
             "This operation is not supported by this type of state machine",
         ));
     }
-    let Prepared { definition, info, logging } = prepare(state, &start)?;
+    let trace_header = start.trace_header.clone();
+    let prepared = prepare(state, start)?;
+    let info = &prepared.info;
     let mut out = json!({
         "executionArn": info.execution_arn,
         "stateMachineArn": info.state_machine_arn,
@@ -187,11 +203,11 @@ pub async fn start_sync(state: &AccountView<'_>, input: StartExecutionInput) -> 
         "input": info.input,
         "inputDetails": { "included": true },
     });
-    if let Some(trace) = &start.trace_header {
+    if let Some(trace) = &trace_header {
         out["traceHeader"] = json!(trace);
     }
     let started = info.start_time_ms;
-    let outcome = run(definition, info, state.executions.connectors(), logging).await;
+    let outcome = run(prepared, state.executions.connectors()).await;
     out["stopDate"] = json!(wire_seconds(outcome.stop_ms));
     out["status"] = json!(outcome.status.as_str());
     if let Some(output) = outcome.output {

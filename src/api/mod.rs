@@ -23,6 +23,7 @@ use std::sync::OnceLock;
 use crate::actors::ExecutionSupervisor;
 use crate::config::Config;
 use crate::engine::TokenVerifier;
+use crate::engine::WaitTimeScale;
 use crate::raft::RaftNode;
 use sigv4::Verifier;
 pub use throttle::Throttle;
@@ -48,6 +49,8 @@ pub struct ApiState {
     pub throttle: Throttle,
     /// Checks task tokens against the cluster's token key (set up on first use).
     pub token_verifier: OnceLock<TokenVerifier>,
+    /// What the Wait durations and Retry intervals of new executions are multiplied by (`wait_time_scale`).
+    pub wait_time_scale: WaitTimeScale,
 }
 
 impl ApiState {

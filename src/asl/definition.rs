@@ -8,6 +8,7 @@ use crate::asl::diagnostic::InvalidDefinition;
 use crate::asl::parse;
 use crate::asl::state::QueryLanguage;
 use crate::asl::state::State;
+use crate::asl::state::StateKind;
 
 /// A `StartAt` + `States` pair; states keep their declaration order.
 #[derive(Debug, Clone)]
@@ -21,6 +22,17 @@ impl StatesBody {
     /// The state called `name`, if this body declares it.
     pub fn get(&self, name: &str) -> Option<&State> {
         self.states.iter().find(|s| s.name == name)
+    }
+
+    /// The state called `name` declared in this body or in any body nested in it (Parallel branches, Map
+    /// processors); state names are unique across a whole definition.
+    pub fn find(&self, name: &str) -> Option<&State> {
+        self.states.iter().find_map(|state| match &state.kind {
+            _ if state.name == name => Some(state),
+            StateKind::Parallel(parallel) => parallel.branches.iter().find_map(|branch| branch.find(name)),
+            StateKind::Map(map) => map.processor.find(name),
+            _ => None,
+        })
     }
 }
 

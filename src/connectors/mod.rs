@@ -1,6 +1,9 @@
 //! Service integrations through connectors: the configuration maps an integration (`lambda:invoke`,
-//! `sqs:sendMessage`, `http:invoke`, ...) to a local HTTP endpoint, and statehouse POSTs the resolved
-//! Parameters there. An integration without a connector fails the task with `States.Runtime`.
+//! `sqs:sendMessage`, `ecs:runTask.sync`, `aws-sdk:s3`, ...) to a local HTTP endpoint, and statehouse POSTs
+//! the resolved Parameters there ([`route`] says which key a Task resource uses). An integration without a
+//! connector fails the task with `States.Runtime`, naming the key to configure.
+
+mod route;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -8,18 +11,15 @@ use std::time::Duration;
 use serde_json::json;
 use serde_json::Value;
 
+pub use route::route;
+pub use route::Pattern;
+pub use route::Route;
+pub use route::Shape;
+
 /// How long one connector call may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Calls made before giving up on a connector that cannot be reached or answers 5xx.
 const ATTEMPTS: u32 = 3;
-
-/// The integration pattern a Task `Resource` asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pattern {
-    RequestResponse,
-    WaitForTaskToken,
-    Sync,
-}
 
 /// What a connector call came to.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,20 +28,6 @@ pub enum Outcome {
     Answered { output: String },
     /// The call failed with an error name and cause, matched by Retry/Catch.
     Failed { error: String, cause: String },
-}
-
-/// `(service:api, pattern)` of an optimized integration ARN such as
-/// `arn:aws:states:::sqs:sendMessage.waitForTaskToken`.
-pub fn integration(resource: &str) -> Option<(String, Pattern)> {
-    let rest = resource.strip_prefix("arn:aws:states:::")?;
-    let (name, pattern) = if let Some(name) = rest.strip_suffix(".waitForTaskToken") {
-        (name, Pattern::WaitForTaskToken)
-    } else if let Some(name) = rest.strip_suffix(".sync:2").or_else(|| rest.strip_suffix(".sync")) {
-        (name, Pattern::Sync)
-    } else {
-        (rest, Pattern::RequestResponse)
-    };
-    Some((name.to_string(), pattern))
 }
 
 /// The configured connectors.
@@ -57,22 +43,24 @@ impl Connectors {
     }
 
     /// Calls the connector of `resource` with `parameters` (JSON text). For `.waitForTaskToken` the answer
-    /// is the submission's response; the task then waits for SendTaskSuccess/Failure.
+    /// is the submission's response (the task then waits for SendTaskSuccess/Failure); for `.sync` it is
+    /// the result of the finished job.
     pub async fn invoke(&self, resource: &str, parameters: &str, token: &str) -> Outcome {
-        let Some((name, pattern)) = integration(resource) else {
+        let Some(route) = route(resource) else {
             return runtime(format!("The resource '{resource}' is not a service integration this server can call."));
         };
-        if pattern == Pattern::Sync {
-            return runtime(format!("The '.sync' integration pattern is not supported by this server ('{resource}')."));
-        }
-        let Some(url) = self.endpoints.get(&name) else {
+        let Some(url) = route.keys.iter().find_map(|key| self.endpoints.get(key)) else {
             return runtime(format!(
-                "No connector is configured for the integration '{name}'; add it under [connectors] in the configuration."
+                "No connector is configured for '{resource}'; add \"{}\" = \"<URL>\" under [connectors] in the \
+                 configuration.",
+                route.key()
             ));
         };
         let params: Value = serde_json::from_str(parameters).unwrap_or(Value::Null);
-        let lambda = name == "lambda:invoke";
-        let body = if lambda { params.get("Payload").cloned().unwrap_or(json!({})) } else { params };
+        let body = match route.shape {
+            Shape::LambdaInvoke => params.get("Payload").cloned().unwrap_or(json!({})),
+            Shape::LambdaFunction | Shape::Plain => params,
+        };
         let mut last = String::new();
         for attempt in 1..=ATTEMPTS {
             let request = awc::Client::default()
@@ -95,14 +83,14 @@ impl Connectors {
                         last = format!("HTTP {status}: {text}");
                         continue;
                     }
-                    return answered(&name, lambda, status.as_u16(), &text);
+                    return answered(&route, status.as_u16(), &text);
                 }
                 Err(e) => last = e.to_string(),
             }
         }
         Outcome::Failed {
             error: "States.TaskFailed".into(),
-            cause: format!("The connector for '{name}' failed: {last}"),
+            cause: format!("The connector for '{}' failed: {last}", route.key()),
         }
     }
 }
@@ -111,9 +99,9 @@ fn runtime(cause: String) -> Outcome {
     Outcome::Failed { error: "States.Runtime".into(), cause }
 }
 
-/// Turns a connector's HTTP answer into the task's outcome, following Lambda's conventions for
-/// `lambda:invoke` (`Payload`, `FunctionError`).
-fn answered(name: &str, lambda: bool, status: u16, text: &str) -> Outcome {
+/// Turns a connector's HTTP answer into the task's outcome, following Lambda's conventions for Lambda
+/// calls (`Payload`, `errorType`).
+fn answered(route: &Route, status: u16, text: &str) -> Outcome {
     let value: Value = if text.trim().is_empty() {
         json!({})
     } else {
@@ -121,14 +109,15 @@ fn answered(name: &str, lambda: bool, status: u16, text: &str) -> Outcome {
     };
     if !(200..300).contains(&status) {
         let error = value.get("errorType").and_then(Value::as_str).map(str::to_string);
-        let prefix = if lambda { "Lambda" } else { name.split(':').next().unwrap_or(name) };
         return Outcome::Failed {
-            error: error.unwrap_or_else(|| format!("{prefix}.Unknown")),
+            error: error.unwrap_or_else(|| format!("{}.Unknown", route.error_prefix)),
             cause: text.to_string(),
         };
     }
-    let output =
-        if lambda { json!({ "ExecutedVersion": "$LATEST", "Payload": value, "StatusCode": 200 }) } else { value };
+    let output = match route.shape {
+        Shape::LambdaInvoke => json!({ "ExecutedVersion": "$LATEST", "Payload": value, "StatusCode": 200 }),
+        Shape::LambdaFunction | Shape::Plain => value,
+    };
     Outcome::Answered { output: output.to_string() }
 }
 
@@ -137,36 +126,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn integration_names_and_patterns() {
-        assert_eq!(
-            integration("arn:aws:states:::lambda:invoke"),
-            Some(("lambda:invoke".into(), Pattern::RequestResponse))
-        );
-        assert_eq!(
-            integration("arn:aws:states:::sqs:sendMessage.waitForTaskToken"),
-            Some(("sqs:sendMessage".into(), Pattern::WaitForTaskToken))
-        );
-        assert_eq!(integration("arn:aws:states:::ecs:runTask.sync"), Some(("ecs:runTask".into(), Pattern::Sync)));
-        assert_eq!(integration("arn:aws:states:us-east-1:1:activity:a"), None);
-    }
-
-    #[test]
     fn lambda_answers_follow_aws_conventions() {
+        let invoke = route("arn:aws:states:::lambda:invoke").unwrap();
+        let function = route("arn:aws:lambda:us-east-1:1:function:f").unwrap();
+        let sqs = route("arn:aws:states:::sqs:sendMessage").unwrap();
         assert_eq!(
-            answered("lambda:invoke", true, 200, r#"{"ok":1}"#),
+            answered(&invoke, 200, r#"{"ok":1}"#),
             Outcome::Answered { output: r#"{"ExecutedVersion":"$LATEST","Payload":{"ok":1},"StatusCode":200}"#.into() }
         );
         assert_eq!(
-            answered("lambda:invoke", true, 500, r#"{"errorType":"ValueError","errorMessage":"x"}"#),
+            answered(&invoke, 500, r#"{"errorType":"ValueError","errorMessage":"x"}"#),
             Outcome::Failed {
                 error: "ValueError".into(),
                 cause: r#"{"errorType":"ValueError","errorMessage":"x"}"#.into()
             }
         );
+        assert_eq!(answered(&sqs, 400, "bad"), Outcome::Failed { error: "sqs.Unknown".into(), cause: "bad".into() });
+        assert_eq!(answered(&sqs, 200, ""), Outcome::Answered { output: "{}".into() });
+        assert_eq!(answered(&function, 200, r#"{"ok":1}"#), Outcome::Answered { output: r#"{"ok":1}"#.into() });
         assert_eq!(
-            answered("sqs:sendMessage", false, 400, "bad"),
-            Outcome::Failed { error: "sqs.Unknown".into(), cause: "bad".into() }
+            answered(&function, 500, "boom"),
+            Outcome::Failed { error: "Lambda.Unknown".into(), cause: "boom".into() }
         );
-        assert_eq!(answered("sqs:sendMessage", false, 200, ""), Outcome::Answered { output: "{}".into() });
     }
 }

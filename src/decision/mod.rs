@@ -9,6 +9,7 @@
 
 mod decide;
 mod replay;
+mod runtime;
 
 use serde::Deserialize;
 use serde::Serialize;
@@ -18,6 +19,7 @@ pub use replay::rebuild;
 pub use replay::replay;
 pub use replay::RebuildError;
 pub use replay::Rebuilt;
+pub use runtime::Runtime;
 
 use crate::engine::Input;
 use crate::engine::TaskSlot;
@@ -95,6 +97,7 @@ pub fn execution_info(execution: &crate::store::ExecutionRecord, token_key: &str
         start_time_ms: execution.start_ms,
         input: execution.input.clone(),
         token_key: token_key.to_string(),
+        wait_time_scale: execution.wait_time_scale,
     }
 }
 

@@ -1,6 +1,8 @@
 //! The persistent state of one execution: what it was started with, where each of its threads stands
 //! (the top level, Parallel branches, Map iterations), its variables and its timers.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde::Serialize;
 use serde_json::Map;
@@ -9,6 +11,7 @@ use serde_json::Value;
 use crate::engine::error::StateError;
 use crate::engine::io::FinalStatus;
 use crate::engine::io::TimerId;
+use crate::engine::time_scale::WaitTimeScale;
 
 /// What the context object needs about the execution (all fixed at start).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -24,6 +27,9 @@ pub struct ExecutionInfo {
     /// The cluster's secret for signing task tokens.
     #[serde(default)]
     pub token_key: String,
+    /// What Wait durations and Retry intervals are multiplied by.
+    #[serde(default)]
+    pub wait_time_scale: WaitTimeScale,
 }
 
 /// All state of one running execution that the engine needs to continue.
@@ -45,6 +51,9 @@ pub struct ExecutionState {
     /// The slot the next task attempt gets.
     #[serde(default = "first_slot")]
     pub next_task_slot: u64,
+    /// Calls made so far by each Task state (by name), retries included.
+    #[serde(default)]
+    pub task_invocations: BTreeMap<String, u64>,
 }
 
 fn first_slot() -> u64 {
@@ -63,6 +72,7 @@ impl ExecutionState {
             execution_timer: None,
             fired: Vec::new(),
             next_task_slot: 1,
+            task_invocations: BTreeMap::new(),
         }
     }
 

@@ -87,9 +87,15 @@ pub enum Effect {
         heartbeat_seconds: Option<u64>,
         task_token: String,
     },
-    /// Call a service integration (TaskScheduled is already written); report progress with `Input::Task`.
+    /// Call a service integration or a Lambda function (TaskScheduled or LambdaFunctionScheduled is already
+    /// written); report progress with `Input::Task`.
     InvokeTask {
         slot: TaskSlot,
+        /// The Task state making the call.
+        state: String,
+        /// How many calls that state made before this one in the execution, retries included (0 for the
+        /// first): what a mocked response is chosen by.
+        invocation: u64,
         resource: String,
         parameters: String,
         timeout_seconds: Option<u64>,

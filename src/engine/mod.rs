@@ -23,7 +23,9 @@ mod query_functions;
 mod run;
 mod step;
 mod task;
+mod task_kind;
 mod thread;
+mod time_scale;
 mod token;
 mod work;
 
@@ -42,6 +44,8 @@ pub use io::TimerId;
 pub use json::to_text;
 pub use json::PAYLOAD_LIMIT_BYTES;
 pub use step::step;
+pub use task_kind::TaskKind;
+pub use time_scale::WaitTimeScale;
 pub use token::mint_task_token;
 pub use token::verify_task_token;
 pub use token::TokenVerifier;

@@ -1,6 +1,7 @@
 //! The per-step working set: the definition, the clock value given by the caller, event id and timer id
 //! allocation, fired timers and the collected events and effects.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::json;
@@ -36,6 +37,8 @@ pub struct Run<'a> {
     pub next_task_slot: u64,
     /// Task reports not yet consumed by the task they name.
     pub task_events: Vec<(TaskSlot, TaskEvent)>,
+    /// Calls made so far by each Task state (by name), retries included.
+    pub invocations: BTreeMap<String, u64>,
 }
 
 impl<'a> Run<'a> {
@@ -56,6 +59,13 @@ impl<'a> Run<'a> {
         self.next_timer_id += 1;
         self.effects.push(Effect::ArmTimer { timer, due_ms });
         timer
+    }
+
+    /// Counts a call of the Task state `state`; returns how many it made before this one.
+    pub fn count_invocation(&mut self, state: &str) -> u64 {
+        let count = self.invocations.entry(state.to_string()).or_default();
+        *count += 1;
+        *count - 1
     }
 
     /// Consumes `timer` if it has fired.

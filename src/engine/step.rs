@@ -42,6 +42,7 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
         silent: false,
         next_task_slot: state.next_task_slot,
         task_events: Vec::new(),
+        invocations: std::mem::take(&mut state.task_invocations),
     };
     let mut root = std::mem::replace(&mut state.root, Thread::new(Vec::new(), 0, Position::NotStarted));
     let mut execution_timer = state.execution_timer;
@@ -88,6 +89,7 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
     state.next_timer_id = run.next_timer_id;
     state.next_task_slot = run.next_task_slot;
     state.fired = run.fired;
+    state.task_invocations = run.invocations;
     state.execution_timer = execution_timer;
     state.root = root;
     state.status = status;

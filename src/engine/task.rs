@@ -1,5 +1,6 @@
-//! Task states: activities (scheduled through the runtime, which confirms the activity exists) and service
-//! integrations (including `.waitForTaskToken`), task timeouts and heartbeats, and the task token.
+//! Task states: activities (scheduled through the runtime, which confirms the activity exists), service
+//! integrations (including `.waitForTaskToken` and `.sync`) and Lambda functions named by their own ARN, task
+//! timeouts and heartbeats, and the task token.
 
 use serde::Deserialize;
 use serde::Serialize;
@@ -27,6 +28,7 @@ use crate::engine::parallel::complete;
 use crate::engine::query::States;
 use crate::engine::query_flow;
 use crate::engine::run::Run;
+use crate::engine::task_kind::TaskKind;
 use crate::engine::thread::env_for;
 use crate::engine::thread::fail;
 use crate::engine::thread::site;
@@ -51,7 +53,7 @@ pub enum Phase {
 pub struct TaskProgress {
     pub active: Active,
     pub slot: TaskSlot,
-    pub activity: bool,
+    pub kind: TaskKind,
     pub resource_type: String,
     pub resource: String,
     pub phase: Phase,
@@ -60,10 +62,6 @@ pub struct TaskProgress {
     pub timeout_seconds: Option<u64>,
     pub heartbeat_seconds: Option<u64>,
     pub timeout_timer: Option<TimerId>,
-}
-
-fn is_activity(resource: &str) -> bool {
-    resource.split(':').nth(5) == Some("activity")
 }
 
 /// `(resourceType, resource)` of a service integration ARN (`arn:aws:states:::sqs:sendMessage.waitForTaskToken`).
@@ -142,13 +140,15 @@ pub fn start(
             return;
         }
     };
-    let activity = is_activity(&task.resource);
-    let (resource_type, resource) =
-        if activity { (String::new(), task.resource.clone()) } else { service_parts(&task.resource) };
+    let kind = TaskKind::of(&task.resource);
+    let (resource_type, resource) = match kind {
+        TaskKind::Service => service_parts(&task.resource),
+        TaskKind::Activity | TaskKind::LambdaFunction => (String::new(), task.resource.clone()),
+    };
     let mut progress = TaskProgress {
         active,
         slot,
-        activity,
+        kind,
         resource_type,
         resource,
         phase: Phase::Scheduling,
@@ -157,7 +157,7 @@ pub fn start(
         heartbeat_seconds,
         timeout_timer: None,
     };
-    if activity {
+    if kind == TaskKind::Activity {
         run.effects.push(Effect::ScheduleActivity {
             slot,
             activity_arn: task.resource.clone(),
@@ -166,27 +166,44 @@ pub fn start(
             heartbeat_seconds,
             task_token: token,
         });
-    } else {
-        let region = run.info.execution_arn.split(':').nth(3).unwrap_or_default().to_string();
-        let mut details = json!({
-            "resourceType": progress.resource_type,
-            "resource": progress.resource,
-            "region": region,
-            "parameters": to_text(&progress.input),
-        });
-        add_timeouts(&mut details, timeout_seconds, heartbeat_seconds);
-        let id = run.emit(EventType::TaskScheduled, thread.last_event, Some(details));
-        thread.last_event = id;
-        progress.phase = Phase::Scheduled;
-        run.effects.push(Effect::InvokeTask {
-            slot,
-            resource: task.resource.clone(),
-            parameters: to_text(&progress.input),
-            timeout_seconds,
-            heartbeat_seconds,
-            task_token: token,
-        });
+        thread.position = Position::Task(Box::new(progress));
+        return;
     }
+    let (event_type, details) = match kind {
+        TaskKind::LambdaFunction => {
+            let mut details = json!({
+                "resource": progress.resource,
+                "input": to_text(&progress.input),
+                "inputDetails": {"truncated": false},
+            });
+            add_timeouts(&mut details, timeout_seconds, None);
+            (EventType::LambdaFunctionScheduled, details)
+        }
+        _ => {
+            let region = run.info.execution_arn.split(':').nth(3).unwrap_or_default().to_string();
+            let mut details = json!({
+                "resourceType": progress.resource_type,
+                "resource": progress.resource,
+                "region": region,
+                "parameters": to_text(&progress.input),
+            });
+            add_timeouts(&mut details, timeout_seconds, heartbeat_seconds);
+            (EventType::TaskScheduled, details)
+        }
+    };
+    thread.last_event = run.emit(event_type, thread.last_event, Some(details));
+    progress.phase = Phase::Scheduled;
+    let invocation = run.count_invocation(&state.name);
+    run.effects.push(Effect::InvokeTask {
+        slot,
+        state: state.name.clone(),
+        invocation,
+        resource: task.resource.clone(),
+        parameters: to_text(&progress.input),
+        timeout_seconds,
+        heartbeat_seconds,
+        task_token: token,
+    });
     thread.position = Position::Task(Box::new(progress));
 }
 
@@ -200,18 +217,14 @@ fn add_timeouts(details: &mut Value, timeout_seconds: Option<u64>, heartbeat_sec
     }
 }
 
-fn event(activity: bool, for_activity: EventType, for_service: EventType) -> EventType {
-    if activity {
-        for_activity
-    } else {
-        for_service
-    }
-}
-
 /// Applies the runtime's reports (and fired timers) to a waiting Task state.
 pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>, mut p: TaskProgress) -> Progress {
     let state = state_of(run, thread, &p.active.state);
-    let base = |p: &TaskProgress| json!({"resourceType": p.resource_type, "resource": p.resource});
+    // Task* events name the service; Activity* and LambdaFunction* events do not.
+    let base = |p: &TaskProgress| match p.kind {
+        TaskKind::Service => json!({"resourceType": p.resource_type, "resource": p.resource}),
+        TaskKind::Activity | TaskKind::LambdaFunction => json!({}),
+    };
     let heartbeat_missed = run.take_task_event_if(p.slot, |e| matches!(e, TaskEvent::HeartbeatTimedOut));
     let timeout_fired = p.timeout_timer.is_some_and(|t| run.take_fired(t));
     if timeout_fired || heartbeat_missed {
@@ -219,9 +232,10 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
             cancel_timeout(run, &p);
         }
         let error = StateError { error: Some(names::TIMEOUT.to_string()), cause: None };
-        let mut details = if p.activity { json!({}) } else { base(&p) };
+        let mut details = base(&p);
         details["error"] = json!(names::TIMEOUT);
-        let kind = event(p.activity, EventType::ActivityTimedOut, EventType::TaskTimedOut);
+        let kind =
+            p.kind.event(EventType::ActivityTimedOut, EventType::TaskTimedOut, EventType::LambdaFunctionTimedOut);
         let id = run.emit(kind, thread.last_event, Some(details));
         run.effects.push(Effect::CloseTask { slot: p.slot });
         fail(
@@ -252,27 +266,33 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
                 return Progress::Finished;
             }
             TaskEvent::Started { worker_name } if p.phase != Phase::Started => {
-                let details = match (p.activity, worker_name) {
-                    (true, Some(name)) => json!({"workerName": name}),
-                    (true, None) => json!({}),
-                    (false, _) => base(&p),
+                let details = match (p.kind, worker_name) {
+                    (TaskKind::Activity, Some(name)) => Some(json!({"workerName": name})),
+                    (TaskKind::Activity, None) => Some(json!({})),
+                    (TaskKind::Service, _) => Some(base(&p)),
+                    (TaskKind::LambdaFunction, _) => None,
                 };
-                let kind = event(p.activity, EventType::ActivityStarted, EventType::TaskStarted);
-                thread.last_event = run.emit(kind, thread.last_event, Some(details));
+                let kind =
+                    p.kind.event(EventType::ActivityStarted, EventType::TaskStarted, EventType::LambdaFunctionStarted);
+                thread.last_event = run.emit(kind, thread.last_event, details);
                 p.phase = Phase::Started;
                 p.timeout_timer = p.timeout_seconds.map(|s| run.arm(run.now_ms + s as i64 * 1000));
             }
-            TaskEvent::Submitted { output } if !p.activity => {
+            TaskEvent::Submitted { output } if p.kind == TaskKind::Service => {
                 let mut details = base(&p);
                 details["output"] = json!(output);
                 details["outputDetails"] = json!({"truncated": false});
                 thread.last_event = run.emit(EventType::TaskSubmitted, thread.last_event, Some(details));
             }
             TaskEvent::Succeeded { output } => {
-                let mut details = if p.activity { json!({}) } else { base(&p) };
+                let mut details = base(&p);
                 details["output"] = json!(output);
                 details["outputDetails"] = json!({"truncated": false});
-                let kind = event(p.activity, EventType::ActivitySucceeded, EventType::TaskSucceeded);
+                let kind = p.kind.event(
+                    EventType::ActivitySucceeded,
+                    EventType::TaskSucceeded,
+                    EventType::LambdaFunctionSucceeded,
+                );
                 let id = run.emit(kind, thread.last_event, Some(details));
                 run.effects.push(Effect::CloseTask { slot: p.slot });
                 cancel_timeout(run, &p);
@@ -282,11 +302,12 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
             }
             TaskEvent::Failed { error, cause } => {
                 let failure = StateError { error, cause };
-                let mut details = if p.activity { json!({}) } else { base(&p) };
+                let mut details = base(&p);
                 if let (Some(map), Value::Object(extra)) = (details.as_object_mut(), failure.details()) {
                     map.extend(extra);
                 }
-                let kind = event(p.activity, EventType::ActivityFailed, EventType::TaskFailed);
+                let kind =
+                    p.kind.event(EventType::ActivityFailed, EventType::TaskFailed, EventType::LambdaFunctionFailed);
                 let id = run.emit(kind, thread.last_event, Some(details));
                 run.effects.push(Effect::CloseTask { slot: p.slot });
                 cancel_timeout(run, &p);
@@ -334,7 +355,5 @@ mod tests {
         for (arn, (kind, api)) in cases {
             assert_eq!(service_parts(arn), (kind.to_string(), api.to_string()), "{arn}");
         }
-        assert!(is_activity("arn:aws:states:us-east-1:123456789012:activity:a"));
-        assert!(!is_activity("arn:aws:states:::lambda:invoke"));
     }
 }

@@ -221,7 +221,7 @@ pub fn fail(
             if retrier.jitter_full {
                 delay *= jitter_fraction(&format!("{}#retry{attempt}", run.entropy()));
             }
-            let timer = run.arm(run.now_ms + (delay * 1000.0) as i64);
+            let timer = run.arm(run.now_ms + run.info.wait_time_scale.apply((delay * 1000.0) as i64));
             thread.position = Position::RetryWait { active, timer, error };
             return;
         }

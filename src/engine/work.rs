@@ -261,6 +261,7 @@ fn wait_until(
             return Err(at.runtime("JSONata expressions are only evaluated in JSONata states"))
         }
     };
+    let due = run.now_ms + run.info.wait_time_scale.apply(due - run.now_ms);
     let assigned = assign(state.assign.as_ref(), &effective, env, active)?;
     let output = dataflow::select(&state.output_path, &effective, env, at)?;
     Ok(Outcome::Wait { timer_due: Some(due), output, assigned })

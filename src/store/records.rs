@@ -143,6 +143,10 @@ pub struct ExecutionRecord {
     pub revision_id: String,
     /// The role of that revision (`$$.Execution.RoleArn`).
     pub role_arn: String,
+    /// The mock configuration's test case the execution runs (StartExecution on `<stateMachineArn>#<case>`).
+    pub test_case: Option<String>,
+    /// What the execution's Wait durations and Retry intervals are multiplied by.
+    pub wait_time_scale: crate::engine::WaitTimeScale,
 }
 
 /// An outstanding task token of an execution: an activity task or a service integration call.

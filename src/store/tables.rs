@@ -44,8 +44,9 @@ pub const META_SHARD_MAP: &str = "shard_map";
 pub const META_TOKEN_KEY: &str = "token_key";
 /// The version of the on-disk format (see [`FORMAT_VERSION`]).
 pub const META_FORMAT: &str = "format";
-/// The on-disk format this build writes; a data directory of another format is refused.
-pub const FORMAT_VERSION: u64 = 2;
+/// The on-disk format this build writes; a data directory of another format is refused. Format 3: executions
+/// record their mock test case and wait time scale; the engine state counts each Task state's calls.
+pub const FORMAT_VERSION: u64 = 3;
 
 /// Calls `$apply!` with every table of the replicated state and its one-byte tag in snapshot files. Every
 /// table must be listed here, or snapshots would leave it out; tags are never reused.

@@ -10,6 +10,7 @@ mod t10_tags;
 mod t20_executions;
 mod t30_language;
 mod t32_jsonata;
+mod t36_mocks;
 mod t40_tasks;
 mod t50_durability;
 mod t52_decisions;

@@ -19,6 +19,7 @@ fn info(input: &str) -> ExecutionInfo {
         start_time_ms: START_MS,
         input: input.into(),
         token_key: "test-key".into(),
+        wait_time_scale: WaitTimeScale::default(),
     }
 }
 
