@@ -33,6 +33,12 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def dir_bytes(path: Path) -> int:
     total = 0
     for root, _, files in os.walk(path):
@@ -71,7 +77,9 @@ def soak(bin_path: str, nodes: list, minutes: int, connections: int) -> list:
     for node in nodes:
         endpoints += ["--endpoint", f"http://{node.api}"]
     rows = []
-    print(f"{'minute':>6} {'transitions/s':>13} {'p99 ms':>8} {'errors':>6} {'RSS MiB':>8} {'disk MiB':>9} {'snapshots':>9}")
+    print(f"{'minute':>6} {'transitions/s':>13} {'p99 ms':>8} {'errors':>6} {'RSS MiB':>8} {'disk MiB':>9} "
+          f"{'snapshots':>9} {'CPU us/transition':>17}")
+    cpu_before = sum(cpu_seconds(n.proc.pid) for n in nodes)
     for minute in range(1, minutes + 1):
         run = subprocess.run(
             [bin_path, "load", "workflow", "--duration", "60s", "-c", str(connections), "--quiet", "--json"] + endpoints,
@@ -89,9 +97,14 @@ def soak(bin_path: str, nodes: list, minutes: int, connections: int) -> list:
             "disk": sum(dir_bytes(n.data_dir) for n in nodes),
             "snapshots": int(sum(metric(n.api, "statehouse_raft_snapshots_built_total") for n in nodes)),
         }
+        cpu_now = sum(cpu_seconds(n.proc.pid) for n in nodes)
+        transitions = row["transitions"] * report["elapsedSeconds"] if "elapsedSeconds" in report else row["transitions"] * 60
+        row["cpu_us"] = (cpu_now - cpu_before) / max(transitions, 1) * 1e6
+        cpu_before = cpu_now
         rows.append(row)
         print(f"{minute:>6} {row['transitions']:>13.0f} {row['p99']:>8.1f} {row['errors']:>6} "
-              f"{row['rss'] / MIB:>8.0f} {row['disk'] / MIB:>9.0f} {row['snapshots']:>9}", flush=True)
+              f"{row['rss'] / MIB:>8.0f} {row['disk'] / MIB:>9.0f} {row['snapshots']:>9} {row['cpu_us']:>17.1f}",
+              flush=True)
     return rows
 
 
