@@ -12,6 +12,7 @@ use statehouse::engine::step;
 use statehouse::engine::ExecutionInfo;
 use statehouse::engine::ExecutionState;
 use statehouse::engine::Input;
+use statehouse::engine::WaitTimeScale;
 
 const ARGUMENTS_JSONATA: &str = r#"{"QueryLanguage": "JSONata", "StartAt": "T", "States": {"T": {
   "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
@@ -61,6 +62,7 @@ fn info(input: &str) -> ExecutionInfo {
         start_time_ms: 1_700_000_000_000,
         input: input.into(),
         token_key: "bench".into(),
+        wait_time_scale: WaitTimeScale::REAL_TIME,
     }
 }
 

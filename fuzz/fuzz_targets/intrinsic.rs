@@ -10,6 +10,7 @@ use statehouse::engine::step;
 use statehouse::engine::ExecutionInfo;
 use statehouse::engine::ExecutionState;
 use statehouse::engine::Input;
+use statehouse::engine::WaitTimeScale;
 
 const INPUT: &str =
     r#"{"a": 1, "s": "a,b,c", "n": [1, 2, 3, 2], "o": {"x": {"y": 1}}, "t": "aGVsbG8=", "j": "{\"k\": [1]}"}"#;
@@ -37,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
         start_time_ms: 0,
         input: INPUT.to_string(),
         token_key: "key".to_string(),
+        wait_time_scale: WaitTimeScale::REAL_TIME,
     });
     let _ = step(&definition, &mut state, Input::Start, 0);
 });
