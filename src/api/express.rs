@@ -104,7 +104,7 @@ async fn run(
                         inputs.push_back(Input::Task { slot, event: TaskEvent::Started { worker_name: None } });
                         inputs.push_back(Input::Task { slot, event });
                     }
-                    Effect::CloseTask { .. } => {}
+                    Effect::CloseTask { .. } | Effect::AbandonTask { .. } => {}
                 }
             }
         }

@@ -10,6 +10,7 @@ mod t10_tags;
 mod t20_executions;
 mod t30_language;
 mod t40_tasks;
+mod t42_swf;
 mod t50_durability;
 mod t52_decisions;
 mod t54_retention;
