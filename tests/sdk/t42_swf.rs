@@ -28,7 +28,7 @@ const INVALID: &str = "com.amazon.coral.validate#ValidationException";
 
 /// Calls `<prefix>.<op>` with a JSON body, unsigned; the status and the answer.
 fn call(address: &str, target: &str, body: &Value) -> (u16, Value) {
-    let headers = [("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", target)];
+    let headers = [("Host", address), ("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", target)];
     raw_post(address, "/", &headers, &body.to_string())
 }
 
@@ -380,8 +380,8 @@ fn signed_swf(address: &str, op: &str, body: &Value, (key, secret): (&str, &str)
         .expect("signable");
     let (instructions, _) = sign(request, &params).expect("sign").into_parts();
     let mut signed = http::Request::builder().uri(&url).body(()).expect("request");
-    for (name, value) in headers.iter().skip(1) {
-        signed.headers_mut().insert(*name, value.parse().unwrap());
+    for (name, value) in headers {
+        signed.headers_mut().insert(name, value.parse().unwrap());
     }
     instructions.apply_to_request_http1x(&mut signed);
     let headers: Vec<(String, String)> =
