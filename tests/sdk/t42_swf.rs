@@ -165,7 +165,7 @@ async fn a_silent_workers_last_details_become_the_timeouts_cause_and_a_catch_rea
         "StartAt": "Work",
         "States": {
             "Work": {
-                "Type": "Task", "Resource": activity, "HeartbeatSeconds": 1, "End": true,
+                "Type": "Task", "Resource": activity, "HeartbeatSeconds": 2, "End": true,
                 "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Resume"}],
             },
             "Resume": {"Type": "Pass", "Parameters": {"resumeFrom.$": "$.Cause", "error.$": "$.Error"}, "End": true},
@@ -423,5 +423,55 @@ async fn with_sigv4_on_swf_calls_are_signed_for_swf_and_stay_within_their_accoun
         let (status, answer) =
             signed_swf(address, "RecordActivityTaskHeartbeat", &body, ("AKIDBETA", "beta-secret"), "swf");
         assert_eq!((status, answer["__type"].as_str()), (400, Some(NOT_PERMITTED)));
+    }
+}
+
+#[tokio::test]
+async fn in_a_cluster_every_node_forwards_swf_heartbeats_details_and_cancels_to_the_owner() {
+    let cluster = crate::cluster::TestCluster::start(3);
+    cluster.wait_balanced().await;
+    let sfn = cluster.clients();
+    let api: Vec<String> = cluster.nodes.iter().map(|n| n.api.clone()).collect();
+    let activity = sfn[0].create_activity().name("spread").send().await.unwrap().activity_arn().to_string();
+    let definition = json!({
+        "StartAt": "Work",
+        "States": {
+            "Work": {
+                "Type": "Task", "Resource": activity, "HeartbeatSeconds": 3, "End": true,
+                "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Resume"}],
+            },
+            "Resume": {"Type": "Pass", "Parameters": {"resumeFrom.$": "$.Cause"}, "End": true},
+        },
+    });
+    let machine = machine(&sfn[0], "spread", definition.to_string()).await;
+
+    tracing::info!("--- executions on every shard owner: heartbeats with details through each node, then silence");
+    let mut silent = Vec::new();
+    for i in 0..3 {
+        let execution = start(&sfn[i], &machine, "{}").await;
+        let token = swf_take(&api[(i + 1) % 3], "spread")["taskToken"].as_str().unwrap().to_string();
+        for (n, address) in api.iter().enumerate() {
+            assert!(!heartbeat(address, &token, &format!("step-{i}-{n}")));
+        }
+        silent.push((execution, format!("step-{i}-2")));
+    }
+    for (execution, details) in &silent {
+        let closed = wait_closed(&sfn[0], execution).await;
+        let output: Value = serde_json::from_str(closed.output().unwrap()).unwrap();
+        assert_eq!(output, json!({"resumeFrom": details}), "{execution}");
+    }
+
+    tracing::info!("--- stopped executions: every node answers cancelRequested, any node takes the cancel");
+    for i in 0..3 {
+        let execution = start(&sfn[i], &machine, "{}").await;
+        let token = swf_take(&api[i], "spread")["taskToken"].as_str().unwrap().to_string();
+        sfn[(i + 2) % 3].stop_execution().execution_arn(&execution).send().await.unwrap();
+        for address in &api {
+            wait_cancel_requested(address, &token);
+        }
+        swf(&api[(i + 1) % 3], "RespondActivityTaskCanceled", json!({"taskToken": token}));
+        for address in &api {
+            assert_eq!(swf_fault(address, "RecordActivityTaskHeartbeat", json!({"taskToken": token})), UNKNOWN);
+        }
     }
 }
