@@ -196,9 +196,7 @@ pub async fn poll(state: &AccountView<'_>, input: PollForActivityTaskInput) -> R
         return Err(unknown());
     }
     let activity = state.arns.activity(name);
-    if state.node.store.activity(&activity)?.is_none()
-        && !(state.node.catch_up().await && state.node.store.activity(&activity)?.is_some())
-    {
+    if !activity_exists(state, &activity).await? {
         return Err(unknown());
     }
     let wait = Duration::from_secs(state.config.activity_poll_seconds);
@@ -219,6 +217,15 @@ pub async fn poll(state: &AccountView<'_>, input: PollForActivityTaskInput) -> R
         "activityType": { "name": name, "version": ACTIVITY_VERSION },
         "input": task.input,
     }))
+}
+
+/// Whether the activity exists, on this node's replica or, failing that, once the node caught up with the
+/// leader (it may have been created through another node a moment ago).
+async fn activity_exists(state: &AccountView<'_>, activity: &str) -> Result<bool, AwsError> {
+    if state.node.store.activity(activity)?.is_some() {
+        return Ok(true);
+    }
+    Ok(state.node.catch_up().await && state.node.store.activity(activity)?.is_some())
 }
 
 /// A stable 32-character run id for an execution (SWF's runId holds at most 64; an ARN is longer).
