@@ -401,6 +401,32 @@ impl ExecutionSupervisor {
         }
     }
 
+    /// Heartbeats for many tokens, as (token, execution, slot, details): those of executions this node owns
+    /// are served at once, the others forwarded to their owners together; one answer per heartbeat, in order.
+    pub async fn heartbeats(
+        &self,
+        batch: Vec<(String, String, TaskSlot, Option<String>)>,
+    ) -> Vec<Result<bool, AwsError>> {
+        let mut answers = Vec::with_capacity(batch.len());
+        let mut forwarded = Vec::new();
+        for (index, (token, arn, slot, details)) in batch.into_iter().enumerate() {
+            match self.route(&arn) {
+                Route::Here => answers.push(self.heartbeat_here(&token, &arn, slot, details.as_deref())),
+                Route::Owner(owner) => {
+                    answers.push(Ok(false));
+                    forwarded.push((index, owner, token, arn, slot, details));
+                }
+            }
+        }
+        let remote = forwarded.into_iter().map(|(index, owner, token, arn, slot, details)| async move {
+            (index, self.heartbeats.send(&self.node, owner, (&token, &arn, slot, details)).await)
+        });
+        for (index, answer) in futures::future::join_all(remote).await {
+            answers[index] = answer;
+        }
+        answers
+    }
+
     fn heartbeat_here(&self, token: &str, arn: &str, slot: TaskSlot, details: Option<&str>) -> Result<bool, AwsError> {
         match self.tokens.heartbeat(token, details) {
             HeartbeatOutcome::Accepted => {

@@ -3,10 +3,8 @@
 //! `{"cancelRequested": bool}` or `{"error": "<AWS error code>", "message": "..."}` per entry, so one bad
 //! token never fails the others.
 
-use futures::future::join_all;
 use serde::Deserialize;
-use serde_json::json;
-use serde_json::Value;
+use serde::Serialize;
 
 use super::swf::MAX_HEARTBEAT_DETAILS;
 use super::tasks::verify;
@@ -14,6 +12,7 @@ use super::validate::Constraints;
 use super::AccountView;
 use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
+use crate::engine::TaskSlot;
 
 /// Most entries in one call.
 pub const MAX_HEARTBEATS: usize = 1000;
@@ -30,7 +29,10 @@ pub struct HeartbeatEntry {
     details: Option<String>,
 }
 
-pub async fn send(state: &AccountView<'_>, input: SendTaskHeartbeatsInput) -> Result<Value, AwsError> {
+pub async fn send(
+    state: &AccountView<'_>,
+    input: SendTaskHeartbeatsInput,
+) -> Result<SendTaskHeartbeatsOutput, AwsError> {
     let entries =
         match input.heartbeats {
             Some(entries) if (1..=MAX_HEARTBEATS).contains(&entries.len()) => entries,
@@ -50,23 +52,66 @@ pub async fn send(state: &AccountView<'_>, input: SendTaskHeartbeatsInput) -> Re
                  not be null",
             )),
         };
-    let results = join_all(entries.into_iter().map(|entry| one(state, entry))).await;
-    let results: Vec<Value> = results
-        .into_iter()
-        .map(|result| match result {
-            Ok(cancel_requested) => json!({ "cancelRequested": cancel_requested }),
-            Err(error) => json!({ "error": error.code.name(), "message": error.message }),
-        })
-        .collect();
-    Ok(json!({ "results": results }))
+    // Entries that pass validation and verification go to their owners together; the others fail alone.
+    let mut results: Vec<Option<Result<bool, AwsError>>> = Vec::with_capacity(entries.len());
+    let mut valid = Vec::with_capacity(entries.len());
+    let mut places = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.into_iter().enumerate() {
+        match check(state, entry) {
+            Ok(heartbeat) => {
+                results.push(None);
+                valid.push(heartbeat);
+                places.push(index);
+            }
+            Err(error) => results.push(Some(Err(error))),
+        }
+    }
+    for (index, answer) in places.into_iter().zip(state.executions.heartbeats(valid).await) {
+        results[index] = Some(answer);
+    }
+    let results = results.into_iter().map(|r| HeartbeatResult::from(r.unwrap_or(Ok(false)))).collect();
+    Ok(SendTaskHeartbeatsOutput { results })
 }
 
-/// One entry: whether its worker is asked to cancel.
-async fn one(state: &AccountView<'_>, entry: HeartbeatEntry) -> Result<bool, AwsError> {
+/// The answer: one result per entry, in order.
+#[derive(Serialize)]
+pub struct SendTaskHeartbeatsOutput {
+    results: Vec<HeartbeatResult>,
+}
+
+/// `{"cancelRequested": bool}` or `{"error": "<AWS error code>", "message": "..."}`.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum HeartbeatResult {
+    #[serde(rename_all = "camelCase")]
+    Accepted {
+        cancel_requested: bool,
+    },
+    Failed {
+        error: &'static str,
+        message: String,
+    },
+}
+
+impl From<Result<bool, AwsError>> for HeartbeatResult {
+    fn from(result: Result<bool, AwsError>) -> HeartbeatResult {
+        match result {
+            Ok(cancel_requested) => HeartbeatResult::Accepted { cancel_requested },
+            Err(error) => HeartbeatResult::Failed { error: error.code.name(), message: error.message },
+        }
+    }
+}
+
+/// One entry, validated and verified: (token, execution, slot, details).
+fn check(
+    state: &AccountView<'_>,
+    entry: HeartbeatEntry,
+) -> Result<(String, String, TaskSlot, Option<String>), AwsError> {
     let mut c = Constraints::default();
-    let token = c.required("taskToken", &entry.task_token, 1, 2048);
+    c.required("taskToken", &entry.task_token, 1, 2048);
     c.length("details", entry.details.as_ref(), 0, MAX_HEARTBEAT_DETAILS);
     c.finish()?;
-    let (arn, slot) = verify(state, token)?;
-    state.executions.heartbeat(token, &arn, slot, entry.details).await
+    let token = entry.task_token.unwrap_or_default();
+    let (arn, slot) = verify(state, &token)?;
+    Ok((token, arn, slot, entry.details))
 }

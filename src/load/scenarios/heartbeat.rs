@@ -23,8 +23,10 @@ use crate::load::runner::Runner;
 use crate::load::workload::Generator;
 use crate::load::workload::Workload;
 use crate::load::Outcome;
-/// How long setup may take to hand out all N tasks.
+/// How long setup may take to hand out all N tasks: a base, plus a share per task (the executions' first
+/// decisions, which queue the tasks, commit at some thousands per second).
 const TAKE_TIMEOUT: Duration = Duration::from_secs(120);
+const TAKE_TIMEOUT_PER_TASK: Duration = Duration::from_millis(5);
 
 /// Runs the scenario.
 pub async fn run(args: &HeartbeatArgs, runner: &Runner) -> Result<Outcome, String> {
@@ -55,7 +57,7 @@ pub async fn run(args: &HeartbeatArgs, runner: &Runner) -> Result<Outcome, Strin
         .into_iter()
         .flatten()
         .collect();
-    let take_deadline = Instant::now() + TAKE_TIMEOUT;
+    let take_deadline = Instant::now() + TAKE_TIMEOUT + TAKE_TIMEOUT_PER_TASK * executions.len() as u32;
     let taken = fan_out(0..executions.len(), |_| {
         let (client, activity) = (client.clone(), activity.clone());
         async move {
