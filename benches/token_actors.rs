@@ -65,7 +65,7 @@ impl Handler<HeartbeatsExpired> for Expiries {
     fn handle(&mut self, expired: HeartbeatsExpired, _: &mut Context<Self>) {
         let now = now_ms();
         let mut lateness = self.lateness.lock().unwrap();
-        for slot in expired.slots {
+        for (slot, _) in expired.slots {
             let deadline = self.deadlines[slot.0 as usize].load(Ordering::Relaxed);
             lateness.record((now - deadline).max(0) as u64).unwrap();
         }
@@ -116,7 +116,7 @@ async fn run(tokens: usize, arbiters: &[Arbiter]) {
     for _ in 0..rounds {
         for (i, name) in names.iter().enumerate() {
             deadlines[i].store(now_ms() + heartbeat_seconds as i64 * 1000, Ordering::Relaxed);
-            match registry.heartbeat(name) {
+            match registry.heartbeat(name, None) {
                 HeartbeatOutcome::Accepted => {}
                 other => panic!("heartbeat answered {other:?}"),
             }

@@ -4,7 +4,8 @@
 use serde::Deserialize;
 use serde::Serialize;
 
-/// An AWS Step Functions error code (the `__type` suffix) plus the generic AWS protocol errors.
+/// An AWS Step Functions error code (the `__type` suffix), the Amazon SWF faults of its activity-worker
+/// operations, and the generic AWS protocol errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ErrorCode {
     ActivityDoesNotExist,
@@ -43,6 +44,12 @@ pub enum ErrorCode {
     IncompleteSignatureException,
     ExpiredTokenException,
     AccessDeniedException,
+    /// Amazon SWF: the named resource (a task token, a task list) is unknown or closed.
+    UnknownResourceFault,
+    /// Amazon SWF: the caller may not do this.
+    OperationNotPermittedFault,
+    /// Amazon SWF: a limit (such as the pollers of one task list) was reached.
+    LimitExceededFault,
 }
 
 impl ErrorCode {
@@ -97,6 +104,9 @@ impl ErrorCode {
             ErrorCode::IncompleteSignatureException => "IncompleteSignatureException",
             ErrorCode::ExpiredTokenException => "ExpiredTokenException",
             ErrorCode::AccessDeniedException => "AccessDeniedException",
+            ErrorCode::UnknownResourceFault => "UnknownResourceFault",
+            ErrorCode::OperationNotPermittedFault => "OperationNotPermittedFault",
+            ErrorCode::LimitExceededFault => "LimitExceededFault",
         }
     }
 
@@ -115,6 +125,9 @@ impl ErrorCode {
             | ErrorCode::IncompleteSignatureException
             | ErrorCode::ExpiredTokenException
             | ErrorCode::AccessDeniedException => "com.amazon.coral.service",
+            ErrorCode::UnknownResourceFault | ErrorCode::OperationNotPermittedFault | ErrorCode::LimitExceededFault => {
+                "com.amazonaws.swf.base.model"
+            }
             _ => "com.amazonaws.swf.service.v2.model",
         };
         format!("{namespace}#{}", self.name())

@@ -30,6 +30,12 @@ const OPERATIONS: &[&str] = &[
     "SendTaskSuccess",
     "SendTaskFailure",
     "SendTaskHeartbeat",
+    "RecordActivityTaskHeartbeat",
+    "RespondActivityTaskCompleted",
+    "RespondActivityTaskFailed",
+    "RespondActivityTaskCanceled",
+    "PollForActivityTask",
+    "SendTaskHeartbeats",
     "NoSuchOperation",
 ];
 

@@ -14,6 +14,8 @@ use actix::Context;
 use actix::Handler;
 use actix::Message;
 use actix::MessageResult;
+use serde::Deserialize;
+use serde::Serialize;
 use tokio::sync::oneshot;
 
 use super::ExecutionSupervisor;
@@ -34,8 +36,14 @@ pub struct QueuedTask {
     pub slot: TaskSlot,
 }
 
-/// What a poller receives: the task token and input.
-pub type Delivery = (String, String);
+/// What a poller receives.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Delivery {
+    pub token: String,
+    pub input: String,
+    /// The id of the task's ActivityStarted event.
+    pub started_event_id: u64,
+}
 
 /// Adds a scheduled task to the back of the queue.
 #[derive(Message)]

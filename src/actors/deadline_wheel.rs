@@ -1,14 +1,16 @@
 //! `DeadlineWheel`: one per arbiter, it watches task tokens' heartbeat deadlines. Each `TaskTokenActor` owns
 //! its deadline (a [`TokenDeadline`] that heartbeats move); the wheel files it in a bucket of its due time,
 //! looks again when the bucket comes due, files it anew if a heartbeat moved it, and otherwise reports it
-//! expired. Expiries leave the wheel in batches, one message per execution. No token arms a timer of its own.
+//! expired, with the worker's last heartbeat details. Expiries leave the wheel in batches, one message per
+//! execution. No token arms a timer of its own.
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;
-use std::sync::atomic::AtomicBool;
 use std::sync::atomic::AtomicI64;
+use std::sync::atomic::AtomicU8;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use actix::Actor;
@@ -35,42 +37,90 @@ pub fn local_wheel() -> Option<actix::Addr<DeadlineWheel>> {
 /// The wheel's resolution: a deadline fires at most this late (plus the time to deliver it).
 const TICK: Duration = Duration::from_millis(10);
 
-/// A token's heartbeat deadline, shared by its actor (which moves it) and the wheel (which watches it).
+/// A token's heartbeat deadline and the worker's last heartbeat details, shared by its actor (which moves
+/// the deadline) and the wheel (which watches it).
 #[derive(Debug)]
 pub struct TokenDeadline {
     due_ms: AtomicI64,
     /// The heartbeat window (HeartbeatSeconds) in ms; 0 for a token without one.
     window_ms: i64,
-    ended: AtomicBool,
+    /// [`OPEN`], [`CANCEL_REQUESTED`] or [`ENDED`].
+    phase: AtomicU8,
+    /// The `details` of the last heartbeat that carried some; kept in memory only, never logged.
+    details: Mutex<Option<Box<str>>>,
 }
+
+/// The task is open: heartbeats move the deadline.
+const OPEN: u8 = 0;
+/// The task was abandoned: the worker is asked to cancel; the deadline no longer matters.
+const CANCEL_REQUESTED: u8 = 1;
+/// The token closed or expired.
+const ENDED: u8 = 2;
 
 impl TokenDeadline {
     /// A heartbeat window of `window_ms` starting at `now_ms`.
     pub fn new(now_ms: i64, window_ms: i64) -> TokenDeadline {
-        TokenDeadline { due_ms: AtomicI64::new(now_ms + window_ms), window_ms, ended: AtomicBool::new(false) }
+        TokenDeadline {
+            due_ms: AtomicI64::new(now_ms + window_ms),
+            window_ms,
+            phase: AtomicU8::new(OPEN),
+            details: Mutex::new(None),
+        }
     }
 
-    /// A heartbeat at `now_ms`: the window starts again (a deadline never moves earlier).
-    pub fn heartbeat(&self, now_ms: i64) {
+    /// A heartbeat at `now_ms`: the window starts again (a deadline never moves earlier); `details`, if
+    /// given, replace the last ones.
+    pub fn heartbeat(&self, now_ms: i64, details: Option<&str>) {
         if self.window_ms > 0 {
             self.due_ms.fetch_max(now_ms + self.window_ms, Ordering::Relaxed);
         }
+        if let Some(details) = details {
+            *self.details.lock().unwrap_or_else(|e| e.into_inner()) = Some(details.into());
+        }
+    }
+
+    /// The heartbeat window in ms (0: none).
+    pub fn window_ms(&self) -> i64 {
+        self.window_ms
+    }
+
+    /// The task was abandoned: the worker is asked to cancel. False if the token was not open.
+    pub fn request_cancel(&self) -> bool {
+        self.phase.compare_exchange(OPEN, CANCEL_REQUESTED, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
+
+    /// Whether the worker is being asked to cancel.
+    pub fn cancel_requested(&self) -> bool {
+        self.phase.load(Ordering::Relaxed) == CANCEL_REQUESTED
     }
 
     /// The token closed or expired: the wheel forgets it.
     pub fn end(&self) {
-        self.ended.store(true, Ordering::Relaxed);
+        self.phase.store(ENDED, Ordering::Relaxed);
     }
 
     /// Whether the token closed or expired.
     pub fn has_ended(&self) -> bool {
-        self.ended.load(Ordering::Relaxed)
+        self.phase.load(Ordering::Relaxed) == ENDED
+    }
+
+    /// Whether heartbeats still move the deadline.
+    fn is_open(&self) -> bool {
+        self.phase.load(Ordering::Relaxed) == OPEN
+    }
+
+    /// Takes the last heartbeat details.
+    fn take_details(&self) -> Option<String> {
+        self.details.lock().unwrap_or_else(|e| e.into_inner()).take().map(String::from)
     }
 
     fn due_ms(&self) -> i64 {
         self.due_ms.load(Ordering::Relaxed)
     }
 }
+
+/// An expired task and its worker's last heartbeat details.
+type Expired = (TaskSlot, Option<String>);
 
 /// Watch a deadline; report the slot to `execution` when it passes.
 #[derive(Message)]
@@ -103,13 +153,13 @@ impl DeadlineWheel {
     fn tick(&mut self) {
         let now = now_ms();
         let next = bucket_of(now) + 1;
-        let mut expired: HashMap<Arc<Recipient<HeartbeatsExpired>>, Vec<TaskSlot>> = HashMap::new();
+        let mut expired: HashMap<Arc<Recipient<HeartbeatsExpired>>, Vec<Expired>> = HashMap::new();
         while let Some(entry) = self.buckets.first_entry() {
             if *entry.key() > bucket_of(now) {
                 break;
             }
             for watch in entry.remove() {
-                if watch.deadline.has_ended() {
+                if !watch.deadline.is_open() {
                     continue;
                 }
                 if watch.deadline.due_ms() > now {
@@ -117,7 +167,8 @@ impl DeadlineWheel {
                     continue;
                 }
                 watch.deadline.end();
-                expired.entry(watch.execution).or_default().push(watch.slot);
+                let details = watch.deadline.take_details();
+                expired.entry(watch.execution).or_default().push((watch.slot, details));
             }
         }
         for (execution, slots) in expired {

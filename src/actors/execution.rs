@@ -40,6 +40,7 @@ use crate::connectors::Pattern;
 use crate::decision::Changes;
 use crate::decision::Decision;
 use crate::decision::Runtime;
+use crate::engine::EventType;
 use crate::engine::ExecutionState;
 use crate::engine::Input;
 use crate::engine::TaskEvent;
@@ -160,11 +161,12 @@ pub struct TaskReport {
     pub event: TaskEvent,
 }
 
-/// Tasks whose heartbeat deadline passed (from the deadline wheel).
+/// Tasks whose heartbeat deadline passed (from the deadline wheel), each with its worker's last heartbeat
+/// details.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct HeartbeatsExpired {
-    pub slots: Vec<TaskSlot>,
+    pub slots: Vec<(TaskSlot, Option<String>)>,
 }
 
 /// A worker polled the activity of a queued task: record ActivityStarted, then hand over token and input.
@@ -233,7 +235,14 @@ impl ExecutionActor {
                 }
                 continue;
             }
+            let first_event = decision.events.len();
             decision.run(&self.definition, &mut self.state, queued.input.clone(), now, runtime);
+            let mut queued = queued;
+            if let Some(Reply::StartTask(_, delivery)) = &mut queued.reply {
+                let started =
+                    decision.events[first_event..].iter().position(|e| e.event_type == EventType::ActivityStarted);
+                delivery.started_event_id = started.map_or(0, |i| self.next_event_id + (first_event + i) as u64);
+            }
             taken.push(queued);
             if decision.changes.close.is_some() {
                 break;
@@ -402,7 +411,8 @@ impl ExecutionActor {
         self.set_alarm(ctx);
         for slot in &changes.tasks_closed {
             if let Some(task) = self.open_tasks.remove(&slot.0) {
-                supervisor.close_task_runtime(&self.arn, &task);
+                let abandoned = changes.tasks_abandoned.contains(slot);
+                supervisor.close_task_runtime(&self.arn, &task, abandoned);
             }
         }
         for slot in &changes.tasks_submitted {
@@ -430,8 +440,9 @@ impl ExecutionActor {
         }
         if let Some(close) = changes.close {
             self.closed_at = Some(close.stop_ms);
+            // The tasks still open when the execution ends (stopped, timed out, failed) are abandoned.
             for task in std::mem::take(&mut self.open_tasks).values() {
-                supervisor.close_task_runtime(&self.arn, task);
+                supervisor.close_task_runtime(&self.arn, task, true);
             }
             for queued in std::mem::take(&mut self.pending) {
                 if let Some(reply) = queued.reply {
@@ -608,12 +619,13 @@ impl Handler<HeartbeatsExpired> for ExecutionActor {
     type Result = ();
 
     fn handle(&mut self, expired: HeartbeatsExpired, ctx: &mut Context<Self>) {
-        for slot in expired.slots {
+        for (slot, details) in expired.slots {
             if self.closed_at.is_none() && self.open_tasks.contains_key(&slot.0) {
-                self.pending.push_back(Queued {
-                    input: Input::Task { slot, event: TaskEvent::HeartbeatTimedOut },
-                    reply: None,
-                });
+                let event = match details {
+                    Some(details) => TaskEvent::HeartbeatTimedOutWithDetails { details },
+                    None => TaskEvent::HeartbeatTimedOut,
+                };
+                self.pending.push_back(Queued { input: Input::Task { slot, event }, reply: None });
             }
         }
         self.decide_next(ctx);
@@ -628,7 +640,7 @@ impl Handler<StartActivityTask> for ExecutionActor {
         let Some(task) = task else {
             return Box::pin(async { Err(AwsError::task_timed_out()) });
         };
-        let delivery = (task.token.clone(), task.input.clone());
+        let delivery = Delivery { token: task.token.clone(), input: task.input.clone(), started_event_id: 0 };
         let (reply, answer) = oneshot::channel();
         let input = Input::Task { slot: start.slot, event: TaskEvent::Started { worker_name: start.worker_name } };
         self.submit(ctx, input, Some(Reply::StartTask(reply, delivery)));

@@ -52,7 +52,7 @@ fn kind_of(input: &Input) -> &'static str {
             TaskEvent::ScheduleFailed { .. } => "ScheduleFailed",
             TaskEvent::Started { .. } => "Started",
             TaskEvent::Submitted { .. } => "Submitted",
-            TaskEvent::HeartbeatTimedOut => "HeartbeatTimedOut",
+            TaskEvent::HeartbeatTimedOut | TaskEvent::HeartbeatTimedOutWithDetails { .. } => "HeartbeatTimedOut",
             TaskEvent::Succeeded { .. } => "Succeeded",
             TaskEvent::Failed { .. } => "Failed",
         },

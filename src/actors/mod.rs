@@ -14,6 +14,7 @@ mod supervisor;
 mod task_token;
 mod token_registry;
 
+pub use activity_queue::Delivery;
 pub use activity_queue::QueueDepth;
 pub use execution::ExecutionActor;
 pub use execution::HeartbeatsExpired;

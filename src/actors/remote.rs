@@ -40,7 +40,10 @@ pub async fn call_owner<T: DeserializeOwned>(
     answer
 }
 
-type PendingHeartbeat = ((String, String, TaskSlot), oneshot::Sender<Result<(), AwsError>>);
+/// A heartbeat as forwarded: token, execution, slot and details.
+type ForwardedHeartbeat = (String, String, TaskSlot, Option<String>);
+
+type PendingHeartbeat = (ForwardedHeartbeat, oneshot::Sender<Result<bool, AwsError>>);
 
 /// One batching queue per owning node.
 #[derive(Default)]
@@ -49,15 +52,14 @@ pub struct HeartbeatForwarder {
 }
 
 impl HeartbeatForwarder {
-    /// Forwards one heartbeat to `owner` in the next batch and waits for its answer.
+    /// Forwards one heartbeat to `owner` in the next batch and waits for its answer (whether a cancel is
+    /// requested).
     pub async fn send(
         &self,
         node: &RaftNode,
         owner: NodeId,
-        token: &str,
-        arn: &str,
-        slot: TaskSlot,
-    ) -> Result<(), AwsError> {
+        (token, arn, slot, details): (&str, &str, TaskSlot, Option<String>),
+    ) -> Result<bool, AwsError> {
         let (reply, answer) = oneshot::channel();
         let queue = self
             .queues
@@ -69,7 +71,7 @@ impl HeartbeatForwarder {
             })
             .clone();
         queue
-            .send(((token.to_string(), arn.to_string(), slot), reply))
+            .send(((token.to_string(), arn.to_string(), slot, details), reply))
             .map_err(|_| AwsError::unavailable("the heartbeat forwarder stopped; retry"))?;
         answer.await.map_err(|_| AwsError::unavailable("the heartbeat was not forwarded; retry"))?
     }
@@ -79,7 +81,7 @@ async fn forward_batches(node: RaftNode, owner: NodeId, mut receiver: mpsc::Unbo
     let mut batch = Vec::new();
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (heartbeats, replies): (Vec<_>, Vec<_>) = std::mem::take(&mut batch).into_iter().unzip();
-        let answers: Result<Vec<Result<(), AwsError>>, AwsError> =
+        let answers: Result<Vec<Result<bool, AwsError>>, AwsError> =
             call_owner(&node, owner, Routed::Heartbeats(heartbeats), ROUTED_TIMEOUT).await;
         match answers {
             Ok(answers) => {

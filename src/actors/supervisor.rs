@@ -297,15 +297,16 @@ impl ExecutionSupervisor {
             Routed::Stop { arn, error, cause } if owned(&arn) => encode(&self.stop_here(&arn, error, cause).await),
             Routed::Report { arn, slot, event } if owned(&arn) => encode(&self.report_here(&arn, slot, event).await),
             Routed::Heartbeats(heartbeats) => {
-                let answers: Vec<Result<(), AwsError>> = heartbeats
+                let answers: Vec<Result<bool, AwsError>> = heartbeats
                     .iter()
-                    .map(|(token, arn, slot)| match owned(arn) {
-                        true => self.heartbeat_here(token, arn, *slot),
+                    .map(|(token, arn, slot, details)| match owned(arn) {
+                        true => self.heartbeat_here(token, arn, *slot, details.as_deref()),
                         false => Err(moving()),
                     })
                     .collect();
                 encode(&Ok::<_, AwsError>(answers))
             }
+            Routed::Cancelled { token, arn, slot } if owned(&arn) => encode(&self.cancelled_here(&token, &arn, slot)),
             Routed::StartActivityTask { arn, slot, worker_name } if owned(&arn) => {
                 encode(&self.start_activity_task_here(&arn, slot, worker_name).await)
             }
@@ -331,9 +332,13 @@ impl ExecutionSupervisor {
         self.executions.remove_if(arn, |_, (_, running)| *running == epoch);
     }
 
-    /// Ends the runtime side of a task that closed: its token, and its place in the activity's queue.
-    pub fn close_task_runtime(self: &Arc<Self>, arn: &str, task: &OpenTask) {
-        self.close_token(&task.token);
+    /// Ends the runtime side of a task that closed: its token (which first asks its worker to cancel, if the
+    /// task was `abandoned`), and its place in the activity's queue.
+    pub fn close_task_runtime(self: &Arc<Self>, arn: &str, task: &OpenTask, abandoned: bool) {
+        match abandoned {
+            true => self.tokens.request_cancel(&task.token),
+            false => self.close_token(&task.token),
+        }
         if let (Some(activity), false) = (&task.activity_arn, task.started) {
             self.withdraw_activity_task(activity, arn, TaskSlot(task.slot));
         }
@@ -397,31 +402,97 @@ impl ExecutionSupervisor {
         addr.send(TaskReport { slot, event }).await.map_err(|_| moving())?
     }
 
-    /// SendTaskHeartbeat: moves the token's heartbeat deadline. A token without a started task (a callback
-    /// whose call is still being made) is accepted if the task is open.
-    pub async fn heartbeat(&self, token: &str, arn: &str, slot: TaskSlot) -> Result<(), AwsError> {
+    /// A heartbeat (SendTaskHeartbeat, RecordActivityTaskHeartbeat): moves the token's heartbeat deadline and
+    /// keeps `details` as the worker's last; answers whether the worker is asked to cancel the task. A token
+    /// without a started task (a callback whose call is still being made) is accepted if the task is open.
+    pub async fn heartbeat(
+        &self,
+        token: &str,
+        arn: &str,
+        slot: TaskSlot,
+        details: Option<String>,
+    ) -> Result<bool, AwsError> {
         match self.route(arn) {
-            Route::Here => self.heartbeat_here(token, arn, slot),
-            Route::Owner(owner) => self.heartbeats.send(&self.node, owner, token, arn, slot).await,
+            Route::Here => self.heartbeat_here(token, arn, slot, details.as_deref()),
+            Route::Owner(owner) => self.heartbeats.send(&self.node, owner, (token, arn, slot, details)).await,
         }
     }
 
-    fn heartbeat_here(&self, token: &str, arn: &str, slot: TaskSlot) -> Result<(), AwsError> {
-        let timed_out = AwsError::task_timed_out;
-        match self.tokens.heartbeat(token) {
+    /// Heartbeats for many tokens, as (token, execution, slot, details): those of executions this node owns
+    /// are served at once, the others forwarded to their owners together; one answer per heartbeat, in order.
+    pub async fn heartbeats(
+        &self,
+        batch: Vec<(String, String, TaskSlot, Option<String>)>,
+    ) -> Vec<Result<bool, AwsError>> {
+        let mut answers = Vec::with_capacity(batch.len());
+        let mut forwarded = Vec::new();
+        for (index, (token, arn, slot, details)) in batch.into_iter().enumerate() {
+            match self.route(&arn) {
+                Route::Here => answers.push(self.heartbeat_here(&token, &arn, slot, details.as_deref())),
+                Route::Owner(owner) => {
+                    answers.push(Ok(false));
+                    forwarded.push((index, owner, token, arn, slot, details));
+                }
+            }
+        }
+        let remote = forwarded.into_iter().map(|(index, owner, token, arn, slot, details)| async move {
+            (index, self.heartbeats.send(&self.node, owner, (&token, &arn, slot, details)).await)
+        });
+        for (index, answer) in futures::future::join_all(remote).await {
+            answers[index] = answer;
+        }
+        answers
+    }
+
+    fn heartbeat_here(&self, token: &str, arn: &str, slot: TaskSlot, details: Option<&str>) -> Result<bool, AwsError> {
+        match self.tokens.heartbeat(token, details) {
             HeartbeatOutcome::Accepted => {
                 metrics::counter!(crate::metrics::HEARTBEATS).increment(1);
-                return Ok(());
+                Ok(false)
             }
-            HeartbeatOutcome::Ended => return Err(timed_out()),
-            HeartbeatOutcome::Unknown => {}
+            HeartbeatOutcome::CancelRequested => Ok(true),
+            HeartbeatOutcome::Ended => Err(AwsError::task_timed_out()),
+            HeartbeatOutcome::Unknown => self.untracked_task(arn, slot).map(|()| false),
         }
+    }
+
+    /// A token this node keeps no actor for: fine if its task is open and not started, else TaskTimedOut (or
+    /// TaskDoesNotExist when the execution is unknown).
+    fn untracked_task(&self, arn: &str, slot: TaskSlot) -> Result<(), AwsError> {
         if self.node.store.open_task(arn, slot.0)?.is_some_and(|t| !t.started) {
             return Ok(());
         }
         match self.node.store.execution(arn)? {
-            Some(_) => Err(timed_out()),
+            Some(_) => Err(AwsError::task_timed_out()),
             None => Err(AwsError::new(ErrorCode::TaskDoesNotExist, "Task Does Not Exist")),
+        }
+    }
+
+    /// RespondActivityTaskCanceled: the worker stopped an abandoned task. Accepted while the token answers that
+    /// a cancel is requested (then the token is forgotten); OperationNotPermittedFault while the task is open.
+    pub async fn cancelled(self: &Arc<Self>, token: &str, arn: &str, slot: TaskSlot) -> Result<(), AwsError> {
+        match self.route(arn) {
+            Route::Here => self.cancelled_here(token, arn, slot),
+            Route::Owner(owner) => {
+                let routed = Routed::Cancelled { token: token.to_string(), arn: arn.to_string(), slot };
+                call_owner(&self.node, owner, routed, ROUTED_TIMEOUT).await
+            }
+        }
+    }
+
+    fn cancelled_here(&self, token: &str, arn: &str, slot: TaskSlot) -> Result<(), AwsError> {
+        let not_requested = || {
+            AwsError::new(
+                ErrorCode::OperationNotPermittedFault,
+                "No cancel was requested for this task: report its outcome with RespondActivityTaskCompleted or \
+                 RespondActivityTaskFailed",
+            )
+        };
+        match self.tokens.cancelled(token) {
+            HeartbeatOutcome::CancelRequested => Ok(()),
+            HeartbeatOutcome::Accepted => Err(not_requested()),
+            HeartbeatOutcome::Ended => Err(AwsError::task_timed_out()),
+            HeartbeatOutcome::Unknown => self.untracked_task(arn, slot).and_then(|()| Err(not_requested())),
         }
     }
 

@@ -144,7 +144,7 @@ pub async fn get_task(state: &AccountView<'_>, input: GetActivityTaskInput) -> R
     load(state, arn)?;
     let wait = Duration::from_secs(state.config.activity_poll_seconds);
     match state.executions.poll(arn, input.worker_name, wait).await? {
-        Some((token, task_input)) => Ok(json!({ "taskToken": token, "input": task_input })),
+        Some(task) => Ok(json!({ "taskToken": task.token, "input": task.input })),
         None => Ok(json!({})),
     }
 }

@@ -1,5 +1,6 @@
 //! The AWS Step Functions front end: awsJson1_0 over HTTP (`POST /` with `X-Amz-Target`), exact
-//! botocore shapes, AWS error codes. Handlers validate input, read the replicated state, and write only
+//! botocore shapes, AWS error codes. The same port serves Amazon SWF's activity-worker operations on the
+//! same task tokens, and statehouse's own batched heartbeats. Handlers validate input, read the replicated state, and write only
 //! by proposing commands through [`crate::raft::RaftNode`].
 
 mod account_view;
@@ -7,11 +8,13 @@ mod activities;
 pub mod admin;
 pub(crate) mod executions;
 mod express;
+mod heartbeats;
 mod history;
 mod pagination;
 mod protocol;
 pub mod sigv4;
 mod state_machines;
+mod swf;
 mod tags;
 mod tasks;
 mod throttle;

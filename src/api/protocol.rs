@@ -1,4 +1,6 @@
 //! The awsJson1_0 protocol: dispatch on `X-Amz-Target`, JSON in and out, errors as `__type` + `message`.
+//! Targets name one of three services: `AWSStepFunctions.<Op>`, Amazon SWF's `SimpleWorkflowService.<Op>`
+//! (activity-worker operations) and `Statehouse.<Op>` (statehouse's own extensions).
 
 use std::time::Instant;
 use std::time::SystemTime;
@@ -14,8 +16,10 @@ use serde_json::json;
 use super::activities;
 use super::executions;
 use super::express;
+use super::heartbeats;
 use super::history;
 use super::state_machines;
+use super::swf;
 use super::tags;
 use super::tasks;
 use super::AccountView;
@@ -25,7 +29,45 @@ use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
 
 const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
-const TARGET_PREFIX: &str = "AWSStepFunctions.";
+
+/// A service whose operations the API port serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    StepFunctions,
+    Swf,
+    Statehouse,
+}
+
+impl Service {
+    /// The service of an `X-Amz-Target` prefix.
+    fn of_prefix(prefix: &str) -> Option<Service> {
+        match prefix {
+            "AWSStepFunctions" => Some(Service::StepFunctions),
+            "SimpleWorkflowService" => Some(Service::Swf),
+            "Statehouse" => Some(Service::Statehouse),
+            _ => None,
+        }
+    }
+
+    /// The service an operation of the table belongs to.
+    fn of_operation(operation: &str) -> Service {
+        if swf::OPERATIONS.contains(&operation) {
+            Service::Swf
+        } else if operation == "SendTaskHeartbeats" {
+            Service::Statehouse
+        } else {
+            Service::StepFunctions
+        }
+    }
+
+    /// The service name SigV4 credentials are scoped to.
+    fn signing_name(self) -> &'static str {
+        match self {
+            Service::Swf => "swf",
+            Service::StepFunctions | Service::Statehouse => "states",
+        }
+    }
+}
 
 /// Routes: `POST /` for the API, `GET /health` for liveness, `GET /metrics` for Prometheus.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -153,6 +195,12 @@ operations!(
     "SendTaskSuccess" => tasks::success [tasks::SendTaskSuccessInput],
     "SendTaskFailure" => tasks::failure [tasks::SendTaskFailureInput],
     "SendTaskHeartbeat" => tasks::heartbeat [tasks::SendTaskHeartbeatInput],
+    "RecordActivityTaskHeartbeat" => swf::record_heartbeat [swf::RecordActivityTaskHeartbeatInput],
+    "RespondActivityTaskCompleted" => swf::respond_completed [swf::RespondActivityTaskCompletedInput],
+    "RespondActivityTaskFailed" => swf::respond_failed [swf::RespondActivityTaskFailedInput],
+    "RespondActivityTaskCanceled" => swf::respond_canceled [swf::RespondActivityTaskCanceledInput],
+    "PollForActivityTask" => swf::poll [swf::PollForActivityTaskInput],
+    "SendTaskHeartbeats" => heartbeats::send [heartbeats::SendTaskHeartbeatsInput],
 );
 
 /// Runs `operation` for `account` as a signed API request does (throttle, catch-up, metrics); the console
@@ -173,19 +221,21 @@ fn unknown_operation(op: &str) -> AwsError {
     AwsError::new(ErrorCode::UnknownOperationException, format!("Operation '{op}' is not supported by this service"))
 }
 
-/// The account the request acts for: the signer's when authentication is on, else the configured one.
-fn authenticate(state: &ApiState, request: &HttpRequest, body: &[u8]) -> Result<String, AwsError> {
+/// The account the request acts for: the signer's when authentication is on (credentials scoped to
+/// `service`), else the configured one.
+fn authenticate(state: &ApiState, request: &HttpRequest, body: &[u8], service: Service) -> Result<String, AwsError> {
     match &state.sigv4 {
-        Some(verifier) => verifier.verify(request, body, SystemTime::now()).map(str::to_string),
+        Some(verifier) => verifier.verify(request, body, SystemTime::now(), service.signing_name()).map(str::to_string),
         None => Ok(state.config.account.clone()),
     }
 }
 
 async fn dispatch(request: HttpRequest, body: web::Bytes, state: web::Data<ApiState>) -> HttpResponse {
     let started = Instant::now();
-    let caller = authenticate(&state, &request, &body);
     let target = request.headers().get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let Some(op) = target.strip_prefix(TARGET_PREFIX) else {
+    let parsed = target.split_once('.').and_then(|(prefix, op)| Some((Service::of_prefix(prefix)?, op)));
+    let caller = authenticate(&state, &request, &body, parsed.map_or(Service::StepFunctions, |(service, _)| service));
+    let Some((service, op)) = parsed else {
         return error_response(&caller.err().unwrap_or_else(|| {
             AwsError::new(
                 ErrorCode::UnknownOperationException,
@@ -193,6 +243,9 @@ async fn dispatch(request: HttpRequest, body: web::Bytes, state: web::Data<ApiSt
             )
         }));
     };
+    if Service::of_operation(op) != service {
+        return error_response(&caller.err().unwrap_or_else(|| unknown_operation(op)));
+    }
     tracing::debug!(op, "request");
     let state = state.into_inner();
     let (operation, response) = run(&state, op, &body, caller).await;

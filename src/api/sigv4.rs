@@ -26,7 +26,6 @@ use crate::aws_error::ErrorCode;
 use crate::config::Config;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
-const SERVICE: &str = "states";
 const TERMINATOR: &str = "aws4_request";
 const DATE_FORMAT: &str = "%Y%m%dT%H%M%SZ";
 /// How far a request's signing time may be from the server's clock.
@@ -44,11 +43,12 @@ struct Secret {
     account: String,
 }
 
-/// What a derived signing key is valid for (region and service are always the node's own).
+/// What a derived signing key is valid for (the region is always the node's own).
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Scope {
     access_key_id: String,
     date: String,
+    service: &'static str,
 }
 
 /// Checks request signatures against the configured credentials.
@@ -87,8 +87,15 @@ impl Verifier {
         Verifier { region: config.region.clone(), secrets, signing_keys: DashMap::new() }
     }
 
-    /// Verifies the signature of `request` with `body` at time `now`; answers the caller's account.
-    pub fn verify(&self, request: &HttpRequest, body: &[u8], now: SystemTime) -> Result<&str, AwsError> {
+    /// Verifies the signature of `request` with `body` at time `now`, for credentials scoped to `service`
+    /// (`states`, or `swf` for Amazon SWF's operations); answers the caller's account.
+    pub fn verify(
+        &self,
+        request: &HttpRequest,
+        body: &[u8],
+        now: SystemTime,
+        service: &'static str,
+    ) -> Result<&str, AwsError> {
         let signature = Signature::read(request)?;
         let Some(secret) = self.secrets.get(&signature.access_key_id) else {
             return Err(AwsError::new(
@@ -96,8 +103,8 @@ impl Verifier {
                 "The security token included in the request is invalid.",
             ));
         };
-        if signature.scope_service != SERVICE {
-            return Err(invalid(format!("Credential should be scoped to correct service: '{SERVICE}'. ")));
+        if signature.scope_service != service {
+            return Err(invalid(format!("Credential should be scoped to correct service: '{service}'. ")));
         }
         if signature.scope_region != self.region {
             return Err(invalid(format!(
@@ -111,13 +118,13 @@ impl Verifier {
         }
         let canonical = canonical_request(request, &signature, body);
         let string_to_sign = format!(
-            "{ALGORITHM}\n{}\n{}/{}/{SERVICE}/{TERMINATOR}\n{}",
+            "{ALGORITHM}\n{}\n{}/{}/{service}/{TERMINATOR}\n{}",
             signature.amz_date,
             signature.scope_date,
             self.region,
             hex::encode(Sha256::digest(canonical.as_bytes()))
         );
-        let key = self.signing_key(&signature.access_key_id, secret, &signature.scope_date, now);
+        let key = self.signing_key(&signature.access_key_id, secret, &signature.scope_date, service, now);
         let expected = hex::encode(hmac(&key, string_to_sign.as_bytes()));
         if !bool::from(expected.as_bytes().ct_eq(signature.signature.as_bytes())) {
             return Err(invalid(
@@ -130,14 +137,21 @@ impl Verifier {
 
     /// The derived key for one access key and day, from the cache; deriving a new one evicts the keys of
     /// days no signature checked `now` can still be from (the longest presigned expiry plus a day).
-    fn signing_key(&self, access_key_id: &str, secret: &Secret, date: &str, now: SystemTime) -> [u8; 32] {
-        let scope = Scope { access_key_id: access_key_id.to_string(), date: date.to_string() };
+    fn signing_key(
+        &self,
+        access_key_id: &str,
+        secret: &Secret,
+        date: &str,
+        service: &'static str,
+        now: SystemTime,
+    ) -> [u8; 32] {
+        let scope = Scope { access_key_id: access_key_id.to_string(), date: date.to_string(), service };
         if let Some(key) = self.signing_keys.get(&scope) {
             return *key;
         }
         let first = hmac(format!("AWS4{}", secret.secret_access_key).as_bytes(), date.as_bytes());
         let key =
-            [self.region.as_str(), SERVICE, TERMINATOR].iter().fold(first, |key, part| hmac(&key, part.as_bytes()));
+            [self.region.as_str(), service, TERMINATOR].iter().fold(first, |key, part| hmac(&key, part.as_bytes()));
         let oldest = DateTime::<Utc>::from(now) - chrono::Duration::seconds(MAX_EXPIRES_SECONDS as i64 + 24 * 60 * 60);
         let oldest = oldest.format("%Y%m%d").to_string();
         self.signing_keys.retain(|s, _| s.date >= oldest);
@@ -373,7 +387,7 @@ mod tests {
             access_key_id: "AKID".into(),
             scope_date: amz_date[..8].into(),
             scope_region: "us-east-1".into(),
-            scope_service: SERVICE.into(),
+            scope_service: "states".into(),
             signed_headers: vec!["host".into()],
             signature: String::new(),
             amz_date: amz_date.into(),

@@ -38,7 +38,7 @@ pub struct SendTaskHeartbeatInput {
 }
 
 /// The execution and task slot a token names, if this cluster signed it for one of the caller's executions.
-fn verify(state: &AccountView<'_>, token: &str) -> Result<(String, TaskSlot), AwsError> {
+pub(super) fn verify(state: &AccountView<'_>, token: &str) -> Result<(String, TaskSlot), AwsError> {
     state
         .token_verifier()
         .verify(token)
@@ -79,6 +79,9 @@ pub async fn heartbeat(state: &AccountView<'_>, input: SendTaskHeartbeatInput) -
     let token = c.required("taskToken", &input.task_token, 1, 2048);
     c.finish()?;
     let (arn, slot) = verify(state, token)?;
-    state.executions.heartbeat(token, &arn, slot).await?;
+    // An abandoned task's worker hears it through SWF's heartbeat; Step Functions' says the task timed out.
+    if state.executions.heartbeat(token, &arn, slot, None).await? {
+        return Err(AwsError::task_timed_out());
+    }
     Ok(json!({}))
 }

@@ -44,8 +44,9 @@ pub enum Routed {
     Stop { arn: String, error: Option<String>, cause: Option<String> },
     /// SendTaskSuccess/Failure (owner of the execution): `()`.
     Report { arn: String, slot: TaskSlot, event: TaskEvent },
-    /// SendTaskHeartbeat for several tokens at once (owner of their executions): one answer per token.
-    Heartbeats(Vec<(String, String, TaskSlot)>),
+    /// Heartbeats for several tokens at once, as (token, execution, slot, details) (owner of their
+    /// executions): one answer per token, whether a cancel is requested.
+    Heartbeats(Vec<(String, String, TaskSlot, Option<String>)>),
     /// A worker took a queued task (owner of the execution): the token and input.
     StartActivityTask { arn: String, slot: TaskSlot, worker_name: Option<String> },
     /// A task was scheduled (owner of the activity): `()`.
@@ -54,6 +55,8 @@ pub enum Routed {
     Withdraw { activity: String, arn: String, slot: TaskSlot },
     /// GetActivityTask (owner of the activity): the task, if one arrived in time.
     Poll { activity: String, worker_name: Option<String>, wait_ms: u64 },
+    /// RespondActivityTaskCanceled (owner of the execution): `()`.
+    Cancelled { token: String, arn: String, slot: TaskSlot },
 }
 
 /// A node's answer to [`PeerRequest::Ping`].

@@ -143,13 +143,16 @@ impl Decision {
                         submitted: false,
                     });
                 }
-                Effect::CloseTask { slot } => {
+                Effect::CloseTask { slot } | Effect::AbandonTask { slot } => {
                     let before = changes.tasks_opened.len();
                     changes.tasks_opened.retain(|t| t.slot != slot.0);
                     if changes.tasks_opened.len() == before {
                         changes.tasks_started.retain(|s| *s != slot);
                         changes.tasks_submitted.retain(|s| *s != slot);
                         changes.tasks_closed.push(slot);
+                        if matches!(effect, Effect::AbandonTask { .. }) {
+                            changes.tasks_abandoned.push(slot);
+                        }
                     }
                 }
                 Effect::Finished { status, output, error, cause } => {

@@ -64,6 +64,10 @@ pub struct Changes {
     pub tasks_submitted: Vec<TaskSlot>,
     /// Tasks that ended; their tokens are no longer valid.
     pub tasks_closed: Vec<TaskSlot>,
+    /// Those of `tasks_closed` that were abandoned while a worker may still run them: their workers are asked
+    /// to cancel. Only the owner acts on it, so the log does not carry it.
+    #[serde(skip)]
+    pub tasks_abandoned: Vec<TaskSlot>,
     /// Set when the decision ends the execution.
     pub close: Option<ExecutionClose>,
 }

@@ -31,6 +31,9 @@ pub enum TaskEvent {
     Succeeded { output: String },
     /// SendTaskFailure.
     Failed { error: Option<String>, cause: Option<String> },
+    /// `HeartbeatTimedOut` of a task whose worker had sent heartbeat details: the last details become the
+    /// timeout's cause. (Last in the enum, so logs written before it still decode.)
+    HeartbeatTimedOutWithDetails { details: String },
 }
 
 /// Something that happened to an execution from outside. Inputs are what the log records of a decision:
@@ -104,6 +107,10 @@ pub enum Effect {
     },
     /// The task in `slot` is over (finished, failed, timed out or aborted): its token is no longer valid.
     CloseTask { slot: TaskSlot },
+    /// The task in `slot` was abandoned while its worker may still run it (the execution stopped, or its
+    /// Parallel branch or Map iteration was given up): its token closes, and the runtime asks the worker to
+    /// cancel.
+    AbandonTask { slot: TaskSlot },
 }
 
 /// The result of one step: events to append (in order) and effects for the runtime.

@@ -31,6 +31,7 @@ use crate::engine::query;
 use crate::engine::query::States;
 use crate::engine::query_flow;
 use crate::engine::run::Run;
+use crate::engine::thread::abandon;
 use crate::engine::thread::advance as advance_thread;
 use crate::engine::thread::fail;
 use crate::engine::thread::site;
@@ -338,6 +339,7 @@ fn map_run_arn(run: &Run<'_>, state: &State) -> String {
 fn abort_iterations(run: &mut Run<'_>, p: &mut MapProgress, name: &str) {
     for index in 0..p.iterations.len() {
         if !p.reported[index] {
+            abandon(run, &p.iterations[index]);
             let previous = p.iterations[index].last_event;
             run.emit(EventType::MapIterationAborted, previous, Some(json!({"index": index, "name": name})));
             p.reported[index] = true;

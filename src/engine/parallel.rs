@@ -15,6 +15,7 @@ use crate::engine::execution::Position;
 use crate::engine::execution::ScopeStep;
 use crate::engine::execution::Thread;
 use crate::engine::run::Run;
+use crate::engine::thread::abandon;
 use crate::engine::thread::advance as advance_thread;
 use crate::engine::thread::env_for;
 use crate::engine::thread::fail;
@@ -78,6 +79,7 @@ pub fn advance(
         }
     }
     if let Some((error, previous)) = failed {
+        branches.iter().for_each(|branch| abandon(run, branch));
         let failure = Failure { error, previous, failed_event: failed_event(state), from_task: false };
         fail(run, thread, parent, state, active, failure);
         return Progress::Finished;

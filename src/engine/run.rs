@@ -85,15 +85,10 @@ impl<'a> Run<'a> {
         Some(self.task_events.remove(i).1)
     }
 
-    /// Removes the first report for `slot` that satisfies `wanted`; whether there was one.
-    pub fn take_task_event_if(&mut self, slot: TaskSlot, wanted: impl Fn(&TaskEvent) -> bool) -> bool {
-        match self.task_events.iter().position(|(s, e)| *s == slot && wanted(e)) {
-            Some(i) => {
-                self.task_events.remove(i);
-                true
-            }
-            None => false,
-        }
+    /// Removes and returns the first report for `slot` that satisfies `wanted`.
+    pub fn take_task_event_if(&mut self, slot: TaskSlot, wanted: impl Fn(&TaskEvent) -> bool) -> Option<TaskEvent> {
+        let i = self.task_events.iter().position(|(s, e)| *s == slot && wanted(e))?;
+        Some(self.task_events.remove(i).1)
     }
 
     /// The `States` body a thread with `scope` runs.

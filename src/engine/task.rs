@@ -225,15 +225,25 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
         TaskKind::Service => json!({"resourceType": p.resource_type, "resource": p.resource}),
         TaskKind::Activity | TaskKind::LambdaFunction => json!({}),
     };
-    let heartbeat_missed = run.take_task_event_if(p.slot, |e| matches!(e, TaskEvent::HeartbeatTimedOut));
+    let heartbeat_missed = run.take_task_event_if(p.slot, |e| {
+        matches!(e, TaskEvent::HeartbeatTimedOut | TaskEvent::HeartbeatTimedOutWithDetails { .. })
+    });
     let timeout_fired = p.timeout_timer.is_some_and(|t| run.take_fired(t));
-    if timeout_fired || heartbeat_missed {
+    if timeout_fired || heartbeat_missed.is_some() {
         if !timeout_fired {
             cancel_timeout(run, &p);
         }
-        let error = StateError { error: Some(names::TIMEOUT.to_string()), cause: None };
+        // The last heartbeat details (if the worker sent any) explain a heartbeat timeout.
+        let cause = match heartbeat_missed {
+            Some(TaskEvent::HeartbeatTimedOutWithDetails { details }) if !timeout_fired => Some(details),
+            _ => None,
+        };
+        let error = StateError { error: Some(names::TIMEOUT.to_string()), cause };
         let mut details = base(&p);
         details["error"] = json!(names::TIMEOUT);
+        if let Some(cause) = &error.cause {
+            details["cause"] = json!(cause);
+        }
         let kind =
             p.kind.event(EventType::ActivityTimedOut, EventType::TaskTimedOut, EventType::LambdaFunctionTimedOut);
         let id = run.emit(kind, thread.last_event, Some(details));
@@ -331,8 +341,15 @@ fn cancel_timeout(run: &mut Run<'_>, p: &TaskProgress) {
 
 /// The TaskStateAborted bookkeeping when the execution stops while the task waits.
 pub fn abort(run: &mut Run<'_>, thread: &Thread, p: &TaskProgress) -> u64 {
-    run.effects.push(Effect::CloseTask { slot: p.slot });
+    run.effects.push(Effect::AbandonTask { slot: p.slot });
     run.emit(EventType::TaskStateAborted, thread.last_event, None)
+}
+
+/// Gives up a waiting task whose worker may still be running it: its token closes (the worker is asked to
+/// cancel) and its `TimeoutSeconds` timer is dropped.
+pub fn abandon(run: &mut Run<'_>, p: &TaskProgress) {
+    run.effects.push(Effect::AbandonTask { slot: p.slot });
+    cancel_timeout(run, p);
 }
 
 /// Whether `error_equals` matches a task failure named `error` (`States.TaskFailed` matches every task error

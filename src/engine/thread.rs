@@ -309,6 +309,23 @@ fn jitter_fraction(material: &str) -> f64 {
     (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// Gives up every task still waiting in `thread` (and in its branches and unreported iterations): a Parallel
+/// branch abandoned because a sibling failed, a Map iteration abandoned because another failed.
+pub fn abandon(run: &mut Run<'_>, thread: &Thread) {
+    match &thread.position {
+        Position::Task(progress) => task::abandon(run, progress),
+        Position::Parallel { branches, .. } => branches.iter().for_each(|branch| abandon(run, branch)),
+        Position::Map(progress) => {
+            for (iteration, reported) in progress.iterations.iter().zip(&progress.reported) {
+                if !reported {
+                    abandon(run, iteration);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod jitter_tests {
     #[test]

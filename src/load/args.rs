@@ -17,8 +17,9 @@ pub struct LoadArgs {
 /// The load scenarios.
 #[derive(Debug, Subcommand)]
 pub enum Scenario {
-    /// Opens N activity tasks, then sends SendTaskHeartbeat for their tokens as fast as possible
-    /// (closed loop) or at --rate (open loop); verifies that no execution failed or timed out.
+    /// Opens N activity tasks, then sends SendTaskHeartbeat (or, with --batch, SendTaskHeartbeats) for their
+    /// tokens as fast as possible (closed loop) or at --rate (open loop); verifies that no execution failed or
+    /// timed out.
     Heartbeat(HeartbeatArgs),
     /// Starts executions of a definition and waits for each to end; reports executions/s, state
     /// transitions/s and start-to-end latency.
@@ -83,6 +84,10 @@ pub struct HeartbeatArgs {
     /// HeartbeatSeconds of the task state.
     #[arg(long, default_value_t = 60)]
     pub heartbeat_seconds: u64,
+    /// Send `Statehouse.SendTaskHeartbeats` with this many tokens per request (1 to 1000) instead of one
+    /// SendTaskHeartbeat per token.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub batch: Option<u16>,
 }
 
 /// `statehouse load workflow`.

@@ -29,11 +29,14 @@ const AWS_JSON: HeaderValue = HeaderValue::from_static("application/x-amz-json-1
 pub struct Target(HeaderValue);
 
 impl Target {
-    /// The target of `operation` (e.g. `SendTaskHeartbeat`).
+    /// The target of Step Functions' `operation` (e.g. `SendTaskHeartbeat`).
     pub fn new(operation: &str) -> Result<Target, String> {
-        HeaderValue::from_str(&format!("AWSStepFunctions.{operation}"))
-            .map(Target)
-            .map_err(|_| format!("'{operation}' cannot be put in a header"))
+        Target::full(&format!("AWSStepFunctions.{operation}"))
+    }
+
+    /// A target of another service, named in full (e.g. `Statehouse.SendTaskHeartbeats`).
+    pub fn full(target: &str) -> Result<Target, String> {
+        HeaderValue::from_str(target).map(Target).map_err(|_| format!("'{target}' cannot be put in a header"))
     }
 }
 

@@ -25,9 +25,14 @@ use super::scenarios;
 pub enum Workload {
     /// One fixed request.
     Raw { operation: String, body: String },
-    /// SendTaskHeartbeat round-robin over these request bodies.
+    /// SendTaskHeartbeat round-robin over these request bodies; with `batch`, Statehouse.SendTaskHeartbeats
+    /// whose bodies each hold `batch` tokens.
     #[serde(rename_all = "camelCase")]
-    Heartbeat { bodies: Vec<String> },
+    Heartbeat {
+        bodies: Vec<String>,
+        #[serde(default)]
+        batch: Option<u16>,
+    },
     /// Executions of a state machine, each awaited to its end.
     #[serde(rename_all = "camelCase")]
     Workflow { state_machine: String, input: String, run_id: String },
@@ -63,8 +68,8 @@ impl Workload {
             Workload::Raw { operation, body } => {
                 scenarios::raw::measure(generator, &mut measurement, operation, body).await?
             }
-            Workload::Heartbeat { bodies } => {
-                scenarios::heartbeat::measure(generator, &mut measurement, bodies).await?
+            Workload::Heartbeat { bodies, batch } => {
+                scenarios::heartbeat::measure(generator, &mut measurement, bodies, batch.is_some()).await?
             }
             Workload::Workflow { state_machine, input, run_id } => {
                 scenarios::workflow::measure(generator, &mut measurement, state_machine, input, run_id).await?

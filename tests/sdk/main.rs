@@ -12,6 +12,7 @@ mod t30_language;
 mod t32_jsonata;
 mod t36_mocks;
 mod t40_tasks;
+mod t42_swf;
 mod t50_durability;
 mod t52_decisions;
 mod t54_retention;

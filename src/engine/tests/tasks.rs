@@ -177,5 +177,47 @@ fn stop_aborts_a_waiting_task() {
     step(&definition, &mut state, Input::Task { slot, event: TaskEvent::Scheduled }, START_MS);
     let out = step(&definition, &mut state, Input::Stop { error: None, cause: None }, START_MS);
     assert_eq!(kinds(&out), [("TaskStateAborted", 4, 3), ("ExecutionAborted", 5, 4)]);
-    assert!(out.effects.contains(&Effect::CloseTask { slot }));
+    assert!(out.effects.contains(&Effect::AbandonTask { slot }), "the worker is asked to cancel");
+}
+
+#[test]
+fn a_heartbeat_timeout_carries_the_last_details_as_its_cause() {
+    let definition = activity_definition(r#", "HeartbeatSeconds": 5"#);
+    let mut state = ExecutionState::new(info("{}"));
+    let slot = slot_of(&step(&definition, &mut state, Input::Start, START_MS));
+    step(&definition, &mut state, Input::Task { slot, event: TaskEvent::Scheduled }, START_MS);
+    step(&definition, &mut state, Input::Task { slot, event: TaskEvent::Started { worker_name: None } }, START_MS);
+    let event = TaskEvent::HeartbeatTimedOutWithDetails { details: "checkpoint-7".into() };
+    let out = step(&definition, &mut state, Input::Task { slot, event }, START_MS + 6_000);
+    assert_eq!(out.events[0].event_type.as_str(), "ActivityTimedOut");
+    assert_eq!(out.events[0].details, Some(json!({"error": "States.Timeout", "cause": "checkpoint-7"})));
+    assert_eq!(out.events[1].details, Some(json!({"error": "States.Timeout", "cause": "checkpoint-7"})));
+    assert!(out.effects.contains(&Effect::CloseTask { slot }), "its own timeout is no abandonment");
+}
+
+#[test]
+fn a_failed_parallel_branch_abandons_its_siblings_tasks() {
+    let branch =
+        |name: &str| json!({"StartAt": name, "States": {name: {"Type": "Task", "Resource": ACTIVITY, "End": true}}});
+    let text = json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [branch("A"), branch("B")]}}});
+    let definition = Definition::parse(&text.to_string()).unwrap();
+    let mut state = ExecutionState::new(info("{}"));
+    let first = step(&definition, &mut state, Input::Start, START_MS);
+    let slots: Vec<TaskSlot> = first
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ScheduleActivity { slot, .. } => Some(*slot),
+            _ => None,
+        })
+        .collect();
+    for slot in &slots {
+        step(&definition, &mut state, Input::Task { slot: *slot, event: TaskEvent::Scheduled }, START_MS);
+        let started = TaskEvent::Started { worker_name: None };
+        step(&definition, &mut state, Input::Task { slot: *slot, event: started }, START_MS);
+    }
+    let failed = TaskEvent::Failed { error: Some("Boom".into()), cause: None };
+    let out = step(&definition, &mut state, Input::Task { slot: slots[1], event: failed }, START_MS);
+    assert!(out.effects.contains(&Effect::CloseTask { slot: slots[1] }));
+    assert!(out.effects.contains(&Effect::AbandonTask { slot: slots[0] }), "{:?}", out.effects);
 }

@@ -1,5 +1,6 @@
 //! `heartbeat`: opens N activity tasks whose state sets HeartbeatSeconds, sends SendTaskHeartbeat for
-//! their tokens round-robin, then checks that every execution still runs (no heartbeat was lost to a
+//! their tokens round-robin (with `--batch B`, `Statehouse.SendTaskHeartbeats` carrying B tokens each), then
+//! checks that every execution still runs (no heartbeat was lost to a
 //! timeout) and completes the tasks with SendTaskSuccess.
 
 use std::time::Duration;
@@ -14,6 +15,7 @@ use super::create_state_machine;
 use super::fan_out;
 use super::run_id;
 use crate::load::args::HeartbeatArgs;
+use crate::load::call_error::CallError;
 use crate::load::connection::Connection;
 use crate::load::connection::Target;
 use crate::load::measurement::Measurement;
@@ -21,8 +23,10 @@ use crate::load::runner::Runner;
 use crate::load::workload::Generator;
 use crate::load::workload::Workload;
 use crate::load::Outcome;
-/// How long setup may take to hand out all N tasks.
+/// How long setup may take to hand out all N tasks: a base, plus a share per task (the executions' first
+/// decisions, which queue the tasks, commit at some thousands per second).
 const TAKE_TIMEOUT: Duration = Duration::from_secs(120);
+const TAKE_TIMEOUT_PER_TASK: Duration = Duration::from_millis(5);
 
 /// Runs the scenario.
 pub async fn run(args: &HeartbeatArgs, runner: &Runner) -> Result<Outcome, String> {
@@ -53,7 +57,7 @@ pub async fn run(args: &HeartbeatArgs, runner: &Runner) -> Result<Outcome, Strin
         .into_iter()
         .flatten()
         .collect();
-    let take_deadline = Instant::now() + TAKE_TIMEOUT;
+    let take_deadline = Instant::now() + TAKE_TIMEOUT + TAKE_TIMEOUT_PER_TASK * executions.len() as u32;
     let taken = fan_out(0..executions.len(), |_| {
         let (client, activity) = (client.clone(), activity.clone());
         async move {
@@ -80,9 +84,16 @@ pub async fn run(args: &HeartbeatArgs, runner: &Runner) -> Result<Outcome, Strin
     }
 
     // Measure.
-    let bodies = tokens.iter().map(|t| json!({ "taskToken": t }).to_string()).collect();
-    let measured = runner.measure(&Workload::Heartbeat { bodies }).await?;
-    let mut report = measured.report("heartbeat", "SendTaskHeartbeat", &args.common);
+    let bodies = match args.batch {
+        None => tokens.iter().map(|t| json!({ "taskToken": t }).to_string()).collect(),
+        Some(batch) => batch_bodies(&tokens, batch as usize),
+    };
+    let measured = runner.measure(&Workload::Heartbeat { bodies, batch: args.batch }).await?;
+    let operation = if args.batch.is_some() { "SendTaskHeartbeats" } else { "SendTaskHeartbeat" };
+    let mut report = measured.report("heartbeat", operation, &args.common);
+    let per_request = args.batch.map_or(1, u64::from);
+    report.figures.insert("heartbeats per request".into(), json!(per_request));
+    report.figures.insert("heartbeatsPerSecond".into(), json!(report.throughput_per_second * per_request as f64));
 
     // Verify: every execution still runs; then complete every task.
     let statuses = fan_out(&executions, |arn| {
@@ -123,20 +134,55 @@ pub async fn run(args: &HeartbeatArgs, runner: &Runner) -> Result<Outcome, Strin
     Ok(Outcome { report, failure })
 }
 
-/// The measured phase: SendTaskHeartbeat with `bodies` in turn.
+/// Request bodies of `Statehouse.SendTaskHeartbeats` with `batch` tokens each, taking the tokens in turn so
+/// that every token is in one body (the last body wraps around to the first tokens).
+fn batch_bodies(tokens: &[String], batch: usize) -> Vec<String> {
+    let count = tokens.len().div_ceil(batch).max(1);
+    (0..count)
+        .map(|body| {
+            let entries: Vec<_> =
+                (0..batch).map(|i| json!({ "taskToken": tokens[(body * batch + i) % tokens.len()] })).collect();
+            json!({ "heartbeats": entries }).to_string()
+        })
+        .collect()
+}
+
+/// The measured phase: SendTaskHeartbeat with `bodies` in turn, or SendTaskHeartbeats when `batched`; a batch
+/// with an entry that failed counts as an error.
 pub async fn measure(
     generator: &Generator<'_>,
     measurement: &mut Measurement,
     bodies: &[String],
+    batched: bool,
 ) -> Result<(), String> {
     if bodies.is_empty() {
         return Err("no task tokens to heartbeat".into());
     }
-    let target = Target::new("SendTaskHeartbeat")?;
+    let target = match batched {
+        true => Target::full("Statehouse.SendTaskHeartbeats")?,
+        false => Target::new("SendTaskHeartbeat")?,
+    };
     let bodies: Vec<Bytes> = bodies.iter().map(|b| Bytes::from(b.clone())).collect();
     generator
         .drive(measurement.main.clone(), async move |connection: &mut Connection, k: u64, _due: Instant| {
-            connection.send(&target, bodies[k as usize % bodies.len()].clone()).await.map(|_| None)
+            let answer = connection.send(&target, bodies[k as usize % bodies.len()].clone()).await?;
+            if batched && answer.windows(8).any(|w| w == b"\"error\":") {
+                return Err(first_entry_error(&answer));
+            }
+            Ok(None)
         })
         .await
+}
+
+/// The first failed entry of a SendTaskHeartbeats answer, as the error of the whole request.
+fn first_entry_error(answer: &[u8]) -> CallError {
+    let parsed: serde_json::Value = serde_json::from_slice(answer).unwrap_or_default();
+    let failed = parsed["results"].as_array().and_then(|results| results.iter().find(|r| r.get("error").is_some()));
+    match failed {
+        Some(entry) => CallError::new(
+            entry["error"].as_str().unwrap_or("entry failed"),
+            entry["message"].as_str().unwrap_or_default(),
+        ),
+        None => CallError::new("bad JSON answer", String::from_utf8_lossy(answer).into_owned()),
+    }
 }
