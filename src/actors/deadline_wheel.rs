@@ -10,7 +10,6 @@ use std::sync::atomic::AtomicI64;
 use std::sync::atomic::AtomicU8;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use actix::Actor;
@@ -19,6 +18,7 @@ use actix::Context;
 use actix::Handler;
 use actix::Message;
 use actix::Recipient;
+use arc_swap::ArcSwapOption;
 
 use super::execution::HeartbeatsExpired;
 use crate::clock::now_ms;
@@ -42,12 +42,13 @@ const TICK: Duration = Duration::from_millis(10);
 #[derive(Debug)]
 pub struct TokenDeadline {
     due_ms: AtomicI64,
-    /// The heartbeat window (HeartbeatSeconds) in ms; 0 for a token without one.
-    window_ms: i64,
+    /// The `details` of the last heartbeat that carried some; kept in memory only, never logged. One pointer
+    /// wide, so that a token without details costs no more than before.
+    details: ArcSwapOption<String>,
+    /// The heartbeat window (HeartbeatSeconds); 0 for a token without one.
+    window_seconds: u32,
     /// [`OPEN`], [`CANCEL_REQUESTED`] or [`ENDED`].
     phase: AtomicU8,
-    /// The `details` of the last heartbeat that carried some; kept in memory only, never logged.
-    details: Mutex<Option<Box<str>>>,
 }
 
 /// The task is open: heartbeats move the deadline.
@@ -58,30 +59,30 @@ const CANCEL_REQUESTED: u8 = 1;
 const ENDED: u8 = 2;
 
 impl TokenDeadline {
-    /// A heartbeat window of `window_ms` starting at `now_ms`.
-    pub fn new(now_ms: i64, window_ms: i64) -> TokenDeadline {
+    /// A heartbeat window of `window_seconds` (0: none) starting at `now_ms`.
+    pub fn new(now_ms: i64, window_seconds: u32) -> TokenDeadline {
         TokenDeadline {
-            due_ms: AtomicI64::new(now_ms + window_ms),
-            window_ms,
+            due_ms: AtomicI64::new(now_ms + i64::from(window_seconds) * 1000),
+            details: ArcSwapOption::empty(),
+            window_seconds,
             phase: AtomicU8::new(OPEN),
-            details: Mutex::new(None),
         }
     }
 
     /// A heartbeat at `now_ms`: the window starts again (a deadline never moves earlier); `details`, if
     /// given, replace the last ones.
     pub fn heartbeat(&self, now_ms: i64, details: Option<&str>) {
-        if self.window_ms > 0 {
-            self.due_ms.fetch_max(now_ms + self.window_ms, Ordering::Relaxed);
+        if self.window_seconds > 0 {
+            self.due_ms.fetch_max(now_ms + self.window_ms(), Ordering::Relaxed);
         }
         if let Some(details) = details {
-            *self.details.lock().unwrap_or_else(|e| e.into_inner()) = Some(details.into());
+            self.details.store(Some(Arc::new(details.to_string())));
         }
     }
 
     /// The heartbeat window in ms (0: none).
     pub fn window_ms(&self) -> i64 {
-        self.window_ms
+        i64::from(self.window_seconds) * 1000
     }
 
     /// The task was abandoned: the worker is asked to cancel. False if the token was not open.
@@ -111,7 +112,8 @@ impl TokenDeadline {
 
     /// Takes the last heartbeat details.
     fn take_details(&self) -> Option<String> {
-        self.details.lock().unwrap_or_else(|e| e.into_inner()).take().map(String::from)
+        let details = self.details.swap(None)?;
+        Some(Arc::try_unwrap(details).unwrap_or_else(|shared| shared.as_ref().clone()))
     }
 
     fn due_ms(&self) -> i64 {

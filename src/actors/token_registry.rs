@@ -83,8 +83,8 @@ impl TokenRegistry {
         heartbeat_seconds: Option<u64>,
     ) {
         let dashmap::Entry::Vacant(vacant) = self.tokens.entry(TokenKey::of(token)) else { return };
-        let window_ms = heartbeat_seconds.map_or(0, |s| s as i64 * 1000);
-        let deadline = Arc::new(TokenDeadline::new(now_ms(), window_ms));
+        let window_seconds = heartbeat_seconds.map_or(0, |s| u32::try_from(s).unwrap_or(u32::MAX));
+        let deadline = Arc::new(TokenDeadline::new(now_ms(), window_seconds));
         let actor = TaskTokenActor::new(deadline.clone());
         // On an arbiter (an execution actor's thread) the token stays there, with that arbiter's wheel;
         // from elsewhere it goes to the next arbiter in turn.

@@ -32,6 +32,12 @@ fn call(address: &str, target: &str, body: &Value) -> (u16, Value) {
     raw_post(address, "/", &headers, &body.to_string())
 }
 
+/// `token` with its last character changed (to another one, whatever it was).
+fn forge(token: &str) -> String {
+    let (head, last) = token.split_at(token.len() - 1);
+    format!("{head}{}", if last == "0" { "1" } else { "0" })
+}
+
 /// Calls an SWF operation; the answer of a success, else panics.
 fn swf(address: &str, op: &str, body: Value) -> Value {
     let (status, answer) = call(address, &format!("SimpleWorkflowService.{op}"), &body);
@@ -132,7 +138,7 @@ async fn swf_workers_take_heartbeat_and_hear_that_a_stopped_execution_wants_them
         let long = json!({"taskToken": token, "details": "x".repeat(2049)});
         assert_eq!(swf_fault(address, "RecordActivityTaskHeartbeat", long), INVALID);
         assert_eq!(swf_fault(address, "RecordActivityTaskHeartbeat", json!({})), INVALID);
-        let forged = format!("{}0", &token[..token.len() - 1]);
+        let forged = forge(&token);
         assert_eq!(swf_fault(address, "RecordActivityTaskHeartbeat", json!({"taskToken": forged})), UNKNOWN);
         let body = json!({"taskToken": token});
         assert_eq!(swf_fault(address, "RespondActivityTaskCanceled", body), NOT_PERMITTED, "nobody asked to cancel");
@@ -307,7 +313,7 @@ async fn batched_heartbeats_answer_each_token_on_its_own() {
     sfn.send_task_success().task_token(&closed).output("{}").send().await.unwrap();
     sfn.stop_execution().execution_arn(&stopped_execution).send().await.unwrap();
     wait_cancel_requested(address, &stopped);
-    let forged = format!("{}0", &open[..open.len() - 1]);
+    let forged = forge(&open);
 
     tracing::info!("--- good, cancel-requested, closed, forged and over-long entries, answered in order");
     {
