@@ -250,4 +250,26 @@ mod tests {
         assert_eq!(rebuilt.next_event_id, state.next_event_id, "the recorded inputs replay the same history");
         assert!(rebuilt.is_finished());
     }
+
+    #[test]
+    fn waits_in_both_query_languages_run_at_the_wait_time_scale() {
+        let jsonpath = json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 10, "End": true}}});
+        let jsonata = json!({"QueryLanguage": "JSONata", "StartAt": "W",
+            "States": {"W": {"Type": "Wait", "Seconds": "{% 5 * 2 %}", "End": true}}});
+        for definition in [jsonpath, jsonata] {
+            let definition = Definition::parse(&definition.to_string()).expect("valid definition");
+            let info = ExecutionInfo {
+                execution_arn: "arn:aws:states:us-east-1:1:execution:M:e".into(),
+                input: "{}".into(),
+                wait_time_scale: WaitTimeScale::new(0.5).unwrap(),
+                ..ExecutionInfo::default()
+            };
+            let no_activities = |_: &str| false;
+            let runtime = Runtime { activity_exists: &no_activities, test_case: None };
+            let mut state = ExecutionState::new(info);
+            let first = decide(&definition, &mut state, [Input::Start], START_MS, runtime);
+            let [(_, due)] = first.changes.timers_armed[..] else { panic!("{:?}", first.changes) };
+            assert_eq!(due, START_MS + 5_000, "the 10 s Wait, scaled by 0.5");
+        }
+    }
 }

@@ -3,7 +3,6 @@
 //! `Condition`s, Wait `Seconds`/`Timestamp`, Fail `Error`/`Cause` and the numeric fields may be expressions.
 //! Evaluation itself is [`crate::engine::query`]'s.
 
-use chrono::DateTime;
 use serde_json::Map;
 use serde_json::Value;
 
@@ -12,7 +11,6 @@ use crate::asl::state::Choice;
 use crate::asl::state::Dynamic;
 use crate::asl::state::Fail;
 use crate::asl::state::Wait;
-use crate::asl::timestamp::parse_rfc3339;
 use crate::asl::State;
 use crate::engine::dataflow::Site;
 use crate::engine::env::Env;
@@ -21,6 +19,7 @@ use crate::engine::error::StateError;
 use crate::engine::query;
 use crate::engine::query::expression_text;
 use crate::engine::query::States;
+use crate::engine::work::timestamp_ms;
 
 /// The output a state leaves with and the variables it assigns.
 pub type Leaving = (Value, Option<Map<String, Value>>);
@@ -145,10 +144,6 @@ pub fn wait_due(
             Err(site.runtime("The field 'TimestampPath' cannot be used in a JSONata state"))
         }
     }
-}
-
-fn timestamp_ms(text: &str) -> Option<i64> {
-    parse_rfc3339(text).map(|t: DateTime<_>| t.timestamp_millis())
 }
 
 /// The error a JSONata Fail state raises.

@@ -63,13 +63,16 @@ pub fn start(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>,
                 }
             }
         }
-        Ok(Outcome::Wait { timer_due, output, assigned }) => match timer_due {
-            Some(due) if due > run.now_ms => {
+        Ok(Outcome::Wait { due, output, assigned }) => {
+            // Both query languages' Waits run at the execution's wait_time_scale.
+            let due = run.now_ms + run.info.wait_time_scale.apply(due - run.now_ms);
+            if due > run.now_ms {
                 let timer = run.arm(due);
                 thread.position = Position::Waiting { active, timer, output, assigned };
+            } else {
+                finish(run, thread, state, output, assigned, previous);
             }
-            _ => finish(run, thread, state, output, assigned, previous),
-        },
+        }
         Ok(Outcome::Parallel(effective)) => parallel::start(run, thread, state, active, effective),
         Ok(Outcome::Map(prepared)) => map::start(run, thread, parent, state, active, prepared),
         Ok(Outcome::Task) => {
@@ -115,7 +118,7 @@ fn jsonata_outcome(run: &Run<'_>, state: &State, active: &Active, env: &Env<'_>)
             let due = query_flow::wait_due(wait, run.now_ms, states, env, at)?;
             let (output, assigned) =
                 query_flow::leave(state.assign.as_ref(), state.output.as_ref(), input, states, env, at)?;
-            Ok(Outcome::Wait { timer_due: Some(due), output, assigned })
+            Ok(Outcome::Wait { due, output, assigned })
         }
         StateKind::Fail(f) => Err(query_flow::fail_error(f, states, env, at)),
         StateKind::Parallel(_) => query_flow::arguments(state, states, env, at).map(Outcome::Parallel),
@@ -133,7 +136,8 @@ enum Outcome {
         next: Option<String>,
     },
     Wait {
-        timer_due: Option<i64>,
+        /// When the wait ends, in real time (before the execution's wait_time_scale).
+        due: i64,
         output: Value,
         assigned: Option<Map<String, Value>>,
     },
@@ -261,13 +265,13 @@ fn wait_until(
             return Err(at.runtime("JSONata expressions are only evaluated in JSONata states"))
         }
     };
-    let due = run.now_ms + run.info.wait_time_scale.apply(due - run.now_ms);
     let assigned = assign(state.assign.as_ref(), &effective, env, active)?;
     let output = dataflow::select(&state.output_path, &effective, env, at)?;
-    Ok(Outcome::Wait { timer_due: Some(due), output, assigned })
+    Ok(Outcome::Wait { due, output, assigned })
 }
 
-fn timestamp_ms(text: &str) -> Option<i64> {
+/// An RFC 3339 timestamp (a Wait's `Timestamp`) in milliseconds since the epoch.
+pub(crate) fn timestamp_ms(text: &str) -> Option<i64> {
     parse_rfc3339(text).map(|t: DateTime<_>| t.timestamp_millis())
 }
 
