@@ -227,8 +227,7 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
             }
         }
         while failed.is_none() && p.iterations.len() < p.inputs.len() {
-            let running = p.reported.iter().filter(|r| !**r).count() as u64;
-            if p.max_concurrency != 0 && running >= p.max_concurrency {
+            if p.max_concurrency != 0 && p.reported.iter().filter(|r| !**r).count() as u64 >= p.max_concurrency {
                 break;
             }
             let index = p.iterations.len();

@@ -32,7 +32,7 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
     let mut run = Run {
         definition,
         info: &state.info,
-        execution_input: Arc::new(execution_input.clone()),
+        execution_input: Arc::new(execution_input),
         now_ms,
         next_event_id: state.next_event_id,
         next_timer_id: state.next_timer_id,
@@ -50,7 +50,8 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
     match input {
         Input::Start => {
             if matches!(root.position, Position::NotStarted) {
-                root.position = Position::Enter { state: definition.body.start_at.clone(), input: execution_input };
+                let input = Value::clone(&run.execution_input);
+                root.position = Position::Enter { state: definition.body.start_at.clone(), input };
                 root.last_event = 0;
                 if let Some(seconds) = definition.timeout_seconds {
                     execution_timer = Some(run.arm(state.info.start_time_ms + seconds as i64 * 1000));
