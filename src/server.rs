@@ -19,6 +19,7 @@ use crate::config::AuthMode;
 use crate::config::Config;
 use crate::config::LogFormat;
 use crate::connectors::Connectors;
+use crate::engine::TokenVerifier;
 use crate::engine::WaitTimeScale;
 use crate::mocks::MockConfig;
 use crate::peer_service::PeerService;
@@ -108,7 +109,8 @@ async fn serve(
         executions,
         sigv4: (config.auth == AuthMode::Sigv4).then(|| Verifier::new(&config)),
         throttle: Throttle::new(&config.throttle),
-        token_verifier: Default::default(),
+        // The cluster's token key is known once the cluster has formed.
+        token_verifier: TokenVerifier::new(node.token_key()),
         wait_time_scale: WaitTimeScale::new(config.wait_time_scale).map_err(io::Error::other)?,
     });
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);

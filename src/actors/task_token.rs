@@ -20,9 +20,6 @@ use actix::Message;
 
 use super::deadline_wheel::TokenDeadline;
 
-/// Messages a token actor may have queued before it answers ThrottlingException.
-pub const TOKEN_MAILBOX: usize = 16;
-
 /// One outstanding task token.
 pub struct TaskTokenActor {
     deadline: Arc<TokenDeadline>,
@@ -51,10 +48,6 @@ impl TaskTokenActor {
 
 impl Actor for TaskTokenActor {
     type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Context<Self>) {
-        ctx.set_mailbox_capacity(TOKEN_MAILBOX);
-    }
 
     fn stopped(&mut self, _: &mut Context<Self>) {
         self.deadline.end();

@@ -21,7 +21,6 @@ mod throttle;
 mod validate;
 
 use std::sync::Arc;
-use std::sync::OnceLock;
 
 use crate::actors::ExecutionSupervisor;
 use crate::config::Config;
@@ -50,20 +49,8 @@ pub struct ApiState {
     pub sigv4: Option<Verifier>,
     /// The request rates of `[throttle]`.
     pub throttle: Throttle,
-    /// Checks task tokens against the cluster's token key (set up on first use).
-    pub token_verifier: OnceLock<TokenVerifier>,
+    /// Checks task tokens against the cluster's token key.
+    pub token_verifier: TokenVerifier,
     /// What the Wait durations and Retry intervals of new executions are multiplied by (`wait_time_scale`).
     pub wait_time_scale: WaitTimeScale,
-}
-
-impl ApiState {
-    /// A verifier for the cluster's task token key.
-    pub fn token_verifier(&self) -> std::borrow::Cow<'_, TokenVerifier> {
-        let key = self.node.token_key();
-        match self.token_verifier.get_or_init(|| TokenVerifier::new(key)) {
-            verifier if verifier.key() == key => std::borrow::Cow::Borrowed(verifier),
-            // Set up before the cluster's key was known.
-            _ => std::borrow::Cow::Owned(TokenVerifier::new(key)),
-        }
-    }
 }

@@ -16,8 +16,6 @@ use serde_json::Value;
 
 use super::validate::Constraints;
 use super::AccountView;
-use crate::arn::Arn;
-use crate::arn::ResourceKind;
 use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
 use crate::engine::TaskEvent;
@@ -93,10 +91,8 @@ fn unknown_token() -> AwsError {
 
 /// The execution and slot of a token this cluster signed for one of the caller's executions.
 fn verify(state: &AccountView<'_>, token: &str) -> Result<(String, TaskSlot), AwsError> {
-    let (arn, slot) = state.token_verifier().verify(token).ok_or_else(unknown_token)?;
-    let owned = Arn::parse(&arn, &[ResourceKind::Execution, ResourceKind::ExpressExecution])
-        .is_ok_and(|parsed| state.arns.owns(&parsed));
-    if !owned {
+    let (arn, slot) = state.token_verifier.verify(token).ok_or_else(unknown_token)?;
+    if !super::tasks::owns_execution(state, &arn) {
         return Err(AwsError::new(
             ErrorCode::OperationNotPermittedFault,
             "The task token belongs to an execution of another account",
@@ -208,7 +204,7 @@ pub async fn poll(state: &AccountView<'_>, input: PollForActivityTaskInput) -> R
     let Some(task) = delivered else {
         return Ok(json!({ "taskToken": "", "startedEventId": 0 }));
     };
-    let (execution, slot) = state.token_verifier().verify(&task.token).ok_or_else(unknown_token)?;
+    let (execution, slot) = state.token_verifier.verify(&task.token).ok_or_else(unknown_token)?;
     Ok(json!({
         "taskToken": task.token,
         "activityId": slot.0.to_string(),

@@ -40,13 +40,15 @@ pub struct SendTaskHeartbeatInput {
 /// The execution and task slot a token names, if this cluster signed it for one of the caller's executions.
 pub(super) fn verify(state: &AccountView<'_>, token: &str) -> Result<(String, TaskSlot), AwsError> {
     state
-        .token_verifier()
+        .token_verifier
         .verify(token)
-        .filter(|(arn, _)| {
-            Arn::parse(arn, &[ResourceKind::Execution, ResourceKind::ExpressExecution])
-                .is_ok_and(|arn| state.arns.owns(&arn))
-        })
+        .filter(|(arn, _)| owns_execution(state, arn))
         .ok_or_else(|| AwsError::new(ErrorCode::InvalidToken, format!("Invalid Token: '{token}'")))
+}
+
+/// Whether `arn` names an execution of the caller's account.
+pub(super) fn owns_execution(state: &AccountView<'_>, arn: &str) -> bool {
+    Arn::parse(arn, &[ResourceKind::Execution, ResourceKind::ExpressExecution]).is_ok_and(|arn| state.arns.owns(&arn))
 }
 
 pub async fn success(state: &AccountView<'_>, input: SendTaskSuccessInput) -> Result<Value, AwsError> {

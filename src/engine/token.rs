@@ -19,9 +19,7 @@ const MAC_BYTES: usize = 16;
 
 /// A task token key ready to check many tokens: the HMAC's keyed state is derived once, and a check
 /// allocates only for the ARN it returns.
-#[derive(Clone)]
 pub struct TokenVerifier {
-    key: String,
     keyed: HmacSha256,
 }
 
@@ -29,12 +27,7 @@ impl TokenVerifier {
     /// A verifier of tokens minted with `key`.
     pub fn new(key: &str) -> TokenVerifier {
         let keyed = HmacSha256::new_from_slice(key.as_bytes()).expect("HMAC accepts any key length");
-        TokenVerifier { key: key.to_string(), keyed }
-    }
-
-    /// The key this verifier checks against.
-    pub fn key(&self) -> &str {
-        &self.key
+        TokenVerifier { keyed }
     }
 
     /// The execution ARN and slot of a token minted with this key; `None` for anything malformed or forged.
