@@ -29,6 +29,7 @@ use tokio::sync::oneshot;
 
 use super::activity_queue::Delivery;
 use super::injected_failures;
+use super::supervisor::moving;
 use super::ExecutionSupervisor;
 use crate::asl::Definition;
 use crate::aws_error::AwsError;
@@ -466,7 +467,7 @@ impl ExecutionActor {
         }
         for queued in std::mem::take(&mut self.pending) {
             if let Some(reply) = queued.reply {
-                reply.fail(AwsError::unavailable("the execution is moving between nodes; retry"));
+                reply.fail(moving());
             }
         }
         ctx.stop();
@@ -654,8 +655,4 @@ impl Handler<Relinquish> for ExecutionActor {
     fn handle(&mut self, _: Relinquish, ctx: &mut Context<Self>) {
         self.relinquish(ctx);
     }
-}
-
-fn moving() -> AwsError {
-    AwsError::unavailable("the execution is moving between nodes; retry")
 }

@@ -74,7 +74,8 @@ pub struct ExecutionSupervisor {
 /// Parsed definitions kept at most; the cache starts over beyond it.
 const DEFINITION_CACHE: usize = 4096;
 
-fn moving() -> AwsError {
+/// The answer to a call for an execution whose actor is stopping because its shard moves.
+pub(super) fn moving() -> AwsError {
     AwsError::unavailable("the execution is moving between nodes; retry")
 }
 

@@ -153,8 +153,7 @@ impl RaftNode {
         let (notices, receiver) = tokio::sync::mpsc::unbounded_channel();
         let snapshots = SnapshotDir::open(&data_dir.join("snapshots"))
             .map_err(|source| StartError::DataDir { path: data_dir.join("snapshots").display().to_string(), source })?;
-        let state_machine =
-            StateMachine::new(store.clone(), snapshots, shard_map.clone(), notices).with_log_bytes(log_bytes.clone());
+        let state_machine = StateMachine::new(store.clone(), snapshots, shard_map.clone(), notices, log_bytes.clone());
         let peers = PeerClient::new(&options.secret);
         let raft = Raft::new(options.id, config, PeerNetwork::new(peers.clone()), log, state_machine)
             .await

@@ -73,22 +73,18 @@ pub struct StateMachine {
 }
 
 impl StateMachine {
-    /// The state machine over `store`; it keeps `shard_map` equal to the applied shard map and sends what
-    /// it applied to `notices`.
+    /// The state machine over `store`; it keeps `shard_map` equal to the applied shard map, sends what it
+    /// applied to `notices`, and resets `log_bytes` (the log appended since the last snapshot) whenever it
+    /// builds a snapshot.
     pub fn new(
         store: Arc<StateStore>,
         snapshots: SnapshotDir,
         shard_map: Arc<RwLock<ShardMap>>,
         notices: UnboundedSender<AppliedNotice>,
+        log_bytes: Arc<std::sync::atomic::AtomicU64>,
     ) -> StateMachine {
         let last_durable = Arc::new(std::sync::Mutex::new(std::time::Instant::now()));
-        let log_bytes = Arc::default();
         StateMachine { store, log_bytes, last_durable, snapshots, shard_map, notices }
-    }
-
-    /// This state machine, resetting `log_bytes` whenever it builds a snapshot.
-    pub fn with_log_bytes(self, log_bytes: Arc<std::sync::atomic::AtomicU64>) -> StateMachine {
-        StateMachine { log_bytes, ..self }
     }
 
     fn shards_changed(&self) -> Result<(), StorageError<u64>> {

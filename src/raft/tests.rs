@@ -69,7 +69,7 @@ async fn snapshot_purge_and_restart_keep_every_write() {
 
     let machine = |store, dir: &std::path::Path| {
         let (notices, _) = tokio::sync::mpsc::unbounded_channel();
-        StateMachine::new(store, SnapshotDir::open(dir).unwrap(), Default::default(), notices)
+        StateMachine::new(store, SnapshotDir::open(dir).unwrap(), Default::default(), notices, Default::default())
     };
     let mut source = machine(node.store.clone(), &dir.path().join("snapshots"));
     let snapshot = source.build_snapshot().await.unwrap();

@@ -20,7 +20,7 @@ pub trait Codec {
 }
 
 /// The most a single decoded value may hold: a corrupt length prefix is an error, not an allocation of
-/// whatever size it claims. Snapshots are decoded as one value, so this bounds a snapshot too.
+/// whatever size it claims.
 const DECODE_LIMIT_BYTES: usize = 4 << 30;
 
 /// bincode 2 with its standard configuration (and [`DECODE_LIMIT_BYTES`] when decoding).

@@ -1,6 +1,6 @@
 //! The replicated state on disk (redb) and the one codec every stored or sent value goes through.
 //!
-//! `state` holds what `apply` writes: state machines, activities, tags, executions, histories, the
+//! `state` holds what the Raft layer's apply writes: state machines, activities, tags, executions, histories, the
 //! shard map, and the indexes behind the List operations. Reads for the API come straight from it.
 
 mod codec;

@@ -87,9 +87,7 @@ impl StateStore {
 
     /// A raw metadata value.
     pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(META)?;
-        Ok(table.get(key)?.map(|v| v.value().to_vec()))
+        meta_in(&self.db.begin_read()?, key)
     }
 
     /// The shard map (empty before the cluster is initialized).
