@@ -170,27 +170,48 @@ impl Default for Config {
     }
 }
 
-/// Values given on the command line; each one set overrides every other layer.
-#[derive(Debug, Clone, Default, Serialize)]
+/// Values given on the command line (`statehouse serve` flags); each one set overrides every other layer.
+#[derive(Debug, Clone, Default, Serialize, clap::Args)]
 pub struct Overrides {
+    /// Address to serve the API on, e.g. 127.0.0.1:8083.
+    #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<String>,
+    /// Directory for the Raft log and state.
+    #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
+    /// AWS region used in ARNs.
+    #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// AWS account id used in ARNs.
+    #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// This node's id in the cluster.
+    #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node_id: Option<u64>,
+    /// Address of the cluster port (Raft and forwarding), e.g. 127.0.0.1:9083.
+    #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_listen: Option<String>,
+    /// Wait to be added with `statehouse cluster add-node` instead of initializing a cluster.
+    #[arg(long)]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub join: bool,
+    /// API authentication: none (the default) or sigv4 (requests signed with a configured credential).
+    #[arg(long, value_enum)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<AuthMode>,
+    /// Format of the server's own logs: text (the default) or json (one JSON object per line).
+    #[arg(long, value_enum)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<LogFormat>,
+    /// Mock configuration file in Step Functions Local's format (also STATEHOUSE_MOCK_CONFIG or
+    /// SFN_MOCK_CONFIG): run its test cases with StartExecution on `<stateMachineArn>#<test case>`.
+    #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mock_config: Option<PathBuf>,
 }

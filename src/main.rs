@@ -4,9 +4,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use clap::Subcommand;
-use statehouse::config::AuthMode;
 use statehouse::config::Config;
-use statehouse::config::LogFormat;
 use statehouse::config::Overrides;
 
 #[derive(Parser)]
@@ -27,37 +25,8 @@ enum Command {
         /// TOML configuration file (see config/single.toml).
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Address to serve the API on, e.g. 127.0.0.1:8083.
-        #[arg(long)]
-        listen: Option<String>,
-        /// Directory for the Raft log and state.
-        #[arg(long)]
-        data_dir: Option<PathBuf>,
-        /// AWS region used in ARNs.
-        #[arg(long)]
-        region: Option<String>,
-        /// AWS account id used in ARNs.
-        #[arg(long)]
-        account: Option<String>,
-        /// This node's id in the cluster.
-        #[arg(long)]
-        node_id: Option<u64>,
-        /// Address of the cluster port (Raft and forwarding), e.g. 127.0.0.1:9083.
-        #[arg(long)]
-        cluster_listen: Option<String>,
-        /// Wait to be added with `statehouse cluster add-node` instead of initializing a cluster.
-        #[arg(long)]
-        join: bool,
-        /// API authentication: none (the default) or sigv4 (requests signed with a configured credential).
-        #[arg(long, value_enum)]
-        auth: Option<AuthMode>,
-        /// Format of the server's own logs: text (the default) or json (one JSON object per line).
-        #[arg(long, value_enum)]
-        log_format: Option<LogFormat>,
-        /// Mock configuration file in Step Functions Local's format (also STATEHOUSE_MOCK_CONFIG or
-        /// SFN_MOCK_CONFIG): run its test cases with StartExecution on `<stateMachineArn>#<test case>`.
-        #[arg(long)]
-        mock_config: Option<PathBuf>,
+        #[command(flatten)]
+        overrides: Overrides,
     },
     /// Cluster administration: status, add-node, remove-node.
     Cluster(statehouse::cluster_cli::ClusterArgs),
@@ -68,31 +37,7 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve {
-            config,
-            listen,
-            data_dir,
-            region,
-            account,
-            node_id,
-            cluster_listen,
-            join,
-            auth,
-            log_format,
-            mock_config,
-        } => {
-            let overrides = Overrides {
-                listen,
-                data_dir,
-                region,
-                account,
-                node_id,
-                cluster_listen,
-                join,
-                auth,
-                log_format,
-                mock_config,
-            };
+        Command::Serve { config, overrides } => {
             let config = match Config::load(config.as_deref(), &overrides) {
                 Ok(config) => config,
                 Err(e) => {
