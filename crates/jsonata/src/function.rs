@@ -109,7 +109,7 @@ pub type HostCall = dyn Fn(&[Option<serde_json::Value>]) -> Result<Option<serde_
 /// A function the embedding application adds to the language.
 pub struct HostFunction {
     pub(crate) name: String,
-    pub(crate) signature: Option<Signature>,
+    pub(crate) signature: Signature,
     pub(crate) arity: usize,
     pub(crate) call: Box<HostCall>,
 }
@@ -123,7 +123,7 @@ impl HostFunction {
         arity: usize,
         call: impl Fn(&[Option<serde_json::Value>]) -> Result<Option<serde_json::Value>, Error> + 'static,
     ) -> Result<Self, Error> {
-        Ok(Self { name: name.into(), signature: Some(Signature::parse(signature)?), arity, call: Box::new(call) })
+        Ok(Self { name: name.into(), signature: Signature::parse(signature)?, arity, call: Box::new(call) })
     }
 }
 

@@ -127,10 +127,7 @@ impl Evaluator {
                     .map_err(|e| e.or_token(builtin.name))
             }
             Function::Host(host) => {
-                let args = match &host.signature {
-                    Some(signature) => signature.validate(&args, input).map_err(|e| e.or_token(&host.name))?,
-                    None => args,
-                };
+                let args = host.signature.validate(&args, input).map_err(|e| e.or_token(&host.name))?;
                 let mut json = Vec::with_capacity(args.len());
                 for arg in &args {
                     json.push(to_json(arg)?);
@@ -238,10 +235,7 @@ impl Evaluator {
                 Function::Partial { target: target.clone(), args: args.collect() }
             }
             other => {
-                let arity = match other {
-                    Function::Builtin(b) => b.arity,
-                    other => other.arity(),
-                };
+                let arity = other.arity();
                 let mut args: Vec<Option<Value>> = values.into_iter().take(arity).collect();
                 args.resize(arity, Some(Value::Undefined));
                 Function::Partial { target: f.clone(), args }

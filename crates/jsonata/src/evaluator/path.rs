@@ -144,8 +144,9 @@ impl Evaluator {
                 input_sequence = result_sequence.clone();
             }
         }
-        let tuples = tuples.unwrap_or_else(|| Value::array(Vec::new(), flag::SEQUENCE | flag::TUPLE_STREAM));
-        if is_tuple_stream {
+        let tuples = is_tuple_stream
+            .then(|| tuples.unwrap_or_else(|| Value::array(Vec::new(), flag::SEQUENCE | flag::TUPLE_STREAM)));
+        if let Some(tuples) = &tuples {
             if node.tuple {
                 result_sequence = tuples.clone();
             } else {
@@ -164,7 +165,7 @@ impl Evaluator {
             }
         }
         if let Some(group) = &node.group {
-            let grouped = if is_tuple_stream { tuples } else { result_sequence };
+            let grouped = tuples.unwrap_or(result_sequence);
             return self.evaluate_group(group, grouped, env);
         }
         Ok(result_sequence)

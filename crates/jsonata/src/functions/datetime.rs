@@ -3,6 +3,7 @@
 //! supplies; nothing here reads a clock.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use super::arg;
 use super::calendar::utc;
@@ -449,11 +450,13 @@ fn parse_date_time(timestamp: &str, picture: &str, now_ms: i64) -> Result<Option
 
 /// Parses an ISO 8601 timestamp as `Date.parse` does; `None` when it is not one.
 fn parse_iso(timestamp: &str) -> Option<f64> {
-    let shape = regex::Regex::new(
-        r"^(\d{4})(?:-([01]\d))?(?:-([0-3]\d))?(?:T([0-2]\d):([0-5]\d):([0-5]\d))?(\.\d+)?(?:([+-])([0-2]\d):?([0-5]\d)|(Z))?$",
-    )
-    .ok()?;
-    let c = shape.captures(timestamp)?;
+    static SHAPE: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(\d{4})(?:-([01]\d))?(?:-([0-3]\d))?(?:T([0-2]\d):([0-5]\d):([0-5]\d))?(\.\d+)?(?:([+-])([0-2]\d):?([0-5]\d)|(Z))?$",
+        )
+        .expect("the ISO 8601 pattern compiles")
+    });
+    let c = SHAPE.captures(timestamp)?;
     let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i64>().ok());
     let year = num(1)?;
     let month = num(2).unwrap_or(1);
