@@ -98,7 +98,7 @@ def soak(bin_path: str, nodes: list, minutes: int, connections: int) -> list:
             "snapshots": int(sum(metric(n.api, "statehouse_raft_snapshots_built_total") for n in nodes)),
         }
         cpu_now = sum(cpu_seconds(n.proc.pid) for n in nodes)
-        transitions = row["transitions"] * report["elapsedSeconds"] if "elapsedSeconds" in report else row["transitions"] * 60
+        transitions = row["transitions"] * report["elapsedSeconds"]
         row["cpu_us"] = (cpu_now - cpu_before) / max(transitions, 1) * 1e6
         cpu_before = cpu_now
         rows.append(row)

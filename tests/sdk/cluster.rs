@@ -152,6 +152,11 @@ impl TestCluster {
         self.nodes.iter().map(|node| client_for(&node.api)).collect()
     }
 
+    /// SDK clients for the nodes that are running (not killed).
+    pub fn live_clients(&self) -> Vec<aws_sdk_sfn::Client> {
+        self.nodes.iter().filter(|node| node.child.is_some()).map(|node| client_for(&node.api)).collect()
+    }
+
     /// `GET /cluster/status` from the first live node that answers.
     pub async fn status(&self) -> Value {
         for node in self.nodes.iter().filter(|n| n.child.is_some()) {

@@ -203,6 +203,31 @@ pub fn raw_post(address: &str, path_and_query: &str, headers: &[(&str, &str)], b
     (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
 }
 
+/// SigV4 on, with two credentials: `AKIDALPHA`/`alpha-secret` for account 111111111111 and
+/// `AKIDBETA`/`beta-secret` for account 222222222222.
+pub const TWO_ACCOUNTS: &str = r#"
+auth = "sigv4"
+[[credentials]]
+access_key_id = "AKIDALPHA"
+secret_access_key = "alpha-secret"
+account = "111111111111"
+[[credentials]]
+access_key_id = "AKIDBETA"
+secret_access_key = "beta-secret"
+account = "222222222222"
+"#;
+
+/// `token` with its last character changed (to another one, whatever it was): a token nobody signed.
+pub fn forge(token: &str) -> String {
+    let (head, last) = token.split_at(token.len() - 1);
+    format!("{head}{}", if last == "0" { "1" } else { "0" })
+}
+
+/// One metric's value (0 when the page does not show it).
+pub fn metric(address: &str, name: &str) -> f64 {
+    scrape(address).get(name).copied().unwrap_or(0.0)
+}
+
 /// The page's samples by `name{labels}` as rendered.
 pub fn scrape(address: &str) -> HashMap<String, f64> {
     let mut stream = TcpStream::connect(address).expect("connect");

@@ -17,10 +17,12 @@ use serde_json::json;
 use serde_json::Value;
 
 use crate::server::code;
+use crate::server::forge;
 use crate::server::raw_post;
 use crate::server::wait_closed;
 use crate::server::TestServer;
 use crate::server::ROLE;
+use crate::server::TWO_ACCOUNTS;
 
 const UNKNOWN: &str = "com.amazonaws.swf.base.model#UnknownResourceFault";
 const NOT_PERMITTED: &str = "com.amazonaws.swf.base.model#OperationNotPermittedFault";
@@ -30,12 +32,6 @@ const INVALID: &str = "com.amazon.coral.validate#ValidationException";
 fn call(address: &str, target: &str, body: &Value) -> (u16, Value) {
     let headers = [("Host", address), ("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", target)];
     raw_post(address, "/", &headers, &body.to_string())
-}
-
-/// `token` with its last character changed (to another one, whatever it was).
-fn forge(token: &str) -> String {
-    let (head, last) = token.split_at(token.len() - 1);
-    format!("{head}{}", if last == "0" { "1" } else { "0" })
 }
 
 /// Calls an SWF operation; the answer of a success, else panics.
@@ -354,18 +350,6 @@ async fn batched_heartbeats_answer_each_token_on_its_own() {
     assert_eq!(d.status(), &ExecutionStatus::Running);
 }
 
-const AUTH_CONFIG: &str = r#"
-auth = "sigv4"
-[[credentials]]
-access_key_id = "AKIDALPHA"
-secret_access_key = "alpha-secret"
-account = "111111111111"
-[[credentials]]
-access_key_id = "AKIDBETA"
-secret_access_key = "beta-secret"
-account = "222222222222"
-"#;
-
 /// Calls an SWF operation signed (in the Authorization header) with `key`/`secret` for `service`.
 fn signed_swf(address: &str, op: &str, body: &Value, (key, secret): (&str, &str), service: &str) -> (u16, Value) {
     let target = format!("SimpleWorkflowService.{op}");
@@ -398,7 +382,7 @@ fn signed_swf(address: &str, op: &str, body: &Value, (key, secret): (&str, &str)
 
 #[tokio::test]
 async fn with_sigv4_on_swf_calls_are_signed_for_swf_and_stay_within_their_account() {
-    let server = TestServer::start_with_config(AUTH_CONFIG);
+    let server = TestServer::start_with_config(TWO_ACCOUNTS);
     let address = server.address.as_str();
     let alpha = crate::server::signed_client(address, "AKIDALPHA", "alpha-secret");
     let activity = alpha.create_activity().name("work").send().await.unwrap().activity_arn().to_string();

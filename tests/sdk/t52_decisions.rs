@@ -68,7 +68,7 @@ async fn a_restart_rebuilds_executions_mid_map_mid_parallel_mid_retry_and_in_a_w
         assert!(input.starts_with("\"i"), "an item: {input}");
     }
     work(&sfn, flaky.activity_arn(), Err("Oops")).await;
-    let checkpoints = scrape(&server.address).get("statehouse_execution_checkpoints_total").copied().unwrap_or(0.0);
+    let checkpoints = crate::server::metric(&server.address, "statehouse_execution_checkpoints_total");
     assert!(checkpoints >= 1.0, "the large outputs made the owner write a checkpoint ({checkpoints})");
 
     tracing::info!("--- kill -9; the restarted node rebuilds the execution and it runs to the end");

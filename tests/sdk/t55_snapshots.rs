@@ -5,7 +5,6 @@
 use std::process::Command;
 
 use crate::cluster::TestCluster;
-use crate::server::scrape;
 use crate::server::TestServer;
 
 /// Log entries between two snapshots in these tests.
@@ -28,7 +27,7 @@ fn workflow_round(endpoints: &[&str], count: u64) {
 }
 
 fn metric(address: &str, name: &str) -> u64 {
-    scrape(address).get(name).copied().unwrap_or(0.0) as u64
+    crate::server::metric(address, name) as u64
 }
 
 fn snapshot_files(data_dir: &std::path::Path) -> Vec<String> {

@@ -4,8 +4,6 @@
 
 use std::io::BufRead;
 use std::io::BufReader;
-use std::io::Read;
-use std::io::Write;
 use std::process::Child;
 use std::process::Command;
 use std::process::Output;
@@ -14,6 +12,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::server::scrape;
 use crate::server::TestServer;
 
 const SECRET: &str = "agents-share-this-secret";
@@ -72,14 +71,11 @@ fn report_of(output: &Output) -> Value {
 
 /// `statehouse_api_requests_total` for one operation and result code, read from the server's /metrics.
 fn requests_counted(address: &str, operation: &str, code: &str) -> u64 {
-    let mut stream = std::net::TcpStream::connect(address).expect("connect");
-    write!(stream, "GET /metrics HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").expect("write");
-    let mut page = String::new();
-    stream.read_to_string(&mut page).expect("read");
     let (operation, code) = (format!("operation=\"{operation}\""), format!("code=\"{code}\""));
-    page.lines()
-        .filter(|l| l.starts_with("statehouse_api_requests_total{") && l.contains(&operation) && l.contains(&code))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+    scrape(address)
+        .iter()
+        .filter(|(k, _)| k.starts_with("statehouse_api_requests_total{") && k.contains(&operation) && k.contains(&code))
+        .map(|(_, v)| v)
         .sum::<f64>() as u64
 }
 

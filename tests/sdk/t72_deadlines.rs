@@ -10,7 +10,7 @@ use aws_sdk_sfn::types::HistoryEvent;
 use aws_sdk_sfn::types::HistoryEventType;
 
 use crate::cluster::TestCluster;
-use crate::server::scrape;
+use crate::server::metric;
 use crate::server::TestServer;
 use crate::server::ROLE;
 
@@ -122,6 +122,20 @@ async fn start(clients: &[aws_sdk_sfn::Client], machine: &str, name: String) -> 
     started.execution_arn().to_string()
 }
 
+/// A worker takes `count` tasks of `activity`, polling the nodes in turn, and never reports on them.
+async fn take_tasks(clients: &[aws_sdk_sfn::Client], activity: &str, count: usize) {
+    let mut taken = 0;
+    let mut polls = 0;
+    while taken < count {
+        polls += 1;
+        assert!(polls <= 10 * count, "the worker took {taken} of {count} tasks");
+        let task = clients[polls % clients.len()].get_activity_task().activity_arn(activity).send().await;
+        if task.is_ok_and(|t| t.task_token().is_some_and(|token| !token.is_empty())) {
+            taken += 1;
+        }
+    }
+}
+
 /// Which node a test kills while deadlines pass.
 #[derive(Clone, Copy, Debug)]
 enum Victim {
@@ -146,16 +160,7 @@ async fn heartbeat_deadlines_survive_a_kill(victim: Victim) {
     for i in 0..EXECUTIONS {
         arns.push(start(&clients, &machine, format!("hb-{i}")).await);
     }
-    let mut taken = 0;
-    let mut polls = 0;
-    while taken < EXECUTIONS {
-        polls += 1;
-        assert!(polls <= 10 * EXECUTIONS, "the worker took {taken} of {EXECUTIONS} tasks");
-        let task = clients[polls % clients.len()].get_activity_task().activity_arn(&activity).send().await;
-        if task.is_ok_and(|t| t.task_token().is_some_and(|token| !token.is_empty())) {
-            taken += 1;
-        }
-    }
+    take_tasks(&clients, &activity, EXECUTIONS).await;
 
     let leader = cluster.leader().await;
     let killed = match victim {
@@ -167,8 +172,7 @@ async fn heartbeat_deadlines_survive_a_kill(victim: Victim) {
     cluster.kill(killed);
     cluster.wait_shards_on_live_nodes().await;
     let failover = killed_at.elapsed();
-    let live: Vec<aws_sdk_sfn::Client> =
-        cluster.nodes.iter().filter(|n| n.id != killed).map(|n| crate::server::client_for(&n.api)).collect();
+    let live = cluster.live_clients();
 
     tracing::info!("--- every execution ends FAILED with ActivityTimedOut, none early, none lost");
     let statuses = wait_all_closed(&live, &arns, Duration::from_secs(120)).await;
@@ -248,22 +252,12 @@ async fn timeouts_waits_and_retry_intervals_crossing_a_leader_kill_fire_on_time(
         started.push(("retry", start(&clients, &retry, format!("r-{i}")).await));
     }
 
-    let mut taken = 0;
-    let mut polls = 0;
-    while taken < EACH {
-        polls += 1;
-        assert!(polls <= 10 * EACH, "a worker took {taken} of {EACH} tasks");
-        let task = clients[polls % clients.len()].get_activity_task().activity_arn(&slow).send().await;
-        if task.is_ok_and(|t| t.task_token().is_some_and(|token| !token.is_empty())) {
-            taken += 1;
-        }
-    }
+    take_tasks(&clients, &slow, EACH).await;
 
     let leader = cluster.leader().await;
     tracing::info!("--- the leader (node {leader}) is killed while every deadline is pending");
     cluster.kill(leader);
-    let live: Vec<aws_sdk_sfn::Client> =
-        cluster.nodes.iter().filter(|n| n.id != leader).map(|n| crate::server::client_for(&n.api)).collect();
+    let live = cluster.live_clients();
     let arns: Vec<String> = started.iter().map(|(_, arn)| arn.clone()).collect();
     let statuses = wait_all_closed(&live, &arns, Duration::from_secs(120)).await;
 
@@ -321,6 +315,6 @@ async fn a_heartbeat_timeout_whose_proposal_fails_is_retried_until_it_commits() 
     assert_eq!(timed_out.len(), 1, "{events:?}");
     let late = millis(timed_out[0]) - at(&events, HistoryEventType::ActivityStarted, 0);
     assert!(late >= HEARTBEAT_SECONDS * 1000, "timed out after {late} ms");
-    let failed = scrape(&server.address).get("statehouse_decisions_not_committed_total").copied().unwrap_or(0.0);
+    let failed = metric(&server.address, "statehouse_decisions_not_committed_total");
     assert!(failed >= 3.0, "the three injected failures were seen as decisions that did not commit ({failed})");
 }

@@ -26,18 +26,7 @@ use crate::server::wait_closed;
 use crate::server::TestServer;
 use crate::server::PASS_MACHINE;
 use crate::server::ROLE;
-
-const AUTH_CONFIG: &str = r#"
-auth = "sigv4"
-[[credentials]]
-access_key_id = "AKIDALPHA"
-secret_access_key = "alpha-secret"
-account = "111111111111"
-[[credentials]]
-access_key_id = "AKIDBETA"
-secret_access_key = "beta-secret"
-account = "222222222222"
-"#;
+use crate::server::TWO_ACCOUNTS;
 
 /// A clock running `offset` behind the real one.
 #[derive(Debug)]
@@ -77,7 +66,7 @@ fn presign(address: &str, headers: &[(&str, &str)], body: &str) -> String {
 
 #[tokio::test]
 async fn signed_requests_pass_and_the_rest_get_aws_errors() {
-    let server = TestServer::start_with_config(AUTH_CONFIG);
+    let server = TestServer::start_with_config(TWO_ACCOUNTS);
 
     tracing::info!("--- a request signed with a configured credential is served, StartSyncExecution's sync- host too");
     {
@@ -200,7 +189,7 @@ async fn signed_requests_pass_and_the_rest_get_aws_errors() {
 
 #[tokio::test]
 async fn each_account_sees_only_its_own_resources() {
-    let server = TestServer::start_with_config(AUTH_CONFIG);
+    let server = TestServer::start_with_config(TWO_ACCOUNTS);
     let alpha = signed_client(&server.address, "AKIDALPHA", "alpha-secret");
     let beta = signed_client(&server.address, "AKIDBETA", "beta-secret");
 

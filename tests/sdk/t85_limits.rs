@@ -9,6 +9,7 @@ use crate::server::signed_client;
 use crate::server::wait_closed;
 use crate::server::TestServer;
 use crate::server::ROLE;
+use crate::server::TWO_ACCOUNTS;
 
 #[tokio::test]
 async fn an_operation_over_its_rate_is_throttled_and_others_are_not() {
@@ -24,19 +25,6 @@ async fn an_operation_over_its_rate_is_throttled_and_others_are_not() {
     let refused = retrying.list_state_machines().send().await;
     assert_eq!(code(refused), "ThrottlingException", "SDK retries meet the same empty bucket");
 }
-
-const TWO_ACCOUNTS_LIMIT_TWO: &str = r#"
-open_executions_per_account = 2
-auth = "sigv4"
-[[credentials]]
-access_key_id = "AKIDALPHA"
-secret_access_key = "alpha-secret"
-account = "111111111111"
-[[credentials]]
-access_key_id = "AKIDBETA"
-secret_access_key = "beta-secret"
-account = "222222222222"
-"#;
 
 /// Waits an hour: stays RUNNING until stopped.
 const WAITING_MACHINE: &str = r#"{"StartAt":"Hold","States":{"Hold":{"Type":"Wait","Seconds":3600,"End":true}}}"#;
@@ -62,7 +50,7 @@ async fn start(sfn: &aws_sdk_sfn::Client, machine: &str, name: &str) -> Result<S
 
 #[tokio::test]
 async fn an_account_at_its_open_execution_limit_cannot_start_more_until_one_ends() {
-    let server = TestServer::start_with_config(TWO_ACCOUNTS_LIMIT_TWO);
+    let server = TestServer::start_with_config(&format!("open_executions_per_account = 2\n{TWO_ACCOUNTS}"));
     let alpha = signed_client(&server.address, "AKIDALPHA", "alpha-secret");
     let beta = signed_client(&server.address, "AKIDBETA", "beta-secret");
     let alpha_machine = create_waiting_machine(&alpha).await;
