@@ -10,7 +10,6 @@ Only the Python standard library is used (the API is called over HTTP directly).
 """
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cluster  # noqa: E402  (the bench's node runner, next to this file)
-from soak import dir_bytes  # noqa: E402
+from soak import cpu_seconds, dir_bytes  # noqa: E402
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
 DEFINITION = {
@@ -46,11 +45,6 @@ def counters(api: str) -> float:
             if line.startswith(("statehouse_state_bytes_written_total ", "statehouse_raft_log_bytes_appended_total ")):
                 total += float(line.split()[1])
     return total
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_map(node, items: int) -> dict:

@@ -9,9 +9,6 @@ WAITING="${WAITING:-10000}" DURATION="${DURATION:-10s}" CONNECTIONS="${CONNECTIO
 build
 machine
 data="$WORK/data-waiting"
-serve() {
-  start "statehouse-waiting-$1" env RUST_LOG=warn "$BIN" serve --listen 127.0.0.1:0 --data-dir "$data"
-}
 call() {
   curl -sf -X POST "$URL" -H 'Content-Type: application/x-amz-json-1.0' \
     -H "X-Amz-Target: AWSStepFunctions.$1" -d "$2" >/dev/null
@@ -26,7 +23,7 @@ rate() {
   jget "$report" .throughputPerSecond
 }
 
-serve 1
+start_statehouse waiting
 call CreateStateMachine "{\"name\":\"pass\",\"roleArn\":\"$role\",\"definition\":\"{\\\"StartAt\\\":\\\"P\\\",\\\"States\\\":{\\\"P\\\":{\\\"Type\\\":\\\"Pass\\\",\\\"End\\\":true}}}\"}"
 call CreateStateMachine "{\"name\":\"wait\",\"roleArn\":\"$role\",\"definition\":\"{\\\"StartAt\\\":\\\"W\\\",\\\"States\\\":{\\\"W\\\":{\\\"Type\\\":\\\"Wait\\\",\\\"Seconds\\\":3600,\\\"End\\\":true}}}\"}"
 empty="$(rate)"
@@ -44,7 +41,7 @@ printf 'StartExecution with %s waiting: %.0f/s (%.3fx empty, %s)\n' "$WAITING" "
 printf 'RSS %s MiB, data directory %s MiB\n' "$(( $(ps -o rss= -p "${PIDS[-1]}") / 1024 ))" "$(du -sm "$data" | cut -f1)"
 
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
-serve 2
+start_statehouse waiting
 restarted="$(rate)"
 printf 'StartExecution after a restart with them waiting: %.0f/s (%.3fx empty, %s)\n' "$restarted" \
   "$(echo "$restarted / $empty" | bc -l)" "$(echo "$restarted >= 0.9 * $empty" | bc -l | sed 's/1/MET/;s/0/MISSED/')"
