@@ -103,7 +103,8 @@ def soak(bin_path: str, nodes: list, minutes: int, connections: int) -> list:
         cpu_before = cpu_now
         rows.append(row)
         print(f"{minute:>6} {row['transitions']:>13.0f} {row['p99']:>8.1f} {row['errors']:>6} "
-              f"{row['rss'] / MIB:>8.0f} {row['disk'] / MIB:>9.0f} {row['snapshots']:>9} {row['cpu_us']:>17.1f}",
+              f"{row['rss'] / MIB:>8.0f} {row['disk'] / MIB:>9.0f} {row['snapshots']:>9} {row['cpu_us']:>17.1f}"
+              + (f"  errors by code: {report['errorsByCode']}" if row["errors"] else ""),
               flush=True)
     return rows
 
