@@ -295,6 +295,13 @@ impl Config {
             return Err("tls_cert and tls_key are set together".into());
         }
         crate::engine::WaitTimeScale::new(self.wait_time_scale)?;
+        let shortest_failure_timeout = 2 * crate::cluster::LEASE.as_millis() as u64;
+        if self.failure_timeout_ms < shortest_failure_timeout {
+            return Err(format!(
+                "failure_timeout_ms must be at least {shortest_failure_timeout}: twice the owner lease, so that a \
+                 silent node's lease ends before its shards move"
+            ));
+        }
         if self.snapshot_every == 0 || self.snapshot_log_mib == 0 {
             return Err("snapshot_every and snapshot_log_mib must be at least 1".into());
         }

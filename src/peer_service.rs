@@ -51,7 +51,10 @@ impl PeerService {
                 Some(supervisor) => supervisor.serve(routed).await,
                 None => encode(&Err::<(), AwsError>(AwsError::unavailable("the node is still starting; retry"))),
             },
-            PeerRequest::Ping => {
+            PeerRequest::Ping { grant } => {
+                if let Some(grant) = grant {
+                    self.node.accept_lease(grant);
+                }
                 let metrics = raft.metrics().borrow().clone();
                 encode(&PeerStatus {
                     node_id: self.node.id,

@@ -446,6 +446,11 @@ impl ExecutionSupervisor {
     }
 
     fn heartbeat_here(&self, token: &str, arn: &str, slot: TaskSlot, details: Option<&str>) -> Result<bool, AwsError> {
+        // Without the owner lease this node may have lost the shard already; the new owner's heartbeat window
+        // would not know of this heartbeat.
+        if !self.node.holds_owner_lease() {
+            return Err(AwsError::unavailable("this node cannot confirm it still owns the task's execution; retry"));
+        }
         match self.tokens.heartbeat(token, details) {
             HeartbeatOutcome::Accepted => {
                 metrics::counter!(crate::metrics::HEARTBEATS).increment(1);

@@ -62,7 +62,7 @@ pub async fn cluster_status(state: &ApiState) -> serde_json::Value {
                 leader: metrics.current_leader,
             })
         } else {
-            node.peers.call(&address, &PeerRequest::Ping, Duration::from_millis(500)).await.ok()
+            node.peers.call(&address, &PeerRequest::Ping { grant: None }, Duration::from_millis(500)).await.ok()
         };
         members.push(json!({
             "id": id,

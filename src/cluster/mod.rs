@@ -1,11 +1,15 @@
 //! Shards and their ownership, and the wire between nodes. Every id embeds its shard so any node routes
 //! in O(1).
 
+mod owner_lease;
 mod peer_client;
 mod peer_message;
 mod shard;
 mod shard_map;
 
+pub use owner_lease::LeaseGrant;
+pub use owner_lease::OwnerLease;
+pub use owner_lease::LEASE;
 pub use peer_client::sign;
 pub use peer_client::verify;
 pub use peer_client::PeerClient;

@@ -7,6 +7,7 @@ use openraft::raft::VoteRequest;
 use serde::Deserialize;
 use serde::Serialize;
 
+use super::LeaseGrant;
 use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
 use crate::raft::ProposalBatch;
@@ -25,8 +26,8 @@ pub enum PeerRequest {
     Propose(ProposalBatch),
     /// A call for the owner of a shard: see [`Routed`].
     Routed(Routed),
-    /// Liveness and progress: [`PeerStatus`].
-    Ping,
+    /// Liveness and progress: [`PeerStatus`]; from the leader's controller, with the receiver's owner lease.
+    Ping { grant: Option<LeaseGrant> },
     /// The leader's read index, confirmed by a quorum: `Result<log index, AwsError>`.
     ReadIndex,
     /// Adds a node as a learner, then a voter (leader only): `Result<(), AwsError>`.

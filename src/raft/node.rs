@@ -34,7 +34,9 @@ use super::SnapshotDir;
 use super::StateMachine;
 use crate::aws_error::AwsError;
 use crate::cluster::Epoch;
+use crate::cluster::LeaseGrant;
 use crate::cluster::NodeId;
+use crate::cluster::OwnerLease;
 use crate::cluster::PeerClient;
 use crate::cluster::PeerRequest;
 use crate::cluster::ShardId;
@@ -66,6 +68,8 @@ pub struct RaftNode {
     /// The connection pool to the other nodes' cluster ports.
     pub peers: PeerClient,
     shard_map: Arc<RwLock<ShardMap>>,
+    /// How long this node may still serve heartbeats for its shards (see [`OwnerLease`]).
+    pub owner_lease: Arc<OwnerLease>,
     token_key: Arc<OnceLock<String>>,
     committer: Committer,
     batcher: mpsc::Sender<Pending>,
@@ -168,6 +172,7 @@ impl RaftNode {
             store,
             peers,
             shard_map,
+            owner_lease: Default::default(),
             token_key: Default::default(),
             committer,
             batcher,
@@ -240,6 +245,22 @@ impl RaftNode {
     /// The node this one believes leads the group.
     pub fn leader(&self) -> Option<NodeId> {
         self.raft.metrics().borrow().current_leader
+    }
+
+    /// Takes a lease the leader granted, if it comes from the leader of this node's current term.
+    pub fn accept_lease(&self, grant: LeaseGrant) {
+        let metrics = self.raft.metrics();
+        let metrics = metrics.borrow();
+        if metrics.current_leader == Some(grant.leader) && metrics.current_term == grant.term {
+            self.owner_lease.extend_to(grant.until_ms);
+        }
+    }
+
+    /// Whether this node may serve what it keeps only in memory for its shards (heartbeats): it holds the
+    /// owner lease, or it is the only voter and nobody else can take its shards.
+    pub fn holds_owner_lease(&self) -> bool {
+        self.owner_lease.held()
+            || self.raft.metrics().borrow().membership_config.membership().voter_ids().nth(1).is_none()
     }
 
     /// The cluster secret that signs task tokens.
@@ -359,7 +380,7 @@ impl RaftNode {
     pub async fn add_node(&self, id: NodeId, address: String) -> Result<(), AwsError> {
         let failed = |e: String| AwsError::unavailable(format!("cannot add node {id}: {e}"));
         let answer: Result<crate::cluster::PeerStatus, _> =
-            self.peers.call(&address, &PeerRequest::Ping, Duration::from_secs(2)).await;
+            self.peers.call(&address, &PeerRequest::Ping { grant: None }, Duration::from_secs(2)).await;
         if let Err(e) = answer {
             let message = format!("node {id} at {address} does not answer as a member of this cluster: {e}");
             return Err(AwsError::new(crate::aws_error::ErrorCode::ValidationException, message));
