@@ -128,9 +128,19 @@ async fn serve(
         None => (server.listen(listener)?, "http"),
     };
     let server = server.run();
+    let api = server.handle();
     tracing::info!(%address, node = config.node_id, data_dir = %config.data_dir.display(), resumed, "statehouse listening");
     println!("statehouse listening on {scheme}://{address}");
-    let result = server.await;
+    // A node whose storage failed exits instead of answering from a state it can no longer change: its
+    // supervisor restarts it, and it recovers from its durable state once the cause (a full disk) is gone.
+    let result = tokio::select! {
+        result = server => result,
+        fault = node.stopped_by_fault() => {
+            tracing::error!(%fault, "the Raft core stopped; exiting");
+            api.stop(false).await;
+            Err(io::Error::other(format!("the Raft core stopped: {fault}")))
+        }
+    };
     if let Some(peer_server) = peer_server {
         peer_server.stop(true).await;
     }

@@ -414,6 +414,20 @@ impl RaftNode {
         Ok(())
     }
 
+    /// Resolves when the Raft core has stopped on a fatal error, such as a storage write that failed on a full
+    /// disk, with that error. A node in that state can neither replicate nor apply, so it must not go on serving.
+    pub async fn stopped_by_fault(&self) -> String {
+        let mut metrics = self.raft.metrics();
+        loop {
+            if let Err(fatal) = &metrics.borrow_and_update().running_state {
+                return fatal.to_string();
+            }
+            if metrics.changed().await.is_err() {
+                return "the Raft core stopped".to_string();
+            }
+        }
+    }
+
     /// Stops the Raft group.
     pub async fn shutdown(&self) {
         if let Err(e) = self.raft.shutdown().await {
