@@ -11,6 +11,8 @@ pub enum ErrorCode {
     ActivityDoesNotExist,
     ActivityAlreadyExists,
     ActivityWorkerLimitExceeded,
+    /// A version or alias change that contradicts the current state (a stale revision, a routed version).
+    ConflictException,
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
     ExecutionLimitExceeded,
@@ -29,6 +31,8 @@ pub enum ErrorCode {
     StateMachineDeleting,
     StateMachineDoesNotExist,
     StateMachineTypeNotSupported,
+    /// A per-state-machine quota (versions, aliases) would be exceeded.
+    ServiceQuotaExceededException,
     TaskDoesNotExist,
     TaskTimedOut,
     TooManyTags,
@@ -71,6 +75,7 @@ impl ErrorCode {
             ErrorCode::ActivityDoesNotExist => "ActivityDoesNotExist",
             ErrorCode::ActivityAlreadyExists => "ActivityAlreadyExists",
             ErrorCode::ActivityWorkerLimitExceeded => "ActivityWorkerLimitExceeded",
+            ErrorCode::ConflictException => "ConflictException",
             ErrorCode::ExecutionAlreadyExists => "ExecutionAlreadyExists",
             ErrorCode::ExecutionDoesNotExist => "ExecutionDoesNotExist",
             ErrorCode::ExecutionLimitExceeded => "ExecutionLimitExceeded",
@@ -89,6 +94,7 @@ impl ErrorCode {
             ErrorCode::StateMachineDeleting => "StateMachineDeleting",
             ErrorCode::StateMachineDoesNotExist => "StateMachineDoesNotExist",
             ErrorCode::StateMachineTypeNotSupported => "StateMachineTypeNotSupported",
+            ErrorCode::ServiceQuotaExceededException => "ServiceQuotaExceededException",
             ErrorCode::TaskDoesNotExist => "TaskDoesNotExist",
             ErrorCode::TaskTimedOut => "TaskTimedOut",
             ErrorCode::TooManyTags => "TooManyTags",
@@ -139,6 +145,8 @@ impl ErrorCode {
             ErrorCode::ServiceUnavailable => 503,
             ErrorCode::InternalFailure => 500,
             ErrorCode::MissingAuthenticationTokenException => 403,
+            ErrorCode::ConflictException => 409,
+            ErrorCode::ServiceQuotaExceededException => 402,
             _ => 400,
         }
     }
@@ -233,6 +241,8 @@ impl From<crate::raft::Refusal> for AwsError {
                  stopped before a new execution can be started.",
             ),
             Refusal::ResourceNotFound { arn } => AwsError::resource_not_found(&arn),
+            Refusal::Conflict { message } => AwsError::new(ErrorCode::ConflictException, message),
+            Refusal::QuotaExceeded { message } => AwsError::new(ErrorCode::ServiceQuotaExceededException, message),
             Refusal::TooManyTags { arn, limit } => AwsError::with_resource(
                 ErrorCode::TooManyTags,
                 format!("Too many tags: a resource can have at most {limit} tags: '{arn}'"),
