@@ -225,12 +225,14 @@ pub async fn describe(state: &AccountView<'_>, input: DescribeStateMachineInput)
             let version = load_version(state, machine_arn, *number)?;
             (as_version(state, &machine, &version)?, Some(version))
         }
-        StateMachineRef::Alias { .. } => return Err(AwsError::new(
-            ErrorCode::ValidationException,
-            format!(
+        StateMachineRef::Alias { .. } => {
+            return Err(AwsError::new(
+                ErrorCode::ValidationException,
+                format!(
                 "DescribeStateMachine takes a state machine or version ARN; use DescribeStateMachineAlias for '{arn}'"
             ),
-        )),
+            ))
+        }
     };
     let definition = if input.included_data.as_deref() == Some("METADATA_ONLY") {
         "{}".to_string()

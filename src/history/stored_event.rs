@@ -22,7 +22,8 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
-    /// The event that opens every history (id 1), made by the server before the interpreter runs.
+    /// The event that opens every history (id 1), made by the server before the interpreter runs; it names the
+    /// version and alias the execution was started through, if any.
     pub fn execution_started(
         input: &str,
         role_arn: &str,

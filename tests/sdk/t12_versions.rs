@@ -139,6 +139,27 @@ async fn versions_are_published_listed_described_and_run() {
     let all = sfn.list_executions().state_machine_arn(&machine).send().await.unwrap();
     assert_eq!(all.executions().len(), 2);
 
+    tracing::info!("--- StartSyncExecution runs an EXPRESS machine's version");
+    let express = sfn
+        .create_state_machine()
+        .name("versioned-express")
+        .definition(definition(1))
+        .role_arn(ROLE)
+        .r#type(aws_sdk_sfn::types::StateMachineType::Express)
+        .publish(true)
+        .send()
+        .await
+        .unwrap();
+    let express_v1 = express.state_machine_version_arn().unwrap();
+    sfn.update_state_machine()
+        .state_machine_arn(express.state_machine_arn())
+        .definition(definition(2))
+        .send()
+        .await
+        .unwrap();
+    let sync = sfn.start_sync_execution().state_machine_arn(express_v1).send().await.unwrap();
+    assert_eq!(sync.output(), Some(r#"{"v":1}"#));
+
     tracing::info!("--- a version that does not exist");
     let missing = format!("{machine}:99");
     assert_eq!(code(sfn.describe_state_machine().state_machine_arn(&missing).send().await), "StateMachineDoesNotExist");

@@ -14,6 +14,7 @@ use crate::store::encode;
 use crate::store::tables::*;
 use crate::store::AliasRecord;
 use crate::store::AliasRoute;
+use crate::store::StateMachineRecord;
 use crate::store::StateMachineStatus;
 use crate::store::StoreError;
 use crate::store::VersionRecord;
@@ -62,23 +63,23 @@ impl Writer<'_> {
         Ok(None)
     }
 
-    /// A refusal when the state machine is missing or being deleted.
-    fn unusable_machine(&self, machine_arn: &str) -> Result<Option<Refusal>, StoreError> {
+    /// The state machine, or the refusal when it is missing or being deleted.
+    fn usable_machine(&self, machine_arn: &str) -> Result<Result<StateMachineRecord, Refusal>, StoreError> {
         Ok(match self.load_machine(machine_arn)? {
-            None => Some(Refusal::StateMachineDoesNotExist { arn: machine_arn.to_string() }),
+            None => Err(Refusal::StateMachineDoesNotExist { arn: machine_arn.to_string() }),
             Some(m) if m.status == StateMachineStatus::Deleting => {
-                Some(Refusal::StateMachineDeleting { arn: machine_arn.to_string() })
+                Err(Refusal::StateMachineDeleting { arn: machine_arn.to_string() })
             }
-            Some(_) => None,
+            Some(m) => Ok(m),
         })
     }
 
     pub(super) fn publish_version(&mut self, publish: &VersionPublish) -> Result<Applied, StoreError> {
         let arn = publish.machine_arn.as_str();
-        if let Some(refusal) = self.unusable_machine(arn)? {
-            return Ok(Applied::Refused(refusal));
-        }
-        let machine = self.load_machine(arn)?.expect("checked above");
+        let machine = match self.usable_machine(arn)? {
+            Ok(machine) => machine,
+            Err(refusal) => return Ok(Applied::Refused(refusal)),
+        };
         let current = match &publish.revision_id {
             Some(id) => *id == machine.revision_id,
             None => machine.revision_ms == machine.creation_ms,
@@ -134,12 +135,12 @@ impl Writer<'_> {
     }
 
     pub(super) fn create_alias(&mut self, machine_arn: &str, alias: &AliasRecord) -> Result<Applied, StoreError> {
-        match self.unusable_machine(machine_arn)? {
-            Some(Refusal::StateMachineDoesNotExist { arn }) => {
+        match self.usable_machine(machine_arn)? {
+            Err(Refusal::StateMachineDoesNotExist { arn }) => {
                 return Ok(Applied::Refused(Refusal::ResourceNotFound { arn }))
             }
-            Some(refusal) => return Ok(Applied::Refused(refusal)),
-            None => {}
+            Err(refusal) => return Ok(Applied::Refused(refusal)),
+            Ok(_) => {}
         }
         let aliases = self.aliases_of(machine_arn)?;
         if let Some(existing) = aliases.iter().find(|a| a.name == alias.name) {
@@ -174,7 +175,7 @@ impl Writer<'_> {
         let Some(mut alias) = found else {
             return Ok(Applied::Refused(Refusal::ResourceNotFound { arn: alias_arn }));
         };
-        if let Some(Refusal::StateMachineDeleting { arn }) = self.unusable_machine(machine_arn)? {
+        if let Err(Refusal::StateMachineDeleting { arn }) = self.usable_machine(machine_arn)? {
             return Ok(Applied::Refused(Refusal::StateMachineDeleting { arn }));
         }
         if let Some(routing) = &update.routing {
