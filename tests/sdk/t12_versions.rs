@@ -320,6 +320,22 @@ async fn conflicts_and_invalid_requests_are_refused_as_aws_does() {
     assert_eq!(code(to_missing), "ResourceNotFound");
     assert_eq!(code(sfn.start_execution().state_machine_arn(&nowhere).send().await), "StateMachineDoesNotExist");
 
+    tracing::info!("--- a state machine has at most 100 aliases");
+    for i in 1..100 {
+        sfn.create_state_machine_alias()
+            .name(format!("a{i}"))
+            .routing_configuration(route(&v2, 100))
+            .send()
+            .await
+            .unwrap();
+    }
+    let over = sfn.create_state_machine_alias().name("a100").routing_configuration(route(&v2, 100)).send().await;
+    assert_eq!(code(over), "ServiceQuotaExceededException");
+    for i in 1..100 {
+        let arn = format!("{machine}:a{i}");
+        sfn.delete_state_machine_alias().state_machine_alias_arn(arn).send().await.unwrap();
+    }
+
     tracing::info!("--- delete the alias, then its version; numbers are never reused");
     sfn.delete_state_machine_alias().state_machine_alias_arn(&alias_arn).send().await.unwrap();
     sfn.delete_state_machine_alias().state_machine_alias_arn(&alias_arn).send().await.expect("deleting again is fine");
