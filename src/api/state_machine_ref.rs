@@ -73,6 +73,17 @@ impl StateMachineRef {
     }
 }
 
+/// Parses an ARN that must name a state machine itself, not a version or an alias; answers it.
+pub fn unqualified(state: &AccountView<'_>, arn: &str) -> Result<String, AwsError> {
+    match StateMachineRef::parse(state, arn)? {
+        StateMachineRef::Machine { arn } => Ok(arn),
+        _ => Err(AwsError::new(
+            ErrorCode::ValidationException,
+            format!("This operation takes an unqualified state machine ARN, not a version or alias ARN: '{arn}'"),
+        )),
+    }
+}
+
 /// `<state machine ARN>:<number>`.
 pub fn version_arn(machine_arn: &str, number: u64) -> String {
     format!("{machine_arn}:{number}")

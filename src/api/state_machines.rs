@@ -10,6 +10,7 @@ use super::pagination::decode_token;
 use super::pagination::encode_token;
 use super::state_machine_ref::as_version;
 use super::state_machine_ref::load_version;
+use super::state_machine_ref::unqualified;
 use super::state_machine_ref::StateMachineRef;
 use super::tags::validate_tags;
 use super::tags::TagShape;
@@ -194,12 +195,6 @@ pub async fn create(
     })
 }
 
-/// Parses a state machine ARN from a request member that takes no version or alias ARN; another account's
-/// state machine does not exist.
-pub fn state_machine_arn(state: &AccountView<'_>, arn: &str) -> Result<(), AwsError> {
-    versions::unqualified(state, arn).map(drop)
-}
-
 /// Loads a state machine that exists, or StateMachineDoesNotExist.
 pub fn load(state: &AccountView<'_>, arn: &str) -> Result<StateMachineRecord, AwsError> {
     state.node.store.state_machine(arn)?.ok_or_else(|| AwsError::state_machine_does_not_exist(arn))
@@ -226,12 +221,8 @@ pub async fn describe(state: &AccountView<'_>, input: DescribeStateMachineInput)
             (as_version(state, &machine, &version)?, Some(version))
         }
         StateMachineRef::Alias { .. } => {
-            return Err(AwsError::new(
-                ErrorCode::ValidationException,
-                format!(
-                "DescribeStateMachine takes a state machine or version ARN; use DescribeStateMachineAlias for '{arn}'"
-            ),
-            ))
+            let message = format!("Describe an alias with DescribeStateMachineAlias: '{arn}'");
+            return Err(AwsError::new(ErrorCode::ValidationException, message));
         }
     };
     let definition = if input.included_data.as_deref() == Some("METADATA_ONLY") {
@@ -299,7 +290,7 @@ pub async fn update(
     c.length("roleArn", input.role_arn.as_ref(), 1, 256);
     c.length("versionDescription", input.version_description.as_ref(), 0, 256);
     c.finish()?;
-    state_machine_arn(state, arn)?;
+    unqualified(state, arn)?;
     check_version_description(input.publish, input.version_description.as_ref())?;
     if input.definition.is_none()
         && input.role_arn.is_none()
@@ -383,7 +374,7 @@ pub async fn delete(state: &AccountView<'_>, input: DeleteStateMachineInput) -> 
     let mut c = Constraints::default();
     let arn = c.required("stateMachineArn", &input.state_machine_arn, 1, 256);
     c.finish()?;
-    state_machine_arn(state, arn)?;
+    unqualified(state, arn)?;
     state.node.propose(arn, Command::DeleteStateMachine { arn: arn.to_string() }).await?;
     Ok(json!({}))
 }

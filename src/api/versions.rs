@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::pagination::decode_token;
 use super::pagination::encode_token;
+use super::state_machine_ref::unqualified;
 use super::state_machine_ref::version_arn;
 use super::state_machine_ref::StateMachineRef;
 use super::validate::page_size;
@@ -24,17 +25,6 @@ pub const MAX_VERSIONS: u64 = 1000;
 
 /// The `revisionId` that names a state machine's first revision (one never updated).
 const INITIAL_REVISION: &str = "INITIAL";
-
-/// Parses an ARN that must name a state machine itself, not a version or an alias.
-pub fn unqualified(state: &AccountView<'_>, arn: &str) -> Result<String, AwsError> {
-    match StateMachineRef::parse(state, arn)? {
-        StateMachineRef::Machine { arn } => Ok(arn),
-        _ => Err(AwsError::new(
-            ErrorCode::ValidationException,
-            format!("This operation takes an unqualified state machine ARN, not a version or alias ARN: '{arn}'"),
-        )),
-    }
-}
 
 /// Publishes the current revision of `machine_arn` as a version, or finds the version already published of
 /// it; `revision_id` is the revision the caller expects to be current (`None`: whatever is current now).
