@@ -331,6 +331,16 @@ async fn conflicts_and_invalid_requests_are_refused_as_aws_does() {
     }
     let over = sfn.create_state_machine_alias().name("a100").routing_configuration(route(&v2, 100)).send().await;
     assert_eq!(code(over), "ServiceQuotaExceededException");
+    let first = sfn.list_state_machine_aliases().state_machine_arn(&machine).max_results(60).send().await.unwrap();
+    let rest = sfn
+        .list_state_machine_aliases()
+        .state_machine_arn(&machine)
+        .next_token(first.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((first.state_machine_aliases().len(), rest.state_machine_aliases().len()), (60, 40));
+    assert!(rest.next_token().is_none());
     for i in 1..100 {
         let arn = format!("{machine}:a{i}");
         sfn.delete_state_machine_alias().state_machine_alias_arn(arn).send().await.unwrap();
