@@ -160,17 +160,24 @@ pub struct AwsError {
     pub message: String,
     /// `resourceName` for ResourceNotFound and TooManyTags.
     pub resource_name: Option<String>,
+    /// `reason` of a ValidationException (`INVALID_ROUTING_CONFIGURATION`, ...), when AWS gives one.
+    pub reason: Option<String>,
 }
 
 impl AwsError {
     /// An error with a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> AwsError {
-        AwsError { code, message: message.into(), resource_name: None }
+        AwsError { code, message: message.into(), resource_name: None, reason: None }
     }
 
     /// An error naming the resource it concerns.
     pub fn with_resource(code: ErrorCode, message: impl Into<String>, resource: &str) -> AwsError {
-        AwsError { code, message: message.into(), resource_name: Some(resource.to_string()) }
+        AwsError { code, message: message.into(), resource_name: Some(resource.to_string()), reason: None }
+    }
+
+    /// A ValidationException with its `reason`.
+    pub fn invalid_because(reason: &str, message: impl Into<String>) -> AwsError {
+        AwsError { reason: Some(reason.to_string()), ..AwsError::new(ErrorCode::ValidationException, message) }
     }
 
     pub fn state_machine_does_not_exist(arn: &str) -> AwsError {

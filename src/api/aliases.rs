@@ -26,6 +26,9 @@ use crate::store::AliasRoute;
 /// The model's pattern of alias names.
 const ALIAS_NAME_PATTERN: &str = r"^(?=.*[a-zA-Z_\-\.])[a-zA-Z0-9_\-\.]+$";
 
+/// The `reason` of a ValidationException about a routing configuration.
+const INVALID_ROUTING_CONFIGURATION: &str = "INVALID_ROUTING_CONFIGURATION";
+
 /// A `RoutingConfigurationListItem`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -52,7 +55,7 @@ fn routes(
     state: &AccountView<'_>,
     routing: &[RoutingConfigurationListItem],
 ) -> Result<(String, Vec<AliasRoute>), AwsError> {
-    let invalid = |message: String| AwsError::new(ErrorCode::ValidationException, message);
+    let invalid = |message: String| AwsError::invalid_because(INVALID_ROUTING_CONFIGURATION, message);
     let arns: Vec<&str> = routing.iter().map(|r| r.state_machine_version_arn.as_deref().unwrap_or_default()).collect();
     let received = || format!("[{}]", arns.join(", "));
     let mut machine = None;
@@ -180,8 +183,8 @@ pub async fn update(state: &AccountView<'_>, input: UpdateStateMachineAliasInput
     c.finish()?;
     let (machine_arn, name) = alias_arn(state, arn)?;
     if input.description.is_none() && input.routing_configuration.is_none() {
-        return Err(AwsError::new(
-            ErrorCode::ValidationException,
+        return Err(AwsError::invalid_because(
+            "MISSING_REQUIRED_PARAMETER",
             "Either the description or the routingConfiguration must be specified",
         ));
     }
@@ -189,8 +192,8 @@ pub async fn update(state: &AccountView<'_>, input: UpdateStateMachineAliasInput
         Some(routing) => {
             let (routed_machine, routes) = routes(state, routing)?;
             if routed_machine != machine_arn {
-                return Err(AwsError::new(
-                    ErrorCode::ValidationException,
+                return Err(AwsError::invalid_because(
+                    INVALID_ROUTING_CONFIGURATION,
                     format!("Routing configuration must contain versions of the alias's state machine '{machine_arn}'"),
                 ));
             }

@@ -101,6 +101,9 @@ pub fn error_response(error: &AwsError) -> HttpResponse {
     if let Some(resource) = &error.resource_name {
         body["resourceName"] = json!(resource);
     }
+    if let Some(reason) = &error.reason {
+        body["reason"] = json!(reason);
+    }
     let mut response =
         HttpResponse::build(StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST))
             .content_type(CONTENT_TYPE)

@@ -36,8 +36,8 @@ impl StateMachineRef {
             return Err(AwsError::state_machine_does_not_exist(arn));
         }
         if parsed.name().contains('/') {
-            return Err(AwsError::new(
-                ErrorCode::ValidationException,
+            return Err(AwsError::invalid_because(
+                "API_DOES_NOT_SUPPORT_LABELED_ARNS",
                 format!("This operation does not support a labelled state machine ARN: '{arn}'"),
             ));
         }

@@ -4,8 +4,10 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_sfn::operation::create_state_machine_alias::CreateStateMachineAliasError;
 use aws_sdk_sfn::types::ExecutionStatus;
 use aws_sdk_sfn::types::RoutingConfigurationListItem;
+use aws_sdk_sfn::types::ValidationExceptionReason;
 
 use crate::server::code;
 use crate::server::wait_closed;
@@ -287,6 +289,18 @@ async fn conflicts_and_invalid_requests_are_refused_as_aws_does() {
         let result = sfn.create_state_machine_alias().name("bad").set_routing_configuration(Some(routing)).send().await;
         assert_eq!(code(result), "ValidationException", "{what}");
     }
+    let uneven = sfn
+        .create_state_machine_alias()
+        .name("uneven")
+        .routing_configuration(route(&v1, 70))
+        .routing_configuration(route(&v2, 29))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    let CreateStateMachineAliasError::ValidationException(uneven) = uneven else { panic!("{uneven:?}") };
+    assert_eq!(uneven.reason(), Some(&ValidationExceptionReason::InvalidRoutingConfiguration));
+    assert_eq!(uneven.message(), Some("Sum of routing configuration weights must equal 100. Received: [70, 29]"));
     let numeric = sfn.create_state_machine_alias().name("123").routing_configuration(route(&v1, 100)).send().await;
     assert_eq!(code(numeric), "ValidationException", "an alias name may not look like a version number");
     let update = sfn
