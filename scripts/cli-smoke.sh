@@ -452,6 +452,55 @@ if [[ "$ERR" != *"(StateMachineDoesNotExist)"* ]]; then
 fi
 ok "$C then describe-state-machine fails with StateMachineDoesNotExist"
 
+# ---------------------------------------------------------------- versions and aliases
+# A machine of its own: publish two versions, route an alias to the second, start through the alias.
+VER_DEF1='{"StartAt":"V","States":{"V":{"Type":"Pass","Result":{"v":1},"End":true}}}'
+VER_DEF2='{"StartAt":"V","States":{"V":{"Type":"Pass","Result":{"v":2},"End":true}}}'
+
+C="create-state-machine --publish"
+sfn_ok "$C" create-state-machine --name smoke-versioned --definition "$VER_DEF1" --role-arn "$ROLE_ARN" --publish
+VER_SM=$(j 'd["stateMachineArn"]')
+expect "$C: stateMachineVersionArn" "$VER_SM:1" "$(j 'd["stateMachineVersionArn"]')"
+ok "$C publishes version 1"
+
+C="publish-state-machine-version"
+sfn_ok "$C (update-state-machine)" update-state-machine --state-machine-arn "$VER_SM" --definition "$VER_DEF2"
+REVISION=$(j 'd["revisionId"]')
+sfn_ok "$C" publish-state-machine-version --state-machine-arn "$VER_SM" --revision-id "$REVISION" --description second
+expect "$C: stateMachineVersionArn" "$VER_SM:2" "$(j 'd["stateMachineVersionArn"]')"
+sfn_ok "$C (list-state-machine-versions)" list-state-machine-versions --state-machine-arn "$VER_SM"
+expect "$C: versions newest first" '["'"$VER_SM"':2","'"$VER_SM"':1"]' "$(j '[v["stateMachineVersionArn"] for v in d["stateMachineVersions"]]')"
+ok "$C publishes version 2"
+
+C="create-state-machine-alias"
+sfn_ok "$C" create-state-machine-alias --name live \
+  --routing-configuration "stateMachineVersionArn=$VER_SM:2,weight=100"
+ALIAS_ARN=$(j 'd["stateMachineAliasArn"]')
+expect "$C: stateMachineAliasArn" "$VER_SM:live" "$ALIAS_ARN"
+ok "$C routes live to version 2"
+
+C="start-execution through the alias"
+sfn_ok "$C" start-execution --state-machine-arn "$ALIAS_ARN" --name smoke-alias-1
+ALIAS_EXEC=$(j 'd["executionArn"]')
+DEADLINE=$((SECONDS + 10))
+while :; do
+  sfn_ok "$C (describe-execution)" describe-execution --execution-arn "$ALIAS_EXEC"
+  if [[ "$(j 'd["status"]')" != "RUNNING" ]] || ((SECONDS >= DEADLINE)); then break; fi
+  sleep 0.5
+done
+expect "$C: status" "SUCCEEDED" "$(j 'd["status"]')"
+expect "$C: output" '{"v":2}' "$(canon "$(j 'd["output"]')")"
+expect "$C: stateMachineAliasArn" "$ALIAS_ARN" "$(j 'd["stateMachineAliasArn"]')"
+expect "$C: stateMachineVersionArn" "$VER_SM:2" "$(j 'd["stateMachineVersionArn"]')"
+ok "$C runs version 2 and names the alias and the version"
+
+C="delete-state-machine-version"
+sfn_err "$C (routed by an alias)" ConflictException delete-state-machine-version --state-machine-version-arn "$VER_SM:2"
+sfn_ok "$C (delete-state-machine-alias)" delete-state-machine-alias --state-machine-alias-arn "$ALIAS_ARN"
+sfn_ok "$C" delete-state-machine-version --state-machine-version-arn "$VER_SM:2"
+sfn_ok "$C (delete-state-machine)" delete-state-machine --state-machine-arn "$VER_SM"
+ok "$C refuses a routed version, then deletes it once its alias is gone"
+
 # ---------------------------------------------------------------- boto3 activity worker
 C="activity-worker.py"
 if ! "$PY" -c "import boto3" 2>/dev/null; then

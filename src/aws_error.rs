@@ -11,6 +11,8 @@ pub enum ErrorCode {
     ActivityDoesNotExist,
     ActivityAlreadyExists,
     ActivityWorkerLimitExceeded,
+    /// A version or alias change that contradicts the current state (a stale revision, a routed version).
+    ConflictException,
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
     ExecutionLimitExceeded,
@@ -29,6 +31,8 @@ pub enum ErrorCode {
     StateMachineDeleting,
     StateMachineDoesNotExist,
     StateMachineTypeNotSupported,
+    /// A per-state-machine quota (versions, aliases) would be exceeded.
+    ServiceQuotaExceededException,
     TaskDoesNotExist,
     TaskTimedOut,
     TooManyTags,
@@ -71,6 +75,7 @@ impl ErrorCode {
             ErrorCode::ActivityDoesNotExist => "ActivityDoesNotExist",
             ErrorCode::ActivityAlreadyExists => "ActivityAlreadyExists",
             ErrorCode::ActivityWorkerLimitExceeded => "ActivityWorkerLimitExceeded",
+            ErrorCode::ConflictException => "ConflictException",
             ErrorCode::ExecutionAlreadyExists => "ExecutionAlreadyExists",
             ErrorCode::ExecutionDoesNotExist => "ExecutionDoesNotExist",
             ErrorCode::ExecutionLimitExceeded => "ExecutionLimitExceeded",
@@ -89,6 +94,7 @@ impl ErrorCode {
             ErrorCode::StateMachineDeleting => "StateMachineDeleting",
             ErrorCode::StateMachineDoesNotExist => "StateMachineDoesNotExist",
             ErrorCode::StateMachineTypeNotSupported => "StateMachineTypeNotSupported",
+            ErrorCode::ServiceQuotaExceededException => "ServiceQuotaExceededException",
             ErrorCode::TaskDoesNotExist => "TaskDoesNotExist",
             ErrorCode::TaskTimedOut => "TaskTimedOut",
             ErrorCode::TooManyTags => "TooManyTags",
@@ -139,6 +145,8 @@ impl ErrorCode {
             ErrorCode::ServiceUnavailable => 503,
             ErrorCode::InternalFailure => 500,
             ErrorCode::MissingAuthenticationTokenException => 403,
+            ErrorCode::ConflictException => 409,
+            ErrorCode::ServiceQuotaExceededException => 402,
             _ => 400,
         }
     }
@@ -152,17 +160,24 @@ pub struct AwsError {
     pub message: String,
     /// `resourceName` for ResourceNotFound and TooManyTags.
     pub resource_name: Option<String>,
+    /// `reason` of a ValidationException (`INVALID_ROUTING_CONFIGURATION`, ...), when AWS gives one.
+    pub reason: Option<String>,
 }
 
 impl AwsError {
     /// An error with a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> AwsError {
-        AwsError { code, message: message.into(), resource_name: None }
+        AwsError { code, message: message.into(), resource_name: None, reason: None }
     }
 
     /// An error naming the resource it concerns.
     pub fn with_resource(code: ErrorCode, message: impl Into<String>, resource: &str) -> AwsError {
-        AwsError { code, message: message.into(), resource_name: Some(resource.to_string()) }
+        AwsError { code, message: message.into(), resource_name: Some(resource.to_string()), reason: None }
+    }
+
+    /// A ValidationException with its `reason`.
+    pub fn invalid_because(reason: &str, message: impl Into<String>) -> AwsError {
+        AwsError { reason: Some(reason.to_string()), ..AwsError::new(ErrorCode::ValidationException, message) }
     }
 
     pub fn state_machine_does_not_exist(arn: &str) -> AwsError {
@@ -233,6 +248,8 @@ impl From<crate::raft::Refusal> for AwsError {
                  stopped before a new execution can be started.",
             ),
             Refusal::ResourceNotFound { arn } => AwsError::resource_not_found(&arn),
+            Refusal::Conflict { message } => AwsError::new(ErrorCode::ConflictException, message),
+            Refusal::QuotaExceeded { message } => AwsError::new(ErrorCode::ServiceQuotaExceededException, message),
             Refusal::TooManyTags { arn, limit } => AwsError::with_resource(
                 ErrorCode::TooManyTags,
                 format!("Too many tags: a resource can have at most {limit} tags: '{arn}'"),

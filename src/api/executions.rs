@@ -9,6 +9,9 @@ use serde_json::Value;
 use super::express;
 use super::pagination::decode_token;
 use super::pagination::encode_token;
+use super::state_machine_ref::resolve;
+use super::state_machine_ref::Resolved;
+use super::state_machine_ref::StateMachineRef;
 use super::state_machines;
 use super::validate::execution_input;
 use super::validate::page_size;
@@ -54,6 +57,10 @@ pub struct ValidStart {
     pub trace_header: Option<String>,
     /// The mock test case chosen with `<stateMachineArn>#<test case>`, checked against the definition.
     pub test_case: Option<Arc<TestCase>>,
+    /// The version the execution runs, when started through a version or alias ARN.
+    pub version_arn: Option<String>,
+    /// The alias it was started through.
+    pub alias_arn: Option<String>,
 }
 
 /// Validates a start request against the model and the state machine it names.
@@ -69,7 +76,7 @@ pub fn validate_start(state: &AccountView<'_>, input: &StartExecutionInput) -> R
         Some((arn, case)) => (arn, Some(case)),
         None => (arn, None),
     };
-    state_machines::state_machine_arn(state, arn)?;
+    let reference = StateMachineRef::parse(state, arn)?;
     let name = match &input.name {
         Some(name) if !is_valid_name(name) => {
             return Err(AwsError::new(ErrorCode::InvalidName, format!("Invalid Name: '{name}'")))
@@ -78,10 +85,11 @@ pub fn validate_start(state: &AccountView<'_>, input: &StartExecutionInput) -> R
         None => uuid::Uuid::new_v4().to_string(),
     };
     let execution_input = execution_input(input.input.as_ref())?;
-    let machine = state_machines::load(state, arn)?;
+    let machine = state_machines::load(state, reference.machine_arn())?;
     if machine.status == StateMachineStatus::Deleting {
         return Err(AwsError::state_machine_deleting(arn));
     }
+    let Resolved { machine, version_arn, alias_arn } = resolve(state, &reference, machine)?;
     let test_case = match case {
         Some(case) => {
             let refused = |message: String| AwsError::new(ErrorCode::ValidationException, message);
@@ -92,7 +100,15 @@ pub fn validate_start(state: &AccountView<'_>, input: &StartExecutionInput) -> R
         }
         None => None,
     };
-    Ok(ValidStart { machine, name, input: execution_input, trace_header: input.trace_header.clone(), test_case })
+    Ok(ValidStart {
+        machine,
+        name,
+        input: execution_input,
+        trace_header: input.trace_header.clone(),
+        test_case,
+        version_arn,
+        alias_arn,
+    })
 }
 
 pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Result<Value, AwsError> {
@@ -120,6 +136,8 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
         role_arn: machine.role_arn.clone(),
         test_case: start.test_case.as_ref().map(|case| case.name().to_string()),
         wait_time_scale: state.wait_time_scale,
+        version_arn: start.version_arn.clone(),
+        alias_arn: start.alias_arn.clone(),
     };
     let definition = state.executions.definition(&machine.arn, &machine.revision_id, &machine.definition)?;
     let decision = first_run(state, &definition, &execution, start.test_case.as_deref(), now);
@@ -148,7 +166,13 @@ fn first_run(
     now: i64,
 ) -> Decision {
     let info = execution_info(execution, state.node.token_key());
-    let started = StoredEvent::execution_started(&execution.input, &execution.role_arn, now);
+    let started = StoredEvent::execution_started(
+        &execution.input,
+        &execution.role_arn,
+        execution.version_arn.as_deref(),
+        execution.alias_arn.as_deref(),
+        now,
+    );
     let mut engine_state = ExecutionState::new(info);
     let store = &state.node.store;
     let activity_exists = |arn: &str| matches!(store.activity(arn), Ok(Some(_)));
@@ -216,6 +240,7 @@ pub async fn describe(state: &AccountView<'_>, input: DescribeExecutionInput) ->
     if let Some(trace) = &e.trace_header {
         out["traceHeader"] = json!(trace);
     }
+    add_version_and_alias(&mut out, &e);
     match e.status {
         ExecutionStatus::Running | ExecutionStatus::Succeeded => {
             out["redriveStatus"] = json!("NOT_REDRIVABLE");
@@ -260,21 +285,22 @@ pub async fn list(state: &AccountView<'_>, input: ListExecutionsInput) -> Result
             ))
         }
     };
-    state_machines::state_machine_arn(state, arn)?;
+    let reference = StateMachineRef::parse(state, arn)?;
     if input.status_filter.as_deref() == Some("PENDING_REDRIVE") {
         return Err(AwsError::new(
             ErrorCode::ValidationException,
             "The PENDING_REDRIVE status filter requires a mapRunArn",
         ));
     }
-    let machine = state_machines::load(state, arn)?;
+    let machine = state_machines::load(state, reference.machine_arn())?;
     if machine.machine_type == StateMachineType::Express {
         return Err(AwsError::new(
             ErrorCode::StateMachineTypeNotSupported,
             "This operation is not supported by this type of state machine",
         ));
     }
-    let scope = format!("ListExecutions:{arn}:{}", input.status_filter.as_deref().unwrap_or(""));
+    let listed_under = reference.arn();
+    let scope = format!("ListExecutions:{listed_under}:{}", input.status_filter.as_deref().unwrap_or(""));
     let from = match input.next_token.as_deref() {
         Some(token) => {
             Some(super::validate::decoded::<(u64, String)>(&decode_token(state.node.token_key(), &scope, token)?)?)
@@ -282,7 +308,7 @@ pub async fn list(state: &AccountView<'_>, input: ListExecutionsInput) -> Result
         None => None,
     };
     let status = input.status_filter.as_deref().and_then(ExecutionStatus::parse);
-    let page = state.node.store.list_executions(arn, status, from, page_size(input.max_results))?;
+    let page = state.node.store.list_executions(&listed_under, status, from, page_size(input.max_results))?;
     let redriven = input.redrive_filter.as_deref() == Some("REDRIVEN");
     let items: Vec<Value> = page
         .items
@@ -300,6 +326,7 @@ pub async fn list(state: &AccountView<'_>, input: ListExecutionsInput) -> Result
             if let Some(stop) = e.stop_ms {
                 item["stopDate"] = json!(wire_seconds(stop));
             }
+            add_version_and_alias(&mut item, e);
             item
         })
         .collect();
@@ -308,6 +335,16 @@ pub async fn list(state: &AccountView<'_>, input: ListExecutionsInput) -> Result
         out["nextToken"] = json!(encode_token(state.node.token_key(), &scope, &next));
     }
     Ok(out)
+}
+
+/// `stateMachineVersionArn` and `stateMachineAliasArn` of an execution started through them.
+fn add_version_and_alias(out: &mut Value, execution: &ExecutionRecord) {
+    if let Some(version) = &execution.version_arn {
+        out["stateMachineVersionArn"] = json!(version);
+    }
+    if let Some(alias) = &execution.alias_arn {
+        out["stateMachineAliasArn"] = json!(alias);
+    }
 }
 
 #[derive(Deserialize)]

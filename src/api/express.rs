@@ -54,7 +54,7 @@ async fn run(prepared: Prepared, connectors: Arc<Connectors>) -> Outcome {
     let deadline = info.start_time_ms + EXPRESS_LIMIT.as_millis() as i64;
     let arn = info.execution_arn.clone();
     if logging.enabled() {
-        let started = StoredEvent::execution_started(&info.input, &info.role_arn, info.start_time_ms);
+        let started = StoredEvent::execution_started(&info.input, &info.role_arn, None, None, info.start_time_ms);
         execution_log::record(&logging, &arn, &[started]);
     }
     let mut state = ExecutionState::new(info);

@@ -6,6 +6,7 @@
 mod account_view;
 mod activities;
 pub mod admin;
+mod aliases;
 pub(crate) mod executions;
 mod express;
 mod heartbeats;
@@ -13,12 +14,14 @@ mod history;
 mod pagination;
 mod protocol;
 pub mod sigv4;
+mod state_machine_ref;
 mod state_machines;
 mod swf;
 mod tags;
 mod tasks;
 mod throttle;
 mod validate;
+mod versions;
 
 use std::sync::Arc;
 

@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::activities;
+use super::aliases;
 use super::executions;
 use super::express;
 use super::heartbeats;
@@ -22,6 +23,7 @@ use super::state_machines;
 use super::swf;
 use super::tags;
 use super::tasks;
+use super::versions;
 use super::AccountView;
 use super::ApiState;
 use super::MAX_REQUEST_BYTES;
@@ -98,6 +100,9 @@ pub fn error_response(error: &AwsError) -> HttpResponse {
     let mut body = json!({ "__type": error.code.type_id(), "message": error.message });
     if let Some(resource) = &error.resource_name {
         body["resourceName"] = json!(resource);
+    }
+    if let Some(reason) = &error.reason {
+        body["reason"] = json!(reason);
     }
     let mut response =
         HttpResponse::build(StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST))
@@ -178,6 +183,14 @@ operations!(
     "ListStateMachines" => state_machines::list [state_machines::ListInput],
     "ValidateStateMachineDefinition" => state_machines::validate_definition [state_machines::ValidateInput],
     "DescribeStateMachineForExecution" => state_machines::describe_for_execution [state_machines::DescribeForExecutionInput],
+    "PublishStateMachineVersion" => versions::publish_version [versions::PublishStateMachineVersionInput],
+    "ListStateMachineVersions" => versions::list [versions::ListStateMachineVersionsInput],
+    "DeleteStateMachineVersion" => versions::delete [versions::DeleteStateMachineVersionInput],
+    "CreateStateMachineAlias" => aliases::create [aliases::CreateStateMachineAliasInput],
+    "DescribeStateMachineAlias" => aliases::describe [aliases::StateMachineAliasArnInput],
+    "UpdateStateMachineAlias" => aliases::update [aliases::UpdateStateMachineAliasInput],
+    "DeleteStateMachineAlias" => aliases::delete [aliases::StateMachineAliasArnInput],
+    "ListStateMachineAliases" => aliases::list [aliases::ListStateMachineAliasesInput],
     "CreateActivity" => activities::create [activities::CreateActivityInput],
     "DescribeActivity" => activities::describe [activities::ActivityArnInput],
     "DeleteActivity" => activities::delete [activities::ActivityArnInput],

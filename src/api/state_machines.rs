@@ -1,5 +1,5 @@
 //! State machine operations: Create, Describe, Update, Delete, List, ValidateStateMachineDefinition and
-//! DescribeStateMachineForExecution.
+//! DescribeStateMachineForExecution. Create and Update publish a version when asked to (see `versions`).
 
 use serde::Deserialize;
 use serde::Serialize;
@@ -8,13 +8,16 @@ use serde_json::Value;
 
 use super::pagination::decode_token;
 use super::pagination::encode_token;
+use super::state_machine_ref::as_version;
+use super::state_machine_ref::load_version;
+use super::state_machine_ref::unqualified;
+use super::state_machine_ref::StateMachineRef;
 use super::tags::validate_tags;
 use super::tags::TagShape;
 use super::validate::page_size;
 use super::validate::Constraints;
+use super::versions;
 use super::AccountView;
-use crate::arn::Arn;
-use crate::arn::ResourceKind;
 use crate::asl::Definition;
 use crate::asl::InvalidDefinition;
 use crate::aws_error::AwsError;
@@ -51,6 +54,8 @@ pub struct CreateStateMachineInput {
 pub struct CreateStateMachineOutput {
     state_machine_arn: String,
     creation_date: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state_machine_version_arn: Option<String>,
 }
 
 /// Parses a definition for a machine of `machine_type`, as CreateStateMachine/UpdateStateMachine do.
@@ -129,17 +134,12 @@ pub fn encryption_configuration(value: Option<&Value>) -> Result<Option<String>,
     }
 }
 
-fn reject_versions(publish: Option<bool>, description: Option<&String>) -> Result<(), AwsError> {
+/// A version description without `publish` is refused, as AWS does.
+fn check_version_description(publish: Option<bool>, description: Option<&String>) -> Result<(), AwsError> {
     if description.is_some() && publish != Some(true) {
         return Err(AwsError::new(
             ErrorCode::ValidationException,
             "Version description can only be set when publish is true",
-        ));
-    }
-    if publish == Some(true) {
-        return Err(AwsError::new(
-            ErrorCode::ValidationException,
-            "Publishing state machine versions is not supported by this server",
         ));
     }
     Ok(())
@@ -160,7 +160,7 @@ pub async fn create(
         return Err(AwsError::new(ErrorCode::InvalidName, format!("Invalid Name: '{name}'")));
     }
     check_role_arn(role_arn)?;
-    reject_versions(input.publish, input.version_description.as_ref())?;
+    check_version_description(input.publish, input.version_description.as_ref())?;
     let machine_type = match input.machine_type.as_deref() {
         Some("EXPRESS") => StateMachineType::Express,
         _ => StateMachineType::Standard,
@@ -184,23 +184,15 @@ pub async fn create(
         encryption: encryption_configuration(input.encryption_configuration.as_ref())?,
     };
     let created = state.node.propose(&arn, Command::CreateStateMachine { machine, tags }).await?;
-    Ok(CreateStateMachineOutput { state_machine_arn: arn, creation_date: wire_seconds(created) })
-}
-
-/// Parses a state machine ARN from a request member; another account's state machine does not exist.
-pub fn state_machine_arn(state: &AccountView<'_>, arn: &str) -> Result<(), AwsError> {
-    let parsed = Arn::parse(arn, &[ResourceKind::StateMachine])
-        .map_err(|e| AwsError::new(ErrorCode::InvalidArn, e.to_string()))?;
-    if !state.arns.owns(&parsed) {
-        return Err(AwsError::state_machine_does_not_exist(arn));
-    }
-    if parsed.parts.len() > 1 {
-        return Err(AwsError::new(
-            ErrorCode::ValidationException,
-            format!("Versions and aliases are not supported by this server: '{arn}'"),
-        ));
-    }
-    Ok(())
+    let state_machine_version_arn = match input.publish {
+        Some(true) => Some(versions::publish(state, &arn, Some("INITIAL"), input.version_description).await?.0),
+        _ => None,
+    };
+    Ok(CreateStateMachineOutput {
+        state_machine_arn: arn,
+        creation_date: wire_seconds(created),
+        state_machine_version_arn,
+    })
 }
 
 /// Loads a state machine that exists, or StateMachineDoesNotExist.
@@ -220,8 +212,19 @@ pub async fn describe(state: &AccountView<'_>, input: DescribeStateMachineInput)
     let arn = c.required("stateMachineArn", &input.state_machine_arn, 1, 256);
     c.one_of("includedData", input.included_data.as_ref(), &["ALL_DATA", "METADATA_ONLY"]);
     c.finish()?;
-    state_machine_arn(state, arn)?;
-    let machine = load(state, arn)?;
+    let reference = StateMachineRef::parse(state, arn)?;
+    let machine = load(state, reference.machine_arn())?;
+    let (machine, version) = match &reference {
+        StateMachineRef::Machine { .. } => (machine, None),
+        StateMachineRef::Version { machine_arn, number } => {
+            let version = load_version(state, machine_arn, *number)?;
+            (as_version(state, &machine, &version)?, Some(version))
+        }
+        StateMachineRef::Alias { .. } => {
+            let message = format!("Describe an alias with DescribeStateMachineAlias: '{arn}'");
+            return Err(AwsError::new(ErrorCode::ValidationException, message));
+        }
+    };
     let definition = if input.included_data.as_deref() == Some("METADATA_ONLY") {
         "{}".to_string()
     } else {
@@ -240,6 +243,13 @@ pub async fn describe(state: &AccountView<'_>, input: DescribeStateMachineInput)
     });
     if machine.revision_ms != machine.creation_ms {
         out["revisionId"] = json!(machine.revision_id);
+    }
+    if let Some(version) = version {
+        out["stateMachineArn"] = json!(reference.arn());
+        out["creationDate"] = json!(wire_seconds(version.creation_ms));
+        if let Some(description) = version.description {
+            out["description"] = json!(description);
+        }
     }
     if let Some(encryption) = &machine.encryption {
         out["encryptionConfiguration"] = serde_json::from_str(encryption).unwrap_or_default();
@@ -264,7 +274,10 @@ pub struct UpdateStateMachineInput {
 #[serde(rename_all = "camelCase")]
 pub struct UpdateStateMachineOutput {
     update_date: f64,
-    revision_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revision_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state_machine_version_arn: Option<String>,
 }
 
 pub async fn update(
@@ -277,8 +290,8 @@ pub async fn update(
     c.length("roleArn", input.role_arn.as_ref(), 1, 256);
     c.length("versionDescription", input.version_description.as_ref(), 0, 256);
     c.finish()?;
-    state_machine_arn(state, arn)?;
-    reject_versions(input.publish, input.version_description.as_ref())?;
+    unqualified(state, arn)?;
+    check_version_description(input.publish, input.version_description.as_ref())?;
     if input.definition.is_none()
         && input.role_arn.is_none()
         && input.logging_configuration.is_none()
@@ -317,9 +330,38 @@ pub async fn update(
         revision_id: uuid::Uuid::new_v4().to_string(),
         update_ms: now_ms(),
     };
-    let revision_id = update.revision_id.clone();
-    let updated = state.node.propose(arn, Command::UpdateStateMachine { update }).await?;
-    Ok(UpdateStateMachineOutput { update_date: wire_seconds(updated), revision_id })
+    if input.publish != Some(true) {
+        let revision_id = update.revision_id.clone();
+        let updated = state.node.propose(arn, Command::UpdateStateMachine { update }).await?;
+        return Ok(UpdateStateMachineOutput {
+            update_date: wire_seconds(updated),
+            revision_id: Some(revision_id),
+            state_machine_version_arn: None,
+        });
+    }
+    // Publishing an update that changes nothing publishes (or finds) the current revision's version.
+    let (revision_id, update_ms) = if changes_nothing(&machine, &update) {
+        let revision = (machine.revision_ms != machine.creation_ms).then(|| machine.revision_id.clone());
+        (revision, machine.revision_ms)
+    } else {
+        let revision_id = update.revision_id.clone();
+        (Some(revision_id), state.node.propose(arn, Command::UpdateStateMachine { update }).await?)
+    };
+    let expected = revision_id.as_deref().unwrap_or("INITIAL");
+    let (version_arn, _) = versions::publish(state, arn, Some(expected), input.version_description).await?;
+    Ok(UpdateStateMachineOutput {
+        update_date: wire_seconds(update_ms),
+        revision_id,
+        state_machine_version_arn: Some(version_arn),
+    })
+}
+
+/// Whether `update` would leave `machine` as it is.
+fn changes_nothing(machine: &StateMachineRecord, update: &StateMachineUpdate) -> bool {
+    update.definition.as_ref().is_none_or(|d| *d == machine.definition)
+        && update.role_arn.as_ref().is_none_or(|r| *r == machine.role_arn)
+        && update.logging.as_ref().is_none_or(|l| *l == machine.logging)
+        && update.tracing.as_ref().is_none_or(|t| *t == machine.tracing)
 }
 
 #[derive(Deserialize)]
@@ -332,7 +374,7 @@ pub async fn delete(state: &AccountView<'_>, input: DeleteStateMachineInput) -> 
     let mut c = Constraints::default();
     let arn = c.required("stateMachineArn", &input.state_machine_arn, 1, 256);
     c.finish()?;
-    state_machine_arn(state, arn)?;
+    unqualified(state, arn)?;
     state.node.propose(arn, Command::DeleteStateMachine { arn: arn.to_string() }).await?;
     Ok(json!({}))
 }

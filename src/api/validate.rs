@@ -76,6 +76,28 @@ impl Constraints {
         }
     }
 
+    /// A list member's number of items.
+    pub fn list_length(&mut self, member: &str, len: usize, min: usize, max: usize) {
+        if len < min {
+            self.violations.push(format!(
+                "Value at '{member}' failed to satisfy constraint: Member must have length greater than or equal to {min}"
+            ));
+        } else if len > max {
+            self.violations.push(format!(
+                "Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+            ));
+        }
+    }
+
+    /// An optional string member that must match the model's regular expression `pattern`, as `matches` says.
+    pub fn pattern(&mut self, member: &str, value: Option<&String>, matches: impl Fn(&str) -> bool, pattern: &str) {
+        if let Some(value) = value.filter(|v| !matches(v)) {
+            self.violations.push(format!(
+                "Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+            ));
+        }
+    }
+
     /// Ok when nothing was violated; otherwise the ValidationException AWS sends.
     pub fn finish(self) -> Result<(), AwsError> {
         match self.violations.len() {

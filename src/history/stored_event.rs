@@ -22,10 +22,23 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
-    /// The event that opens every history (id 1), made by the server before the interpreter runs.
-    pub fn execution_started(input: &str, role_arn: &str, timestamp_ms: i64) -> StoredEvent {
-        let details =
+    /// The event that opens every history (id 1), made by the server before the interpreter runs; it names the
+    /// version and alias the execution was started through, if any.
+    pub fn execution_started(
+        input: &str,
+        role_arn: &str,
+        version_arn: Option<&str>,
+        alias_arn: Option<&str>,
+        timestamp_ms: i64,
+    ) -> StoredEvent {
+        let mut details =
             serde_json::json!({ "input": input, "inputDetails": { "truncated": false }, "roleArn": role_arn });
+        if let Some(version) = version_arn {
+            details["stateMachineVersionArn"] = serde_json::json!(version);
+        }
+        if let Some(alias) = alias_arn {
+            details["stateMachineAliasArn"] = serde_json::json!(alias);
+        }
         StoredEvent {
             id: 1,
             previous_event_id: 0,

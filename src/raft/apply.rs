@@ -1,6 +1,8 @@
 //! Applying a committed proposal to the state: fence, validate, write, answer. Deterministic: every node
 //! reaches the same state and the same answer from the same log. A refusal changes nothing.
 
+mod versions;
+
 use redb::ReadableTable;
 use redb::WriteTransaction;
 
@@ -81,6 +83,11 @@ pub fn apply_proposal(txn: &WriteTransaction, proposal: &Proposal) -> Result<(Ap
         Command::Decide { execution_arn, expected_next_event_id, decision } => {
             writer.decide(execution_arn, *expected_next_event_id, decision)?
         }
+        Command::PublishStateMachineVersion { publish } => writer.publish_version(publish)?,
+        Command::DeleteStateMachineVersion { machine_arn, number } => writer.delete_version(machine_arn, *number)?,
+        Command::CreateStateMachineAlias { machine_arn, alias } => writer.create_alias(machine_arn, alias)?,
+        Command::UpdateStateMachineAlias { update } => writer.update_alias(update)?,
+        Command::DeleteStateMachineAlias { machine_arn, name } => writer.delete_alias(machine_arn, name)?,
     };
     Ok((answer, writer.written))
 }
@@ -205,6 +212,7 @@ impl Writer<'_> {
         let Some(mut machine) = self.load_machine(arn)? else {
             return Ok(done(0));
         };
+        self.remove_versions_and_aliases(arn)?;
         if self.open_count(OPEN_BY_MACHINE, arn)? > 0 {
             machine.status = StateMachineStatus::Deleting;
             self.save_machine(&machine)?;
@@ -291,6 +299,12 @@ impl Writer<'_> {
         if machine.status == StateMachineStatus::Deleting {
             return Ok(Applied::Refused(Refusal::StateMachineDeleting { arn: machine.arn.clone() }));
         }
+        if let Some(version_arn) = &execution.version_arn {
+            let number = version_arn.rsplit(':').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            if !self.version_exists(&machine.arn, number)? {
+                return Ok(Applied::Refused(Refusal::StateMachineDoesNotExist { arn: version_arn.clone() }));
+            }
+        }
         let arn = execution.arn.as_str();
         if let Some(existing) = self.txn.open_table(EXECUTIONS)?.get(arn)? {
             let existing: ExecutionRecord = decode(existing.value())?;
@@ -310,11 +324,14 @@ impl Writer<'_> {
         let bytes = encode(execution);
         self.count(arn.len(), bytes.len());
         self.txn.open_table(EXECUTIONS)?.insert(arn, bytes.as_slice())?;
-        self.txn
-            .open_table(EXECUTIONS_BY_MACHINE)?
-            .insert((execution.state_machine_arn.as_str(), newest_first(execution.start_ms), arn), ())?;
+        let mut by_machine = self.txn.open_table(EXECUTIONS_BY_MACHINE)?;
+        for listed_under in listings(execution) {
+            by_machine.insert((listed_under, newest_first(execution.start_ms), arn), ())?;
+            self.written += (listed_under.len() + arn.len() + 8) as u64;
+        }
+        drop(by_machine);
         self.txn.open_table(OPEN_EXECUTIONS)?.insert(arn, ())?;
-        self.count(arn.len() * 2 + execution.state_machine_arn.len() + 8, 0);
+        self.count(arn.len(), 0);
         self.record(arn, 1, decision)?;
         Ok(done(execution.start_ms))
     }
@@ -479,17 +496,24 @@ impl Writer<'_> {
                 None => None,
             };
             if let Some(record) = record {
-                self.txn.open_table(EXECUTIONS_BY_MACHINE)?.remove((
-                    record.state_machine_arn.as_str(),
-                    newest_first(record.start_ms),
-                    arn,
-                ))?;
+                let mut by_machine = self.txn.open_table(EXECUTIONS_BY_MACHINE)?;
+                for listed_under in listings(&record) {
+                    by_machine.remove((listed_under, newest_first(record.start_ms), arn))?;
+                }
             }
             self.txn.open_table(HISTORY)?.retain_in((arn, 0)..=(arn, u64::MAX), |_, _| false)?;
             self.txn.open_table(CLOSED_BY_TIME)?.remove((*stop, arn))?;
         }
         Ok(done(expired.len() as i64))
     }
+}
+
+/// The ARNs ListExecutions finds an execution under: its state machine's, and the version and alias it was
+/// started through.
+fn listings(execution: &ExecutionRecord) -> impl Iterator<Item = &str> {
+    std::iter::once(execution.state_machine_arn.as_str())
+        .chain(execution.version_arn.as_deref())
+        .chain(execution.alias_arn.as_deref())
 }
 
 /// The account field of an ARN the API has already checked.

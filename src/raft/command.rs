@@ -10,6 +10,8 @@ use crate::cluster::ShardMap;
 use crate::cluster::ShardMove;
 use crate::decision::Decision;
 use crate::store::ActivityRecord;
+use crate::store::AliasRecord;
+use crate::store::AliasRoute;
 use crate::store::ExecutionRecord;
 use crate::store::StateMachineRecord;
 use crate::store::Tag;
@@ -79,6 +81,29 @@ pub enum Command {
         expected_next_event_id: u64,
         decision: Decision,
     },
+    /// Publishes the state machine's current revision as its next version, unless that revision already has
+    /// one; refused as a conflict when the current revision is no longer `revision_id`.
+    PublishStateMachineVersion {
+        publish: VersionPublish,
+    },
+    /// Deletes a version no alias routes to.
+    DeleteStateMachineVersion {
+        machine_arn: String,
+        number: u64,
+    },
+    /// Creates an alias, or answers an identical existing one.
+    CreateStateMachineAlias {
+        machine_arn: String,
+        alias: AliasRecord,
+    },
+    /// Changes an alias's description and/or routing.
+    UpdateStateMachineAlias {
+        update: AliasUpdate,
+    },
+    DeleteStateMachineAlias {
+        machine_arn: String,
+        name: String,
+    },
     /// Forgets closed executions (record and history) that ended before `before_ms`, at most `limit` of them
     /// (the leader's retention task; not fenced by a shard).
     ExpireClosed {
@@ -103,6 +128,11 @@ impl Command {
             Command::StartExecution { .. } => "StartExecution",
             Command::Decide { .. } => "Decide",
             Command::ExpireClosed { .. } => "ExpireClosed",
+            Command::PublishStateMachineVersion { .. } => "PublishStateMachineVersion",
+            Command::DeleteStateMachineVersion { .. } => "DeleteStateMachineVersion",
+            Command::CreateStateMachineAlias { .. } => "CreateStateMachineAlias",
+            Command::UpdateStateMachineAlias { .. } => "UpdateStateMachineAlias",
+            Command::DeleteStateMachineAlias { .. } => "DeleteStateMachineAlias",
         }
     }
 }
@@ -116,6 +146,28 @@ pub struct StateMachineUpdate {
     pub logging: Option<String>,
     pub tracing: Option<String>,
     pub revision_id: String,
+    pub update_ms: i64,
+}
+
+/// What PublishStateMachineVersion (or `publish` on Create/UpdateStateMachine) asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionPublish {
+    pub machine_arn: String,
+    /// The revision the caller saw as current; `None` for `INITIAL` (the machine was never updated).
+    pub revision_id: Option<String>,
+    pub description: Option<String>,
+    pub creation_ms: i64,
+    /// Most versions a state machine may have.
+    pub limit: u64,
+}
+
+/// The fields UpdateStateMachineAlias changes; `None` keeps the current value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AliasUpdate {
+    pub machine_arn: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub routing: Option<Vec<AliasRoute>>,
     pub update_ms: i64,
 }
 
@@ -162,4 +214,8 @@ pub enum Refusal {
     ResourceNotFound { arn: String },
     #[error("resource {arn} would have more than {limit} tags")]
     TooManyTags { arn: String, limit: usize },
+    #[error("{message}")]
+    Conflict { message: String },
+    #[error("{message}")]
+    QuotaExceeded { message: String },
 }

@@ -12,12 +12,14 @@ mod state_machine;
 mod types;
 
 pub use apply::account_of;
+pub use command::AliasUpdate;
 pub use command::Applied;
 pub use command::Command;
 pub use command::Proposal;
 pub use command::ProposalBatch;
 pub use command::Refusal;
 pub use command::StateMachineUpdate;
+pub use command::VersionPublish;
 pub use log_store::LogStore;
 pub use node::NodeOptions;
 pub use node::ProposeError;

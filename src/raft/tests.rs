@@ -6,10 +6,20 @@ use openraft::storage::RaftStateMachine;
 use openraft::RaftSnapshotBuilder;
 
 use super::Command;
+use super::ProposeError;
 use super::RaftNode;
+use super::Refusal;
 use super::SnapshotDir;
 use super::StateMachine;
+use super::StateMachineUpdate;
+use super::VersionPublish;
+use crate::store::tables::LAST_VERSION;
 use crate::store::ActivityRecord;
+use crate::store::AliasRecord;
+use crate::store::AliasRoute;
+use crate::store::StateMachineRecord;
+use crate::store::StateMachineStatus;
+use crate::store::StateMachineType;
 use crate::store::StateStore;
 
 fn activity(i: usize) -> Command {
@@ -86,5 +96,106 @@ async fn snapshot_purge_and_restart_keep_every_write() {
     assert_eq!(installed.meta.snapshot_id, snapshot.meta.snapshot_id);
     let copied = target_store.list_activities("", None, 1000).unwrap();
     assert_eq!(copied.items.len(), 301, "every row arrives");
+    node.shutdown().await;
+}
+
+fn machine_record(arn: &str, revision_id: &str) -> StateMachineRecord {
+    StateMachineRecord {
+        arn: arn.to_string(),
+        name: "m".to_string(),
+        machine_type: StateMachineType::Standard,
+        status: StateMachineStatus::Active,
+        creation_ms: 1,
+        definition: r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#.to_string(),
+        role_arn: "arn:aws:iam::123456789012:role/r".to_string(),
+        revision_id: revision_id.to_string(),
+        revision_ms: 1,
+        logging: "{}".to_string(),
+        tracing: "{}".to_string(),
+        encryption: None,
+    }
+}
+
+fn publish(arn: &str, revision_id: &str, at: i64) -> Command {
+    Command::PublishStateMachineVersion {
+        publish: VersionPublish {
+            machine_arn: arn.to_string(),
+            revision_id: Some(revision_id.to_string()),
+            description: None,
+            creation_ms: at,
+            limit: 1000,
+        },
+    }
+}
+
+fn update(arn: &str, revision_id: &str, at: i64) -> Command {
+    Command::UpdateStateMachine {
+        update: StateMachineUpdate {
+            arn: arn.to_string(),
+            definition: None,
+            role_arn: Some(format!("arn:aws:iam::123456789012:role/{revision_id}")),
+            logging: None,
+            tracing: None,
+            revision_id: revision_id.to_string(),
+            update_ms: at,
+        },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_aliases_and_the_version_counter_travel_in_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = RaftNode::start_single(1, "127.0.0.1:1", dir.path()).await.unwrap();
+    let arn = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
+    let create = Command::CreateStateMachine { machine: machine_record(arn, "r1"), tags: Vec::new() };
+    node.propose(arn, create).await.unwrap();
+    node.propose(arn, publish(arn, "r1", 10)).await.unwrap();
+    assert_eq!(node.propose(arn, publish(arn, "r1", 11)).await.unwrap(), 10, "the same revision is published once");
+    node.propose(arn, update(arn, "r2", 20)).await.unwrap();
+    let stale = node.propose(arn, publish(arn, "r1", 21)).await;
+    assert!(matches!(stale, Err(ProposeError::Refused(Refusal::Conflict { .. }))), "{stale:?}");
+    node.propose(arn, publish(arn, "r2", 22)).await.unwrap();
+    let alias = AliasRecord {
+        name: "live".to_string(),
+        description: None,
+        routing: vec![AliasRoute { version: 1, weight: 100 }],
+        creation_ms: 30,
+        update_ms: 30,
+    };
+    node.propose(arn, Command::CreateStateMachineAlias { machine_arn: arn.to_string(), alias }).await.unwrap();
+    let routed =
+        node.propose(arn, Command::DeleteStateMachineVersion { machine_arn: arn.to_string(), number: 1 }).await;
+    assert!(matches!(routed, Err(ProposeError::Refused(Refusal::Conflict { .. }))), "{routed:?}");
+    node.propose(arn, Command::DeleteStateMachineVersion { machine_arn: arn.to_string(), number: 2 }).await.unwrap();
+
+    let mut source = StateMachine::new(
+        node.store.clone(),
+        SnapshotDir::open(&dir.path().join("snapshots")).unwrap(),
+        Default::default(),
+        tokio::sync::mpsc::unbounded_channel().0,
+        Default::default(),
+    );
+    let snapshot = source.build_snapshot().await.unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let target_store = std::sync::Arc::new(StateStore::open(&other.path().join("s.redb")).unwrap());
+    let mut target = StateMachine::new(
+        target_store.clone(),
+        SnapshotDir::open(&other.path().join("snap")).unwrap(),
+        Default::default(),
+        tokio::sync::mpsc::unbounded_channel().0,
+        Default::default(),
+    );
+    let mut received = target.begin_receiving_snapshot().await.unwrap();
+    let mut sent = snapshot.snapshot;
+    tokio::io::copy(&mut sent, &mut *received).await.unwrap();
+    target.install_snapshot(&snapshot.meta, received).await.unwrap();
+
+    let versions = target_store.list_versions(arn, None, 10).unwrap().items;
+    let numbers: Vec<u64> = versions.iter().map(|v| v.number).collect();
+    assert_eq!(numbers, [1], "version 2 was deleted");
+    assert_eq!(versions[0].revision_id, "r1");
+    assert_eq!(target_store.alias(arn, "live").unwrap().unwrap().routing, [AliasRoute { version: 1, weight: 100 }]);
+    let counter = target_store.begin_read().unwrap().open_table(LAST_VERSION).unwrap().get(arn).unwrap();
+    assert_eq!(counter.map(|v| v.value()), Some(2), "the counter remembers the deleted version 2");
     node.shutdown().await;
 }

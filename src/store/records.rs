@@ -79,6 +79,35 @@ pub struct RevisionRecord {
     pub tracing: String,
 }
 
+/// A published version of a state machine: an immutable pointer to one of its revisions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionRecord {
+    /// 1, 2, ... per state machine, never reused.
+    pub number: u64,
+    /// The revision (see `tables::REVISIONS`) the version runs.
+    pub revision_id: String,
+    pub description: Option<String>,
+    pub creation_ms: i64,
+}
+
+/// One version an alias routes to, and the percentage of its executions that version gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AliasRoute {
+    pub version: u64,
+    pub weight: u8,
+}
+
+/// An alias of a state machine: a name that routes executions to one or two of its versions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AliasRecord {
+    pub name: String,
+    pub description: Option<String>,
+    /// One or two routes of distinct versions whose weights add up to 100.
+    pub routing: Vec<AliasRoute>,
+    pub creation_ms: i64,
+    pub update_ms: i64,
+}
+
 /// An activity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivityRecord {
@@ -147,6 +176,10 @@ pub struct ExecutionRecord {
     pub test_case: Option<String>,
     /// What the execution's Wait durations and Retry intervals are multiplied by.
     pub wait_time_scale: crate::engine::WaitTimeScale,
+    /// The version the execution runs, when it was started through a version or an alias ARN.
+    pub version_arn: Option<String>,
+    /// The alias it was started through, if any.
+    pub alias_arn: Option<String>,
 }
 
 /// An outstanding task token of an execution: an activity task or a service integration call.

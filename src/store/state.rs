@@ -16,6 +16,7 @@ use super::snapshot_file;
 use super::snapshot_file::SnapshotFileError;
 use super::tables::*;
 use super::ActivityRecord;
+use super::AliasRecord;
 use super::ExecutionRecord;
 use super::ExecutionStatus;
 use super::OpenTask;
@@ -23,6 +24,7 @@ use super::RevisionRecord;
 use super::StateMachineRecord;
 use super::StoreError;
 use super::Tag;
+use super::VersionRecord;
 use crate::cluster::ShardMap;
 use crate::history::StoredEvent;
 
@@ -125,6 +127,61 @@ impl StateStore {
             Some(v) => Some(decode(v.value())?),
             None => None,
         })
+    }
+
+    /// Version `number` of a state machine.
+    pub fn version(&self, machine_arn: &str, number: u64) -> Result<Option<VersionRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(VERSIONS)?;
+        Ok(match table.get((machine_arn, number))? {
+            Some(v) => Some(decode(v.value())?),
+            None => None,
+        })
+    }
+
+    /// Versions of a state machine, newest first, from version number `from` down.
+    pub fn list_versions(
+        &self,
+        machine_arn: &str,
+        from: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<VersionRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(VERSIONS)?;
+        let mut items = Vec::new();
+        for row in table.range((machine_arn, 0)..=(machine_arn, from.unwrap_or(u64::MAX)))?.rev() {
+            let (key, value) = row?;
+            if items.len() == limit {
+                return Ok(Page { items, next: Some(encode(&key.value().1)) });
+            }
+            items.push(decode(value.value())?);
+        }
+        Ok(Page { items, next: None })
+    }
+
+    /// The alias `name` of a state machine.
+    pub fn alias(&self, machine_arn: &str, name: &str) -> Result<Option<AliasRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ALIASES)?;
+        Ok(match table.get((machine_arn, name))? {
+            Some(v) => Some(decode(v.value())?),
+            None => None,
+        })
+    }
+
+    /// Every alias of a state machine (at most `MAX_ALIASES`), in name order.
+    pub fn aliases(&self, machine_arn: &str) -> Result<Vec<AliasRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ALIASES)?;
+        let mut aliases = Vec::new();
+        for row in table.range((machine_arn, "")..)? {
+            let (key, value) = row?;
+            if key.value().0 != machine_arn {
+                break;
+            }
+            aliases.push(decode(value.value())?);
+        }
+        Ok(aliases)
     }
 
     pub fn activity(&self, arn: &str) -> Result<Option<ActivityRecord>, StoreError> {

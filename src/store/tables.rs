@@ -34,6 +34,13 @@ pub const EXECUTIONS_BY_MACHINE: TableDefinition<(&str, u64, &str), ()> = TableD
 pub const OPEN_EXECUTIONS: TableDefinition<&str, ()> = TableDefinition::new("open_executions");
 /// Account id -> how many of its executions are RUNNING.
 pub const OPEN_BY_ACCOUNT: TableDefinition<&str, u64> = TableDefinition::new("open_executions_by_account");
+/// (state machine ARN, version number) -> VersionRecord.
+pub const VERSIONS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("state_machine_versions");
+/// (state machine ARN, alias name) -> AliasRecord.
+pub const ALIASES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("state_machine_aliases");
+/// State machine ARN -> the number of its last published version (kept when that version is deleted, so
+/// numbers are never reused).
+pub const LAST_VERSION: TableDefinition<&str, u64> = TableDefinition::new("state_machine_last_version");
 /// (execution ARN, event id) -> StoredEvent.
 pub const HISTORY: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("history");
 
@@ -45,8 +52,9 @@ pub const META_TOKEN_KEY: &str = "token_key";
 /// The version of the on-disk format (see [`FORMAT_VERSION`]).
 pub const META_FORMAT: &str = "format";
 /// The on-disk format this build writes; a data directory of another format is refused. Format 3: executions
-/// record their mock test case and wait time scale; the engine state counts each Task state's calls.
-pub const FORMAT_VERSION: u64 = 3;
+/// record their mock test case and wait time scale; the engine state counts each Task state's calls. Format 4:
+/// state machine versions and aliases (tables 18-20); executions record the version and alias they ran through.
+pub const FORMAT_VERSION: u64 = 4;
 
 /// Calls `$apply!` with every table of the replicated state and its one-byte tag in snapshot files. Every
 /// table must be listed here, or snapshots would leave it out; tags are never reused.
@@ -69,7 +77,10 @@ macro_rules! for_every_table {
             14 => TIMERS,
             15 => OPEN_TASKS,
             16 => OPEN_BY_MACHINE,
-            17 => CLOSED_BY_TIME
+            17 => CLOSED_BY_TIME,
+            18 => VERSIONS,
+            19 => ALIASES,
+            20 => LAST_VERSION
         )
     };
 }

@@ -7,6 +7,7 @@ mod t10_activities;
 mod t10_protocol;
 mod t10_state_machines;
 mod t10_tags;
+mod t12_versions;
 mod t20_executions;
 mod t30_language;
 mod t32_jsonata;
