@@ -42,7 +42,10 @@ use crate::aws_error::ErrorCode;
 use crate::cluster::Epoch;
 use crate::cluster::NodeId;
 use crate::cluster::Routed;
+use crate::connectors::states;
 use crate::connectors::Connectors;
+use crate::connectors::Integration;
+use crate::connectors::Outcome;
 use crate::decision::execution_info;
 use crate::decision::rebuild;
 use crate::engine::TaskEvent;
@@ -69,6 +72,17 @@ pub struct ExecutionSupervisor {
     next_arbiter: AtomicUsize,
     next_poll: AtomicU64,
     heartbeats: HeartbeatForwarder,
+    /// The `.sync` child executions this node's parents wait for: child ARN -> the parent's task.
+    children: DashMap<String, ChildOf>,
+}
+
+/// The task of a parent execution that ends when a child execution does.
+#[derive(Debug, Clone)]
+struct ChildOf {
+    parent: String,
+    slot: TaskSlot,
+    /// `.sync:2`: the child's input and output as JSON rather than JSON text.
+    json_output: bool,
 }
 
 /// Parsed definitions kept at most; the cache starts over beyond it.
@@ -103,6 +117,7 @@ impl ExecutionSupervisor {
             next_arbiter: AtomicUsize::new(0),
             next_poll: AtomicU64::new(0),
             heartbeats: HeartbeatForwarder::default(),
+            children: DashMap::new(),
         })
     }
 
@@ -134,6 +149,7 @@ impl ExecutionSupervisor {
         while let Some(notice) = notices.recv().await {
             match notice {
                 AppliedNotice::ExecutionStarted(arn) => self.ensure_running(&arn),
+                AppliedNotice::ExecutionClosed(arn) => self.child_closed(&arn),
                 AppliedNotice::ShardsChanged => {
                     if let Err(e) = self.shards_changed() {
                         tracing::error!(error = %e.message, "cannot follow the new shard map");
@@ -335,14 +351,60 @@ impl ExecutionSupervisor {
 
     /// Ends the runtime side of a task that closed: its token (which first asks its worker to cancel, if the
     /// task was `abandoned`), and its place in the activity's queue.
+    /// A `.sync` child is forgotten and, if the task was abandoned (its parent stopped, failed or timed out), stopped.
     pub fn close_task_runtime(self: &Arc<Self>, arn: &str, task: &OpenTask, abandoned: bool) {
         match abandoned {
             true => self.tokens.request_cancel(&task.token),
             false => self.close_token(&task.token),
         }
+        if let Some(child) = sync_child(task) {
+            self.children.remove(&child);
+            if abandoned {
+                let supervisor = self.clone();
+                actix_rt::spawn(async move {
+                    if let Err(e) = supervisor.stop(&child, None, None).await {
+                        tracing::debug!(execution = %child, error = %e.message, "the child execution was not stopped");
+                    }
+                });
+            }
+        }
         if let (Some(activity), false) = (&task.activity_arn, task.started) {
             self.withdraw_activity_task(activity, arn, TaskSlot(task.slot));
         }
+    }
+
+    /// Waits for the child execution of a parent's `.sync` task: when the child closes, its end is reported to
+    /// the task. A child that closed already is reported at once.
+    pub fn watch_child(self: &Arc<Self>, child: &str, parent: &str, slot: TaskSlot, json_output: bool) {
+        self.children.insert(child.to_string(), ChildOf { parent: parent.to_string(), slot, json_output });
+        if matches!(self.node.store.execution(child), Ok(Some(record)) if record.stop_ms.is_some()) {
+            self.child_closed(child);
+        }
+    }
+
+    /// Reports the end of a closed execution to the parent task that waits for it here, if any.
+    fn child_closed(self: &Arc<Self>, child: &str) {
+        let Some((_, watch)) = self.children.remove(child) else { return };
+        let record = match self.node.store.execution(child) {
+            Ok(Some(record)) => record,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!(execution = child, error = %e, "cannot read the closed child execution");
+                return;
+            }
+        };
+        let event = match states::child_outcome(&record, watch.json_output) {
+            Outcome::Answered { output } => TaskEvent::Succeeded { output },
+            Outcome::Failed { error, cause } => TaskEvent::Failed { error: Some(error), cause: Some(cause) },
+            Outcome::Started { .. } => return,
+        };
+        let supervisor = self.clone();
+        actix_rt::spawn(async move {
+            // A parent whose task closed meanwhile has nothing to hear; one that moved hears it on its new owner.
+            if let Err(e) = supervisor.report(&watch.parent, watch.slot, event).await {
+                tracing::debug!(execution = %watch.parent, error = %e.message, "the child's end was not reported");
+            }
+        });
     }
 
     /// Stops a running execution; returns the stop time.
@@ -644,4 +706,10 @@ impl ExecutionSupervisor {
     pub fn running(&self) -> usize {
         self.executions.len()
     }
+}
+
+/// The child execution an open `.sync` Step Functions task waits for.
+pub(super) fn sync_child(task: &OpenTask) -> Option<String> {
+    let waits = Integration::of(&task.resource).is_some_and(|integration| integration.waits_for_child());
+    waits.then(|| states::child_arn(&task.input, &task.token)).flatten()
 }

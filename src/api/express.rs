@@ -105,8 +105,12 @@ async fn run(prepared: Prepared, connectors: Arc<Connectors>) -> Outcome {
                                 )),
                             }
                         } else {
-                            match connectors.invoke(&resource, &parameters, &task_token).await {
-                                ConnectorOutcome::Answered { output } => TaskEvent::Succeeded { output },
+                            let account = arn.split(':').nth(4).unwrap_or_default();
+                            match connectors.invoke(&resource, &parameters, &task_token, account).await {
+                                // Express tasks never wait for a child (`.sync` is refused above).
+                                ConnectorOutcome::Answered { output } | ConnectorOutcome::Started { output, .. } => {
+                                    TaskEvent::Succeeded { output }
+                                }
                                 ConnectorOutcome::Failed { error, cause } => {
                                     TaskEvent::Failed { error: Some(error), cause: Some(cause) }
                                 }
