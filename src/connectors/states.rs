@@ -90,7 +90,18 @@ pub async fn invoke(
             if let Some(trace) = params.get("TraceHeader") {
                 body["traceHeader"] = trace.clone();
             }
-            match api.call("StartExecution", body, account.to_string()).await {
+            let mut started = api.call("StartExecution", body, account.to_string()).await;
+            if let (Err(error), None) = (&started, params.get("Name")) {
+                // A name derived from the token is this task's alone: the child it names was started by an
+                // earlier attempt at this same call (interrupted before it was recorded), and has closed since.
+                if error.code == "ExecutionAlreadyExists" {
+                    let child = child_arn(parameters, token).unwrap_or_default();
+                    let described =
+                        api.call("DescribeExecution", json!({ "executionArn": child }), account.to_string());
+                    started = described.await.or(started);
+                }
+            }
+            match started {
                 Ok(answer) => {
                     let child = answer["executionArn"].as_str().unwrap_or_default().to_string();
                     let output =
@@ -257,6 +268,43 @@ mod tests {
         assert_ne!(child_arn(unnamed, "t"), child_arn(unnamed, "u"));
         assert!(child_arn(unnamed, "t").unwrap().starts_with("arn:aws:states:us-east-1:1:execution:M:"));
         assert_eq!(child_arn(r#"{"StateMachineArn":"nope"}"#, "t"), None);
+    }
+
+    /// An API whose executions all exist already, closed: StartExecution answers ExecutionAlreadyExists.
+    struct Closed;
+
+    impl StatesApi for Closed {
+        fn call(&self, operation: &str, body: Value, _: String) -> LocalBoxFuture<'static, Result<Value, ApiError>> {
+            let answer = match operation {
+                "DescribeExecution" => Ok(json!({ "executionArn": body["executionArn"], "startDate": 1.5 })),
+                _ => {
+                    Err(ApiError { code: "ExecutionAlreadyExists".into(), message: "Execution Already Exists".into() })
+                }
+            };
+            Box::pin(async move { answer })
+        }
+    }
+
+    #[test]
+    fn a_repeated_call_finds_the_child_it_started_and_only_that_one() {
+        let sync = Integration::of("arn:aws:states:::states:startExecution.sync").unwrap();
+        let unnamed = r#"{"StateMachineArn":"arn:aws:states:us-east-1:1:stateMachine:M"}"#;
+        let child = child_arn(unnamed, "token").unwrap();
+        let outcome = futures::executor::block_on(invoke(&Closed, &sync, unnamed, "token", "1"));
+        let output = json!({ "ExecutionArn": child, "StartDate": 1500 }).to_string();
+        assert_eq!(outcome, Outcome::Started { output, child });
+        let named = r#"{"StateMachineArn":"arn:aws:states:us-east-1:1:stateMachine:M","Name":"taken"}"#;
+        let Outcome::Failed { error, .. } = futures::executor::block_on(invoke(&Closed, &sync, named, "token", "1"))
+        else {
+            panic!("a name the parameters give may belong to another execution");
+        };
+        assert_eq!(error, "StepFunctions.ExecutionAlreadyExistsException");
+        let sdk = Integration::of("arn:aws:states:::aws-sdk:sfn:startExecution").unwrap();
+        let Outcome::Failed { error, .. } = futures::executor::block_on(invoke(&Closed, &sdk, named, "token", "1"))
+        else {
+            panic!("the SDK call fails");
+        };
+        assert_eq!(error, "Sfn.ExecutionAlreadyExistsException");
     }
 
     #[test]

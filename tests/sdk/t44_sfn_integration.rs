@@ -178,6 +178,26 @@ async fn parents_run_children_and_go_on_with_their_results() {
         ]
     );
 
+    tracing::info!("--- an EXPRESS parent starts a STANDARD child too");
+    let params = json!({"StateMachineArn": child, "Name": "from-express"});
+    let express = sfn
+        .create_state_machine()
+        .name("express")
+        .definition(task_machine("arn:aws:states:::states:startExecution", params))
+        .role_arn(ROLE)
+        .r#type(aws_sdk_sfn::types::StateMachineType::Express)
+        .send()
+        .await
+        .unwrap();
+    let sync = sfn.start_sync_execution().state_machine_arn(express.state_machine_arn()).send().await.unwrap();
+    assert_eq!(sync.status(), &aws_sdk_sfn::types::SyncExecutionStatus::Succeeded);
+    let started = parsed(sync.output());
+    assert!(started["ExecutionArn"].as_str().unwrap().ends_with(":execution:child:from-express"), "{started}");
+    assert_eq!(
+        wait_closed(&sfn, started["ExecutionArn"].as_str().unwrap()).await.status(),
+        &ExecutionStatus::Succeeded
+    );
+
     tracing::info!(
         "--- a missing child state machine fails the task with StepFunctions.StateMachineDoesNotExistException"
     );
