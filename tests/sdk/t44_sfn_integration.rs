@@ -7,6 +7,7 @@ use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::json;
 use serde_json::Value;
 
+use crate::cluster::TestCluster;
 use crate::server::wait_closed;
 use crate::server::TestServer;
 use crate::server::PASS_MACHINE;
@@ -317,4 +318,38 @@ async fn a_sync_parent_waits_for_its_child_across_a_restart() {
     let d = wait_closed(&sfn, &run).await;
     assert_eq!(d.status(), &ExecutionStatus::Succeeded);
     assert_eq!(parsed(d.output())["Output"], json!({"done": 1}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_parents_hear_their_children_after_a_node_dies() {
+    let mut cluster = TestCluster::start(3);
+    cluster.wait_balanced().await;
+    let sfn = cluster.clients();
+    let activity = sfn[0].create_activity().name("work").send().await.unwrap().activity_arn().to_string();
+    let child = create(&sfn[0], "child", &activity_machine(&activity)).await;
+    let params = json!({"StateMachineArn": child, "Input.$": "$"});
+    let parent =
+        create(&sfn[0], "parent", &task_machine("arn:aws:states:::states:startExecution.sync:2", params)).await;
+    let mut runs = Vec::new();
+    for n in 0..6 {
+        let run = start(&sfn[n % 3], &parent, json!({"n": n})).await;
+        submitted_child(&sfn[0], &run).await;
+        runs.push(run);
+    }
+
+    tracing::info!("--- a node owning parents and children dies; their new owners carry the waits on");
+    let leader = cluster.leader().await;
+    let victim = cluster.nodes.iter().map(|n| n.id).find(|id| *id != leader).unwrap();
+    cluster.kill(victim);
+    cluster.wait_shards_on_live_nodes().await;
+    let live = cluster.live_clients();
+    for _ in 0..runs.len() {
+        let (token, input) = take_task(&live[0], &activity).await;
+        live[0].send_task_success().task_token(&token).output(input).send().await.unwrap();
+    }
+    for (n, run) in runs.iter().enumerate() {
+        let d = wait_closed(&live[0], run).await;
+        assert_eq!(d.status(), &ExecutionStatus::Succeeded, "{run}");
+        assert_eq!(parsed(d.output())["Output"], json!({"n": n}));
+    }
 }
