@@ -85,6 +85,10 @@ struct ChildOf {
     json_output: bool,
 }
 
+/// Attempts at reporting a child's end to a parent that is briefly unavailable, and the pause between them.
+const CHILD_REPORT_ATTEMPTS: usize = 20;
+const CHILD_REPORT_RETRY: Duration = Duration::from_millis(500);
+
 /// Parsed definitions kept at most; the cache starts over beyond it.
 const DEFINITION_CACHE: usize = 4096;
 
@@ -384,12 +388,12 @@ impl ExecutionSupervisor {
 
     /// Reports the end of a closed execution to the parent task that waits for it here, if any.
     fn child_closed(self: &Arc<Self>, child: &str) {
-        let Some((_, watch)) = self.children.remove(child) else { return };
-        let record = match self.node.store.execution(child) {
+        let Some((child, watch)) = self.children.remove(child) else { return };
+        let record = match self.node.store.execution(&child) {
             Ok(Some(record)) => record,
             Ok(None) => return,
             Err(e) => {
-                tracing::error!(execution = child, error = %e, "cannot read the closed child execution");
+                tracing::error!(execution = %child, error = %e, "cannot read the closed child execution");
                 return;
             }
         };
@@ -400,10 +404,19 @@ impl ExecutionSupervisor {
         };
         let supervisor = self.clone();
         actix_rt::spawn(async move {
-            // A parent whose task closed meanwhile has nothing to hear; one that moved hears it on its new owner.
-            if let Err(e) = supervisor.report(&watch.parent, watch.slot, event).await {
-                tracing::debug!(execution = %watch.parent, error = %e.message, "the child's end was not reported");
+            // A parent whose task closed meanwhile has nothing to hear. One whose decision did not commit, or
+            // that is moving between nodes, hears it once it can: its owner is served again in a moment.
+            for _ in 0..CHILD_REPORT_ATTEMPTS {
+                match supervisor.report(&watch.parent, watch.slot, event.clone()).await {
+                    Err(e) if e.code == ErrorCode::ServiceUnavailable => tokio::time::sleep(CHILD_REPORT_RETRY).await,
+                    Err(e) => {
+                        tracing::debug!(execution = %watch.parent, error = %e.message, "the child's end was not reported");
+                        return;
+                    }
+                    Ok(()) => return,
+                }
             }
+            tracing::warn!(execution = %watch.parent, child = %child, "the child's end could not be reported; the parent hears it when it resumes");
         });
     }
 
