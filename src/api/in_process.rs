@@ -1,5 +1,5 @@
-//! The API operations as the runtime calls them: the in-process Step Functions integrations run an operation
-//! exactly as a signed request for the calling execution's account would (throttle, catch-up, metrics).
+//! The API operations as the runtime calls them: the in-process Step Functions integrations run a Step Functions
+//! operation exactly as a signed request for the calling execution's account would (throttle, catch-up, metrics).
 
 use std::sync::Weak;
 
@@ -30,6 +30,10 @@ impl StatesApi for InProcessApi {
             let Some(state) = state else {
                 return Err(ApiError { code: "ServiceUnavailable".into(), message: "The server is stopping.".into() });
             };
+            if !super::protocol::step_functions_operation(&operation) {
+                let message = format!("Operation '{operation}' is not a Step Functions operation");
+                return Err(ApiError { code: "UnknownOperationException".into(), message });
+            }
             let response = super::call(&state, &operation, body.to_string().as_bytes(), account).await;
             let success = response.status().is_success();
             let bytes = actix_web::body::to_bytes(response.into_body()).await.unwrap_or_default();
