@@ -28,9 +28,9 @@ use actix::SpawnHandle;
 use tokio::sync::oneshot;
 
 use super::activity_queue::Delivery;
+use super::child_watches::sync_child;
 use super::injected_failures;
 use super::supervisor::moving;
-use super::supervisor::sync_child;
 use super::ExecutionSupervisor;
 use crate::asl::Definition;
 use crate::aws_error::AwsError;

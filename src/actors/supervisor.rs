@@ -24,6 +24,10 @@ use super::activity_queue::Poll;
 use super::activity_queue::QueueDepth;
 use super::activity_queue::QueuedTask;
 use super::activity_queue::Withdraw;
+use super::child_watches::report_child_end;
+use super::child_watches::sync_child;
+use super::child_watches::ChildOf;
+use super::child_watches::ChildWatches;
 use super::execution::Committed;
 use super::execution::HeartbeatsExpired;
 use super::execution::Relinquish;
@@ -42,10 +46,7 @@ use crate::aws_error::ErrorCode;
 use crate::cluster::Epoch;
 use crate::cluster::NodeId;
 use crate::cluster::Routed;
-use crate::connectors::states;
 use crate::connectors::Connectors;
-use crate::connectors::Integration;
-use crate::connectors::Outcome;
 use crate::decision::execution_info;
 use crate::decision::rebuild;
 use crate::engine::TaskEvent;
@@ -72,22 +73,9 @@ pub struct ExecutionSupervisor {
     next_arbiter: AtomicUsize,
     next_poll: AtomicU64,
     heartbeats: HeartbeatForwarder,
-    /// The `.sync` child executions this node's parents wait for: child ARN -> the parent's task.
-    children: DashMap<String, ChildOf>,
+    /// The `.sync` child executions this node's parents wait for.
+    children: ChildWatches,
 }
-
-/// The task of a parent execution that ends when a child execution does.
-#[derive(Debug, Clone)]
-struct ChildOf {
-    parent: String,
-    slot: TaskSlot,
-    /// `.sync:2`: the child's input and output as JSON rather than JSON text.
-    json_output: bool,
-}
-
-/// Attempts at reporting a child's end to a parent that is briefly unavailable, and the pause between them.
-const CHILD_REPORT_ATTEMPTS: usize = 20;
-const CHILD_REPORT_RETRY: Duration = Duration::from_millis(500);
 
 /// Parsed definitions kept at most; the cache starts over beyond it.
 const DEFINITION_CACHE: usize = 4096;
@@ -121,7 +109,7 @@ impl ExecutionSupervisor {
             next_arbiter: AtomicUsize::new(0),
             next_poll: AtomicU64::new(0),
             heartbeats: HeartbeatForwarder::default(),
-            children: DashMap::new(),
+            children: ChildWatches::default(),
         })
     }
 
@@ -362,7 +350,7 @@ impl ExecutionSupervisor {
             false => self.close_token(&task.token),
         }
         if let Some(child) = sync_child(task) {
-            self.children.remove(&child);
+            self.children.forget(&child);
             if abandoned {
                 let supervisor = self.clone();
                 actix_rt::spawn(async move {
@@ -380,7 +368,7 @@ impl ExecutionSupervisor {
     /// Waits for the child execution of a parent's `.sync` task: when the child closes, its end is reported to
     /// the task. A child that closed already is reported at once.
     pub fn watch_child(self: &Arc<Self>, child: &str, parent: &str, slot: TaskSlot, json_output: bool) {
-        self.children.insert(child.to_string(), ChildOf { parent: parent.to_string(), slot, json_output });
+        self.children.watch(child, ChildOf { parent: parent.to_string(), slot, json_output });
         if matches!(self.node.store.execution(child), Ok(Some(record)) if record.stop_ms.is_some()) {
             self.child_closed(child);
         }
@@ -388,36 +376,14 @@ impl ExecutionSupervisor {
 
     /// Reports the end of a closed execution to the parent task that waits for it here, if any.
     fn child_closed(self: &Arc<Self>, child: &str) {
-        let Some((child, watch)) = self.children.remove(child) else { return };
-        let record = match self.node.store.execution(&child) {
-            Ok(Some(record)) => record,
-            Ok(None) => return,
-            Err(e) => {
-                tracing::error!(execution = %child, error = %e, "cannot read the closed child execution");
-                return;
+        let Some(of) = self.children.take(child) else { return };
+        match self.node.store.execution(child) {
+            Ok(Some(record)) => {
+                actix_rt::spawn(report_child_end(self.clone(), record, of));
             }
-        };
-        let event = match states::child_outcome(&record, watch.json_output) {
-            Outcome::Answered { output } => TaskEvent::Succeeded { output },
-            Outcome::Failed { error, cause } => TaskEvent::Failed { error: Some(error), cause: Some(cause) },
-            Outcome::Started { .. } => return,
-        };
-        let supervisor = self.clone();
-        actix_rt::spawn(async move {
-            // A parent whose task closed meanwhile has nothing to hear. One whose decision did not commit, or
-            // that is moving between nodes, hears it once it can: its owner is served again in a moment.
-            for _ in 0..CHILD_REPORT_ATTEMPTS {
-                match supervisor.report(&watch.parent, watch.slot, event.clone()).await {
-                    Err(e) if e.code == ErrorCode::ServiceUnavailable => tokio::time::sleep(CHILD_REPORT_RETRY).await,
-                    Err(e) => {
-                        tracing::debug!(execution = %watch.parent, error = %e.message, "the child's end was not reported");
-                        return;
-                    }
-                    Ok(()) => return,
-                }
-            }
-            tracing::warn!(execution = %watch.parent, child = %child, "the child's end could not be reported; the parent hears it when it resumes");
-        });
+            Ok(None) => {}
+            Err(e) => tracing::error!(execution = child, error = %e, "cannot read the closed child execution"),
+        }
     }
 
     /// Stops a running execution; returns the stop time.
@@ -719,10 +685,4 @@ impl ExecutionSupervisor {
     pub fn running(&self) -> usize {
         self.executions.len()
     }
-}
-
-/// The child execution an open `.sync` Step Functions task waits for.
-pub(super) fn sync_child(task: &OpenTask) -> Option<String> {
-    let waits = Integration::of(&task.resource).is_some_and(|integration| integration.waits_for_child());
-    waits.then(|| states::child_arn(&task.input, &task.token)).flatten()
 }
