@@ -378,9 +378,11 @@ impl ExecutionSupervisor {
     fn child_closed(self: &Arc<Self>, child: &str) {
         let Some(of) = self.children.take(child) else { return };
         match self.node.store.execution(child) {
-            Ok(Some(record)) => {
+            Ok(Some(record)) if record.stop_ms.is_some() => {
                 actix_rt::spawn(report_child_end(self.clone(), record, of));
             }
+            // An idempotent repeat of a start, not the close of the child that runs.
+            Ok(Some(_)) => self.children.watch(child, of),
             Ok(None) => {}
             Err(e) => tracing::error!(execution = child, error = %e, "cannot read the closed child execution"),
         }
