@@ -242,6 +242,21 @@ async fn callbacks_and_stopping_reach_the_children() {
     sfn.stop_execution().execution_arn(&run).send().await.unwrap();
     assert_eq!(wait_closed(&sfn, &run).await.status(), &ExecutionStatus::Aborted);
     assert_eq!(wait_closed(&sfn, &child_run).await.status(), &ExecutionStatus::Aborted);
+
+    tracing::info!("--- a parent failing in a sibling branch stops the .sync child too");
+    let gate = sfn.create_activity().name("gate").send().await.unwrap().activity_arn().to_string();
+    let definition = json!({"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "Run", "States": {"Run": {"Type": "Task", "End": true,
+            "Resource": "arn:aws:states:::states:startExecution.sync", "Parameters": {"StateMachineArn": waiting_child}}}},
+        {"StartAt": "Gate", "States": {"Gate": {"Type": "Task", "Resource": gate, "End": true}}}]}}});
+    let parent = create(&sfn, "sibling", &definition.to_string()).await;
+    let run = start(&sfn, &parent, json!({})).await;
+    let child_run = submitted_child(&sfn, &run).await;
+    let (token, _) = take_task(&sfn, &gate).await;
+    sfn.send_task_failure().task_token(&token).error("Closed").send().await.unwrap();
+    let d = wait_closed(&sfn, &run).await;
+    assert_eq!((d.status(), d.error()), (&ExecutionStatus::Failed, Some("Closed")));
+    assert_eq!(wait_closed(&sfn, &child_run).await.status(), &ExecutionStatus::Aborted);
 }
 
 #[tokio::test]
