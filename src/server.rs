@@ -99,7 +99,6 @@ async fn serve(
     };
     node.form_cluster(&options).await.map_err(io::Error::other)?;
     let executions = ExecutionSupervisor::new(node.clone(), Connectors::new(config.connectors.clone()), mocks);
-    peer_service.set_supervisor(executions.clone());
     actix_web::rt::spawn(crate::controller::run(node.clone(), Duration::from_millis(config.failure_timeout_ms)));
     actix_web::rt::spawn(crate::retention::run(node.clone(), Duration::from_secs(config.history_retention_seconds)));
     let state = web::Data::new(ApiState {
@@ -115,6 +114,7 @@ async fn serve(
     // Executions reach the API (Step Functions integrations) before any of them runs.
     let api = api::InProcessApi::new(Arc::downgrade(&state.clone().into_inner()));
     executions.connectors().serve_states_with(Arc::new(api));
+    peer_service.set_supervisor(executions.clone());
     actix_web::rt::spawn(executions.clone().follow(notices));
     let resumed = executions.resume_all().map_err(|e| io::Error::other(e.message))?;
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);

@@ -50,6 +50,7 @@ use crate::engine::TaskSlot;
 use crate::engine::TimerId;
 use crate::execution_log::LoggingConfiguration;
 use crate::mocks::TestCase;
+use crate::raft::account_of;
 use crate::raft::Command;
 use crate::raft::ProposeError;
 use crate::raft::RaftNode;
@@ -537,7 +538,7 @@ impl ExecutionActor {
         let pattern = route(&task.resource).map(|route| route.pattern);
         let json_output = task.resource.ends_with(".sync:2");
         let connectors = supervisor.connectors();
-        let account = self.arn.split(':').nth(4).unwrap_or_default().to_string();
+        let account = account_of(&self.arn).to_string();
         let call = async move { connectors.invoke(&task.resource, &task.input, &task.token, &account).await };
         ctx.spawn(wrap_future::<_, Self>(call).map(move |outcome, act, ctx| {
             if !act.open_tasks.contains_key(&slot.0) {

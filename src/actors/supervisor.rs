@@ -342,8 +342,8 @@ impl ExecutionSupervisor {
     }
 
     /// Ends the runtime side of a task that closed: its token (which first asks its worker to cancel, if the
-    /// task was `abandoned`), and its place in the activity's queue.
-    /// A `.sync` child is forgotten and, if the task was abandoned (its parent stopped, failed or timed out), stopped.
+    /// task was `abandoned`), its place in the activity's queue, and the watch on a `.sync` child, which is
+    /// stopped if the task was abandoned (its parent stopped, failed or timed out).
     pub fn close_task_runtime(self: &Arc<Self>, arn: &str, task: &OpenTask, abandoned: bool) {
         match abandoned {
             true => self.tokens.request_cancel(&task.token),

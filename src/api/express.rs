@@ -32,6 +32,7 @@ use crate::execution_log;
 use crate::execution_log::LoggingConfiguration;
 use crate::history::StoredEvent;
 use crate::mocks::TestCase;
+use crate::raft::account_of;
 use crate::store::StateMachineType;
 
 /// Longest an EXPRESS execution may run.
@@ -105,7 +106,7 @@ async fn run(prepared: Prepared, connectors: Arc<Connectors>) -> Outcome {
                                 )),
                             }
                         } else {
-                            let account = arn.split(':').nth(4).unwrap_or_default();
+                            let account = account_of(&arn);
                             match connectors.invoke(&resource, &parameters, &task_token, account).await {
                                 // Express tasks never wait for a child (`.sync` is refused above).
                                 ConnectorOutcome::Answered { output } | ConnectorOutcome::Started { output, .. } => {
