@@ -8,10 +8,12 @@ use serde_json::json;
 use serde_json::Value;
 
 use crate::cluster::TestCluster;
+use crate::server::signed_client;
 use crate::server::wait_closed;
 use crate::server::TestServer;
 use crate::server::PASS_MACHINE;
 use crate::server::ROLE;
+use crate::server::TWO_ACCOUNTS;
 
 async fn create(sfn: &aws_sdk_sfn::Client, name: &str, definition: &str) -> String {
     let m = sfn.create_state_machine().name(name).definition(definition).role_arn(ROLE).send().await.unwrap();
@@ -367,4 +369,28 @@ async fn sync_parents_hear_their_children_after_a_node_dies() {
         assert_eq!(d.status(), &ExecutionStatus::Succeeded, "{run}");
         assert_eq!(parsed(d.output())["Output"], json!({"n": n}));
     }
+}
+
+#[tokio::test]
+async fn children_run_in_the_parent_execution_account() {
+    let server = TestServer::start_with_config(TWO_ACCOUNTS);
+    let alpha = signed_client(&server.address, "AKIDALPHA", "alpha-secret");
+    let beta = signed_client(&server.address, "AKIDBETA", "beta-secret");
+    let alpha_child = create(&alpha, "child", PASS_MACHINE).await;
+    let beta_child = create(&beta, "child", PASS_MACHINE).await;
+
+    tracing::info!("--- a parent starts its own account's child");
+    let params = json!({"StateMachineArn.$": "$.machine"});
+    let parent = create(&beta, "parent", &task_machine("arn:aws:states:::states:startExecution.sync:2", params)).await;
+    let d = wait_closed(&beta, &start(&beta, &parent, json!({"machine": beta_child})).await).await;
+    assert_eq!(d.status(), &ExecutionStatus::Succeeded);
+    let child_run = parsed(d.output())["ExecutionArn"].as_str().unwrap().to_string();
+    assert!(child_run.starts_with("arn:aws:states:us-east-1:222222222222:execution:child:"), "{child_run}");
+
+    tracing::info!("--- another account's state machine is out of its reach");
+    let d = wait_closed(&beta, &start(&beta, &parent, json!({"machine": alpha_child})).await).await;
+    assert_eq!(d.status(), &ExecutionStatus::Failed);
+    assert!(d.error().unwrap().starts_with("StepFunctions."), "{:?}", d.error());
+    let started = alpha.list_executions().state_machine_arn(&alpha_child).send().await.unwrap();
+    assert!(started.executions().is_empty());
 }
