@@ -33,7 +33,9 @@ pub struct ChildWatches {
 /// The task of a parent execution that ends when a child execution does.
 #[derive(Debug, Clone)]
 pub struct ChildOf {
+    /// The parent execution's ARN.
     pub parent: String,
+    /// The parent's task that started the child.
     pub slot: TaskSlot,
     /// `.sync:2`: the child's input and output as JSON rather than JSON text.
     pub json_output: bool,

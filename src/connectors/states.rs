@@ -29,6 +29,7 @@ pub trait StatesApi: Send + Sync {
 pub struct ApiError {
     /// The AWS error code (`ExecutionDoesNotExist`, `ValidationException`, ...).
     pub code: String,
+    /// The error's message, as the response's `message`.
     pub message: String,
 }
 
