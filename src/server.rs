@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
@@ -98,21 +99,24 @@ async fn serve(
     };
     node.form_cluster(&options).await.map_err(io::Error::other)?;
     let executions = ExecutionSupervisor::new(node.clone(), Connectors::new(config.connectors.clone()), mocks);
-    peer_service.set_supervisor(executions.clone());
-    actix_web::rt::spawn(executions.clone().follow(notices));
-    let resumed = executions.resume_all().map_err(|e| io::Error::other(e.message))?;
     actix_web::rt::spawn(crate::controller::run(node.clone(), Duration::from_millis(config.failure_timeout_ms)));
     actix_web::rt::spawn(crate::retention::run(node.clone(), Duration::from_secs(config.history_retention_seconds)));
     let state = web::Data::new(ApiState {
         node: node.clone(),
         config: config.clone(),
-        executions,
+        executions: executions.clone(),
         sigv4: (config.auth == AuthMode::Sigv4).then(|| Verifier::new(&config)),
         throttle: Throttle::new(&config.throttle),
         // The cluster's token key is known once the cluster has formed.
         token_verifier: TokenVerifier::new(node.token_key()),
         wait_time_scale: WaitTimeScale::new(config.wait_time_scale).map_err(io::Error::other)?,
     });
+    // Executions reach the API (Step Functions integrations) before any of them runs.
+    let api = api::InProcessApi::new(Arc::downgrade(&state.clone().into_inner()));
+    executions.connectors().serve_states_with(Arc::new(api));
+    peer_service.set_supervisor(executions.clone());
+    actix_web::rt::spawn(executions.clone().follow(notices));
+    let resumed = executions.resume_all().map_err(|e| io::Error::other(e.message))?;
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let console = web::Data::new(crate::console::Console::new(&config));
     let server = HttpServer::new(move || {

@@ -28,6 +28,7 @@ use actix::SpawnHandle;
 use tokio::sync::oneshot;
 
 use super::activity_queue::Delivery;
+use super::child_watches::sync_child;
 use super::injected_failures;
 use super::supervisor::moving;
 use super::ExecutionSupervisor;
@@ -49,6 +50,7 @@ use crate::engine::TaskSlot;
 use crate::engine::TimerId;
 use crate::execution_log::LoggingConfiguration;
 use crate::mocks::TestCase;
+use crate::raft::account_of;
 use crate::raft::Command;
 use crate::raft::ProposeError;
 use crate::raft::RaftNode;
@@ -527,19 +529,29 @@ impl ExecutionActor {
     }
 
     /// Calls the connector of a started service task and reports its outcome: TaskSubmitted for
-    /// `.waitForTaskToken`, TaskSubmitted then TaskSucceeded for `.sync`, else TaskSucceeded/TaskFailed.
+    /// `.waitForTaskToken`, TaskSubmitted then TaskSucceeded for `.sync`, else TaskSucceeded/TaskFailed. A
+    /// `.sync` child execution is submitted, then waited for until it closes.
     fn invoke_connector(&mut self, ctx: &mut Context<Self>, slot: TaskSlot) {
         let (Some(task), Some(supervisor)) = (self.open_tasks.get(&slot.0).cloned(), self.supervisor.upgrade()) else {
             return;
         };
         let pattern = route(&task.resource).map(|route| route.pattern);
+        let json_output = task.resource.ends_with(".sync:2");
         let connectors = supervisor.connectors();
-        let call = async move { connectors.invoke(&task.resource, &task.input, &task.token).await };
+        let account = account_of(&self.arn).to_string();
+        let call = async move { connectors.invoke(&task.resource, &task.input, &task.token, &account).await };
         ctx.spawn(wrap_future::<_, Self>(call).map(move |outcome, act, ctx| {
             if !act.open_tasks.contains_key(&slot.0) {
                 return;
             }
             let events = match (outcome, pattern) {
+                // A child execution started: the task ends when the child does.
+                (Outcome::Started { output, child }, _) => {
+                    if let Some(supervisor) = act.supervisor.upgrade() {
+                        supervisor.watch_child(&child, &act.arn, slot, json_output);
+                    }
+                    vec![TaskEvent::Submitted { output }]
+                }
                 (Outcome::Answered { output }, Some(Pattern::WaitForTaskToken)) => {
                     vec![TaskEvent::Submitted { output }]
                 }
@@ -568,10 +580,16 @@ impl ExecutionActor {
             let slot = TaskSlot(task.slot);
             let waits_for_callback =
                 route(&task.resource).is_some_and(|route| route.pattern == Pattern::WaitForTaskToken);
+            let child = sync_child(&task).filter(|_| task.submitted);
             match (&task.activity_arn, task.started) {
                 (Some(_), true) => self.start_token_actor(ctx, slot),
                 (Some(activity), false) => supervisor.enqueue_activity_task(activity, &self.arn, slot),
                 (None, _) if waits_for_callback && task.submitted => self.start_token_actor(ctx, slot),
+                (None, _) if child.is_some() => {
+                    self.start_token_actor(ctx, slot);
+                    let json_output = task.resource.ends_with(".sync:2");
+                    supervisor.watch_child(child.as_deref().unwrap_or_default(), &self.arn, slot, json_output);
+                }
                 (None, _) => {
                     self.start_token_actor(ctx, slot);
                     self.invoke_connector(ctx, slot);

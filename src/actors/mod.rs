@@ -3,9 +3,11 @@
 //! One [`ExecutionActor`] per open STANDARD execution, one `TaskTokenActor` per started task token, one
 //! `ActivityQueueActor` per activity in use. The [`ExecutionSupervisor`] starts them (on demand, and for
 //! every open execution when the node starts), spreads them over one Arbiter per core, and routes
-//! StopExecution, task reports, heartbeats and activity polls to them.
+//! StopExecution, task reports, heartbeats and activity polls to them, and the ends of child executions to
+//! the `.sync` parents that wait for them.
 
 mod activity_queue;
+mod child_watches;
 mod deadline_wheel;
 mod execution;
 mod injected_failures;

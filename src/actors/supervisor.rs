@@ -24,6 +24,10 @@ use super::activity_queue::Poll;
 use super::activity_queue::QueueDepth;
 use super::activity_queue::QueuedTask;
 use super::activity_queue::Withdraw;
+use super::child_watches::report_child_end;
+use super::child_watches::sync_child;
+use super::child_watches::ChildOf;
+use super::child_watches::ChildWatches;
 use super::execution::Committed;
 use super::execution::HeartbeatsExpired;
 use super::execution::Relinquish;
@@ -69,6 +73,8 @@ pub struct ExecutionSupervisor {
     next_arbiter: AtomicUsize,
     next_poll: AtomicU64,
     heartbeats: HeartbeatForwarder,
+    /// The `.sync` child executions this node's parents wait for.
+    children: ChildWatches,
 }
 
 /// Parsed definitions kept at most; the cache starts over beyond it.
@@ -103,6 +109,7 @@ impl ExecutionSupervisor {
             next_arbiter: AtomicUsize::new(0),
             next_poll: AtomicU64::new(0),
             heartbeats: HeartbeatForwarder::default(),
+            children: ChildWatches::default(),
         })
     }
 
@@ -134,6 +141,7 @@ impl ExecutionSupervisor {
         while let Some(notice) = notices.recv().await {
             match notice {
                 AppliedNotice::ExecutionStarted(arn) => self.ensure_running(&arn),
+                AppliedNotice::ExecutionClosed(arn) => self.child_closed(&arn),
                 AppliedNotice::ShardsChanged => {
                     if let Err(e) = self.shards_changed() {
                         tracing::error!(error = %e.message, "cannot follow the new shard map");
@@ -334,14 +342,49 @@ impl ExecutionSupervisor {
     }
 
     /// Ends the runtime side of a task that closed: its token (which first asks its worker to cancel, if the
-    /// task was `abandoned`), and its place in the activity's queue.
+    /// task was `abandoned`), its place in the activity's queue, and the watch on a `.sync` child, which is
+    /// stopped if the task was abandoned (its parent stopped, failed or timed out).
     pub fn close_task_runtime(self: &Arc<Self>, arn: &str, task: &OpenTask, abandoned: bool) {
         match abandoned {
             true => self.tokens.request_cancel(&task.token),
             false => self.close_token(&task.token),
         }
+        if let Some(child) = sync_child(task) {
+            self.children.forget(&child);
+            if abandoned {
+                let supervisor = self.clone();
+                actix_rt::spawn(async move {
+                    if let Err(e) = supervisor.stop(&child, None, None).await {
+                        tracing::debug!(execution = %child, error = %e.message, "the child execution was not stopped");
+                    }
+                });
+            }
+        }
         if let (Some(activity), false) = (&task.activity_arn, task.started) {
             self.withdraw_activity_task(activity, arn, TaskSlot(task.slot));
+        }
+    }
+
+    /// Waits for the child execution of a parent's `.sync` task: when the child closes, its end is reported to
+    /// the task. A child that closed already is reported at once.
+    pub fn watch_child(self: &Arc<Self>, child: &str, parent: &str, slot: TaskSlot, json_output: bool) {
+        self.children.watch(child, ChildOf { parent: parent.to_string(), slot, json_output });
+        if matches!(self.node.store.execution(child), Ok(Some(record)) if record.stop_ms.is_some()) {
+            self.child_closed(child);
+        }
+    }
+
+    /// Reports the end of a closed execution to the parent task that waits for it here, if any.
+    fn child_closed(self: &Arc<Self>, child: &str) {
+        let Some(of) = self.children.take(child) else { return };
+        match self.node.store.execution(child) {
+            Ok(Some(record)) if record.stop_ms.is_some() => {
+                actix_rt::spawn(report_child_end(self.clone(), record, of));
+            }
+            // An idempotent repeat of a start, not the close of the child that runs.
+            Ok(Some(_)) => self.children.watch(child, of),
+            Ok(None) => {}
+            Err(e) => tracing::error!(execution = child, error = %e, "cannot read the closed child execution"),
         }
     }
 

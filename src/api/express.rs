@@ -32,6 +32,7 @@ use crate::execution_log;
 use crate::execution_log::LoggingConfiguration;
 use crate::history::StoredEvent;
 use crate::mocks::TestCase;
+use crate::raft::account_of;
 use crate::store::StateMachineType;
 
 /// Longest an EXPRESS execution may run.
@@ -105,8 +106,12 @@ async fn run(prepared: Prepared, connectors: Arc<Connectors>) -> Outcome {
                                 )),
                             }
                         } else {
-                            match connectors.invoke(&resource, &parameters, &task_token).await {
-                                ConnectorOutcome::Answered { output } => TaskEvent::Succeeded { output },
+                            let account = account_of(&arn);
+                            match connectors.invoke(&resource, &parameters, &task_token, account).await {
+                                // Express tasks never wait for a child (`.sync` is refused above).
+                                ConnectorOutcome::Answered { output } | ConnectorOutcome::Started { output, .. } => {
+                                    TaskEvent::Succeeded { output }
+                                }
                                 ConnectorOutcome::Failed { error, cause } => {
                                     TaskEvent::Failed { error: Some(error), cause: Some(cause) }
                                 }

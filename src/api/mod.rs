@@ -11,6 +11,7 @@ pub(crate) mod executions;
 mod express;
 mod heartbeats;
 mod history;
+mod in_process;
 mod pagination;
 mod protocol;
 pub mod sigv4;
@@ -34,6 +35,7 @@ use sigv4::Verifier;
 pub use throttle::Throttle;
 
 pub use account_view::AccountView;
+pub use in_process::InProcessApi;
 pub use protocol::call;
 pub use protocol::configure;
 pub use protocol::decode_input;

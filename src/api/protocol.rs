@@ -230,6 +230,11 @@ pub fn supported(operation: &str) -> bool {
     !matches!(decode_input(operation, b"{}"), Err(e) if e.code == ErrorCode::UnknownOperationException)
 }
 
+/// Whether `operation` is one of the Step Functions API's (not Amazon SWF's, not statehouse's own).
+pub fn step_functions_operation(operation: &str) -> bool {
+    supported(operation) && Service::of_operation(operation) == Service::StepFunctions
+}
+
 fn unknown_operation(op: &str) -> AwsError {
     AwsError::new(ErrorCode::UnknownOperationException, format!("Operation '{op}' is not supported by this service"))
 }

@@ -1,11 +1,15 @@
 //! Service integrations through connectors: the configuration maps an integration (`lambda:invoke`,
 //! `sqs:sendMessage`, `ecs:runTask.sync`, `aws-sdk:s3`, ...) to a local HTTP endpoint, and statehouse POSTs
 //! the resolved Parameters there ([`route`] says which key a Task resource uses). An integration without a
-//! connector fails the task with `States.Runtime`, naming the key to configure.
+//! connector fails the task with `States.Runtime`, naming the key to configure. Step Functions itself
+//! (`states:startExecution`, `aws-sdk:sfn:*`) is served in-process by [`states`].
 
 mod route;
+pub mod states;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::json;
@@ -15,6 +19,8 @@ pub use route::route;
 pub use route::Pattern;
 pub use route::Route;
 pub use route::Shape;
+pub use states::Integration;
+pub use states::StatesApi;
 
 /// How long one connector call may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -28,24 +34,40 @@ pub enum Outcome {
     Answered { output: String },
     /// The call failed with an error name and cause, matched by Retry/Catch.
     Failed { error: String, cause: String },
+    /// A `.sync` call started the execution `child`; `output` is the submission's response, and the task ends
+    /// when the child does.
+    Started { output: String, child: String },
 }
 
-/// The configured connectors.
-#[derive(Debug, Clone, Default)]
+/// The configured connectors, and the in-process Step Functions service.
+#[derive(Clone, Default)]
 pub struct Connectors {
     endpoints: BTreeMap<String, String>,
+    states: Arc<OnceLock<Arc<dyn StatesApi>>>,
 }
 
 impl Connectors {
     /// Connectors from the configuration's `integration -> URL` map.
     pub fn new(endpoints: BTreeMap<String, String>) -> Connectors {
-        Connectors { endpoints }
+        Connectors { endpoints, states: Arc::default() }
     }
 
-    /// Calls the connector of `resource` with `parameters` (JSON text). For `.waitForTaskToken` the answer
-    /// is the submission's response (the task then waits for SendTaskSuccess/Failure); for `.sync` it is
-    /// the result of the finished job.
-    pub async fn invoke(&self, resource: &str, parameters: &str, token: &str) -> Outcome {
+    /// Serves the Step Functions integrations with `api` from now on (set once, at server start).
+    pub fn serve_states_with(&self, api: Arc<dyn StatesApi>) {
+        let _ = self.states.set(api);
+    }
+
+    /// Calls the connector of `resource` with `parameters` (JSON text), or runs the Step Functions operation
+    /// in-process as `account`. For `.waitForTaskToken` the answer is the submission's response (the task
+    /// then waits for SendTaskSuccess/Failure); for `.sync` it is the result of the finished job, or
+    /// [`Outcome::Started`] for a child execution.
+    pub async fn invoke(&self, resource: &str, parameters: &str, token: &str, account: &str) -> Outcome {
+        if let Some(integration) = Integration::of(resource) {
+            return match self.states.get() {
+                Some(api) => states::invoke(api.as_ref(), &integration, parameters, token, account).await,
+                None => runtime("The Step Functions integrations are not being served yet; retry.".into()),
+            };
+        }
         let Some(route) = route(resource) else {
             return runtime(format!("The resource '{resource}' is not a service integration this server can call."));
         };

@@ -64,12 +64,17 @@ pub struct TaskProgress {
     pub timeout_timer: Option<TimerId>,
 }
 
-/// `(resourceType, resource)` of a service integration ARN (`arn:aws:states:::sqs:sendMessage.waitForTaskToken`).
+/// `(resourceType, resource)` of a service integration ARN (`arn:aws:states:::sqs:sendMessage.waitForTaskToken`,
+/// `arn:aws:states:::states:startExecution.sync:2` -> `("states", "startExecution.sync:2")`).
 fn service_parts(resource: &str) -> (String, String) {
     let rest: Vec<&str> = resource.splitn(6, ':').collect();
     let tail = rest.get(5).copied().unwrap_or(resource);
+    let (tail, version) = match tail.strip_suffix(":2").filter(|base| base.ends_with(".sync")) {
+        Some(base) => (base, ":2"),
+        None => (tail, ""),
+    };
     match tail.rsplit_once(':') {
-        Some((kind, api)) => (kind.to_string(), api.to_string()),
+        Some((kind, api)) => (kind.to_string(), format!("{api}{version}")),
         None => (tail.to_string(), String::new()),
     }
 }
@@ -368,6 +373,8 @@ mod tests {
             ("arn:aws:states:::sqs:sendMessage.waitForTaskToken", ("sqs", "sendMessage.waitForTaskToken")),
             ("arn:aws:states:::lambda:invoke", ("lambda", "invoke")),
             ("arn:aws:states:::aws-sdk:s3:getObject", ("aws-sdk:s3", "getObject")),
+            ("arn:aws:states:::states:startExecution.sync:2", ("states", "startExecution.sync:2")),
+            ("arn:aws:states:::states:startExecution.sync", ("states", "startExecution.sync")),
         ];
         for (arn, (kind, api)) in cases {
             assert_eq!(service_parts(arn), (kind.to_string(), api.to_string()), "{arn}");

@@ -57,6 +57,8 @@ pub enum AppliedNotice {
     ExecutionStarted(String),
     /// The shard map changed; owners start and stop actors.
     ShardsChanged,
+    /// A STANDARD execution closed; a parent waiting for it (`.sync`) goes on.
+    ExecutionClosed(String),
 }
 
 /// The replicated state machine of a group. Clones share the store.
@@ -199,6 +201,12 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                     Command::InitShards { .. } | Command::AssignShards { .. } => shards_changed = true,
                     Command::StartExecution { execution, decision, .. } if decision.changes.close.is_none() => {
                         let _ = self.notices.send(AppliedNotice::ExecutionStarted(execution.arn.clone()));
+                    }
+                    Command::StartExecution { execution, .. } => {
+                        let _ = self.notices.send(AppliedNotice::ExecutionClosed(execution.arn.clone()));
+                    }
+                    Command::Decide { execution_arn, decision, .. } if decision.changes.close.is_some() => {
+                        let _ = self.notices.send(AppliedNotice::ExecutionClosed(execution_arn.clone()));
                     }
                     _ => {}
                 }

@@ -14,6 +14,7 @@ mod t32_jsonata;
 mod t36_mocks;
 mod t40_tasks;
 mod t42_swf;
+mod t44_sfn_integration;
 mod t50_durability;
 mod t52_decisions;
 mod t54_retention;
