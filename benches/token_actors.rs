@@ -54,7 +54,13 @@ impl Handler<OpenTokens> for Expiries {
     fn handle(&mut self, open: OpenTokens, ctx: &mut Context<Self>) {
         let recipient = Arc::new(ctx.address().recipient());
         for i in open.first..(open.first + open.count).min(open.names.len()) {
-            open.registry.open(&open.names[i], TaskSlot(i as u64), recipient.clone(), Some(open.heartbeat_seconds));
+            open.registry.open(
+                &open.names[i],
+                TaskSlot(i as u64),
+                recipient.clone(),
+                Some(open.heartbeat_seconds),
+                now_ms(),
+            );
         }
     }
 }

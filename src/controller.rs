@@ -53,6 +53,7 @@ pub async fn run(node: RaftNode, failure_timeout: Duration) {
         let voters: Vec<NodeId> = node.voters().into_iter().collect();
         let now = Instant::now();
         let sent_ms = now_ms();
+        let map_version = node.shard_map().version();
         let pings = voters.iter().filter(|id| **id != node.id).map(|id| {
             let node = node.clone();
             let id = *id;
@@ -61,6 +62,7 @@ pub async fn run(node: RaftNode, failure_timeout: Duration) {
             let grant = confirmed_ms.filter(|_| heard_lately).map(|confirmed| LeaseGrant {
                 leader: node.id,
                 term,
+                map_version,
                 until_ms: confirmed + lease_ms,
             });
             async move {

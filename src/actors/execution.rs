@@ -36,6 +36,7 @@ use crate::asl::Definition;
 use crate::aws_error::AwsError;
 use crate::clock::now_ms;
 use crate::cluster::Epoch;
+use crate::cluster::LEASE;
 use crate::connectors::route;
 use crate::connectors::Outcome;
 use crate::connectors::Pattern;
@@ -427,7 +428,7 @@ impl ExecutionActor {
             if let Some(task) = self.open_tasks.get_mut(&slot.0) {
                 task.started = true;
             }
-            self.start_token_actor(ctx, *slot);
+            self.start_token_actor(ctx, *slot, now_ms());
         }
         for task in changes.tasks_opened {
             let slot = TaskSlot(task.slot);
@@ -436,7 +437,7 @@ impl ExecutionActor {
             match activity {
                 Some(activity) => supervisor.enqueue_activity_task(activity.as_str(), &self.arn, slot),
                 None => {
-                    self.start_token_actor(ctx, slot);
+                    self.start_token_actor(ctx, slot, now_ms());
                     self.invoke_connector(ctx, slot);
                 }
             }
@@ -520,12 +521,12 @@ impl ExecutionActor {
         self.firing.contains(&timer)
     }
 
-    fn start_token_actor(&mut self, ctx: &mut Context<Self>, slot: TaskSlot) {
+    fn start_token_actor(&mut self, ctx: &mut Context<Self>, slot: TaskSlot, window_from_ms: i64) {
         let expiries = self.expiries.get_or_insert_with(|| Arc::new(ctx.address().recipient())).clone();
         let (Some(task), Some(supervisor)) = (self.open_tasks.get(&slot.0), self.supervisor.upgrade()) else {
             return;
         };
-        supervisor.start_token(&task.token, slot, expiries, task.heartbeat_seconds);
+        supervisor.start_token(&task.token, slot, expiries, task.heartbeat_seconds, window_from_ms);
     }
 
     /// Calls the connector of a started service task and reports its outcome: TaskSubmitted for
@@ -572,9 +573,12 @@ impl ExecutionActor {
     }
 
     /// Resumes the runtime side of a committed execution: timers, queued activity tasks, started tokens
-    /// (with a fresh heartbeat window) and connector calls that had not reported back.
+    /// and connector calls that had not reported back. A started token gets a fresh heartbeat window that
+    /// opens one owner lease from now: until then the node that owned the shard before may still have
+    /// acknowledged a heartbeat this node never heard of.
     fn resume(&mut self, ctx: &mut Context<Self>) {
         let Some(supervisor) = self.supervisor.upgrade() else { return };
+        let window_from = now_ms() + LEASE.as_millis() as i64;
         self.set_alarm(ctx);
         for task in self.open_tasks.values().cloned().collect::<Vec<_>>() {
             let slot = TaskSlot(task.slot);
@@ -582,16 +586,16 @@ impl ExecutionActor {
                 route(&task.resource).is_some_and(|route| route.pattern == Pattern::WaitForTaskToken);
             let child = sync_child(&task).filter(|_| task.submitted);
             match (&task.activity_arn, task.started) {
-                (Some(_), true) => self.start_token_actor(ctx, slot),
+                (Some(_), true) => self.start_token_actor(ctx, slot, window_from),
                 (Some(activity), false) => supervisor.enqueue_activity_task(activity, &self.arn, slot),
-                (None, _) if waits_for_callback && task.submitted => self.start_token_actor(ctx, slot),
+                (None, _) if waits_for_callback && task.submitted => self.start_token_actor(ctx, slot, window_from),
                 (None, _) if child.is_some() => {
-                    self.start_token_actor(ctx, slot);
+                    self.start_token_actor(ctx, slot, window_from);
                     let json_output = task.resource.ends_with(".sync:2");
                     supervisor.watch_child(child.as_deref().unwrap_or_default(), &self.arn, slot, json_output);
                 }
                 (None, _) => {
-                    self.start_token_actor(ctx, slot);
+                    self.start_token_actor(ctx, slot, window_from);
                     self.invoke_connector(ctx, slot);
                 }
             }

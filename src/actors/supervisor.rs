@@ -545,15 +545,16 @@ impl ExecutionSupervisor {
         }
     }
 
-    /// Starts the token actor of a started task, with a fresh heartbeat window.
+    /// Starts the token actor of a started task, with a fresh heartbeat window from `window_from_ms`.
     pub fn start_token(
         &self,
         token: &str,
         slot: TaskSlot,
         expiries: Arc<Recipient<HeartbeatsExpired>>,
         heartbeat_seconds: Option<u64>,
+        window_from_ms: i64,
     ) {
-        self.tokens.open(token, slot, expiries, heartbeat_seconds);
+        self.tokens.open(token, slot, expiries, heartbeat_seconds, window_from_ms);
     }
 
     /// Ends a token: later heartbeats and completions get TaskTimedOut.

@@ -73,18 +73,20 @@ impl TokenRegistry {
         TokenRegistry { tokens: Arc::default(), places, next_place: AtomicUsize::new(0) }
     }
 
-    /// Starts the actor of a started token, with a fresh heartbeat window; `execution` hears when the window
-    /// passes without a heartbeat. Opening a token that is open already changes nothing.
+    /// Starts the actor of a started token, with a fresh heartbeat window from `window_from_ms` (epoch ms);
+    /// `execution` hears when the window passes without a heartbeat. Opening a token that is open already
+    /// changes nothing.
     pub fn open(
         &self,
         token: &str,
         slot: TaskSlot,
         execution: Arc<Recipient<HeartbeatsExpired>>,
         heartbeat_seconds: Option<u64>,
+        window_from_ms: i64,
     ) {
         let dashmap::Entry::Vacant(vacant) = self.tokens.entry(TokenKey::of(token)) else { return };
         let window_seconds = heartbeat_seconds.map_or(0, |s| u32::try_from(s).unwrap_or(u32::MAX));
-        let deadline = Arc::new(TokenDeadline::new(now_ms(), window_seconds));
+        let deadline = Arc::new(TokenDeadline::new(window_from_ms, window_seconds));
         let actor = TaskTokenActor::new(deadline.clone());
         // On an arbiter (an execution actor's thread) the token stays there, with that arbiter's wheel;
         // from elsewhere it goes to the next arbiter in turn.

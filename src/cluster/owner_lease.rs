@@ -8,7 +8,9 @@
 //! of the leader's last ping round that a majority answered naming it leader; a node accepts it only from the
 //! leader of its own current term, and the leader stops granting to a voter it has not heard from for
 //! `failure_timeout - LEASE`, so every lease ends before the controller moves that voter's shards, and before
-//! a new leader (elected at least an election timeout later) can. Lease times are wall-clock epoch
+//! a new leader (elected at least an election timeout later) can. A node whose shard map is older than the
+//! leader's takes no grant. A move the leader had not applied yet when it granted can leave the old owner
+//! acknowledging heartbeats for one more lease, so a new owner opens its heartbeat windows one lease late. Lease times are wall-clock epoch
 //! milliseconds: nodes' clocks must agree to well within [`LEASE`].
 
 use std::sync::atomic::AtomicI64;
@@ -28,6 +30,9 @@ pub const LEASE: Duration = Duration::from_millis(500);
 pub struct LeaseGrant {
     pub leader: u64,
     pub term: u64,
+    /// The version of the leader's shard map: a node that has not applied every move yet may believe it owns
+    /// a shard that has moved, and takes no lease.
+    pub map_version: u64,
     /// Epoch milliseconds at which the lease ends.
     pub until_ms: i64,
 }

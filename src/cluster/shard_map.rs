@@ -36,6 +36,12 @@ impl ShardMap {
         ShardMap { owners }
     }
 
+    /// A number that grows with every move: the sum of the shards' epochs (each move raises one by one). A
+    /// node whose map has a lower version than the leader's has not applied every move yet.
+    pub fn version(&self) -> u64 {
+        self.owners.iter().map(|(_, epoch)| epoch.0).sum()
+    }
+
     /// Every shard with its owner and epoch.
     pub fn iter(&self) -> impl Iterator<Item = (ShardId, NodeId, Epoch)> + '_ {
         self.owners.iter().enumerate().map(|(i, (owner, epoch))| (ShardId(i as u16), *owner, *epoch))

@@ -247,11 +247,13 @@ impl RaftNode {
         self.raft.metrics().borrow().current_leader
     }
 
-    /// Takes a lease the leader granted, if it comes from the leader of this node's current term.
+    /// Takes a lease the leader granted, if it comes from the leader of this node's current term and this node
+    /// has applied every shard move the leader had.
     pub fn accept_lease(&self, grant: LeaseGrant) {
         let metrics = self.raft.metrics();
         let metrics = metrics.borrow();
-        if metrics.current_leader == Some(grant.leader) && metrics.current_term == grant.term {
+        let current_map = self.shard_map.read().expect("shard map lock").version() >= grant.map_version;
+        if metrics.current_leader == Some(grant.leader) && metrics.current_term == grant.term && current_map {
             self.owner_lease.extend_to(grant.until_ms);
         }
     }
