@@ -47,7 +47,7 @@ fn leave(ground: &Ground<'_, '_>, result: &Value) -> Attempt {
 
 fn task(ground: &Ground<'_, '_>, inspection: &mut Inspection) -> Result<Attempt, Unfit> {
     let states = States::input(&ground.run.input);
-    match query_flow::arguments(ground.run.state, states, ground.env, ground.site) {
+    match query_flow::arguments(ground.run.state, states, &ground.task_env(), ground.site) {
         Ok(arguments) => inspection.after_arguments = Some(arguments),
         Err(error) => return Ok(Attempt::failed(error)),
     }

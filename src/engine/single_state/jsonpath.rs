@@ -51,11 +51,15 @@ pub(super) fn parameters(ground: &Ground<'_, '_>, inspection: &mut Inspection) -
     let effective = input_path(ground, inspection)?;
     let parameters = match &ground.run.state.parameters {
         Some(template) => {
-            let env = match ground.env.context().get("Task") {
-                Some(_) => None,
-                None => Some(ground.env.with_context_member("Task", serde_json::json!({"Token": ground.run.entropy}))),
+            let task_env;
+            let env = match ground.run.state.kind {
+                StateKind::Task(_) => {
+                    task_env = ground.task_env();
+                    &task_env
+                }
+                _ => ground.env,
             };
-            dataflow::template(template, &effective, env.as_ref().unwrap_or(ground.env), ground.site)?
+            dataflow::template(template, &effective, env, ground.site)?
         }
         None => effective,
     };

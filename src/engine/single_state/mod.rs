@@ -10,6 +10,8 @@ mod answers;
 mod handling;
 mod jsonata;
 mod jsonpath;
+#[cfg(test)]
+mod tests;
 
 use serde_json::Map;
 use serde_json::Value;
@@ -145,6 +147,14 @@ struct Ground<'r, 'e> {
     site: Site<'r>,
 }
 
+impl<'e> Ground<'_, 'e> {
+    /// The environment a Task's parameters see: `$$.Task.Token` is set, unless the given context sets it.
+    fn task_env(&self) -> Env<'e> {
+        let task = self.env.context().get("Task").cloned();
+        self.env.with_context_member("Task", task.unwrap_or_else(|| serde_json::json!({"Token": self.run.entropy})))
+    }
+}
+
 /// Runs `run.state` once.
 pub fn run_single_state(run: &SingleStateRun<'_>) -> Result<RunOutcome, Unfit> {
     let scope = Scope { variables: &run.variables, parent: None };
@@ -176,7 +186,7 @@ pub fn task_parameters(run: &SingleStateRun<'_>) -> Result<Value, StateError> {
         QueryLanguage::JsonPath => jsonpath::parameters(&ground, &mut Inspection::default()),
         QueryLanguage::JsonAta => {
             let states = crate::engine::query::States::input(&run.input);
-            crate::engine::query_flow::arguments(run.state, states, &env, ground.site)
+            crate::engine::query_flow::arguments(run.state, states, &ground.task_env(), ground.site)
         }
     }
 }
