@@ -10,8 +10,7 @@ import os
 
 import botocore
 
-SERVICES = ["lambda", "dynamodb", "sqs", "sns", "events", "stepfunctions", "s3"]
-SCALARS = {"string", "integer", "long", "double", "float", "boolean", "timestamp", "blob"}
+SERVICES = ["lambda", "dynamodb", "sqs", "sns", "events", "stepfunctions", "s3", "kms"]
 
 
 def load(service):
@@ -43,8 +42,9 @@ def compact(shapes, name, out):
         compact(shapes, shape["value"]["shape"], out)
     else:
         node = {"type": kind}
-        if shape.get("enum"):
-            node["enum"] = shape["enum"]
+        for key in ("enum", "min", "max"):
+            if key in shape:
+                node[key] = shape[key]
         out[name] = node
 
 

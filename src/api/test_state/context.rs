@@ -1,9 +1,7 @@
-//! The context object a tested state sees: one made up for the test (an EXPRESS execution of a state
-//! machine that exists only for it), with the members the request's `context` gives in their place. A given
-//! context is checked as AWS checks it.
+//! The context object a tested state sees: the request's `context` as given, checked as AWS checks it, or
+//! one made up for the test (an EXPRESS execution of a state machine that exists only for it).
 
 use serde_json::json;
-use serde_json::Map;
 use serde_json::Value;
 
 use crate::arn::ArnBuilder;
@@ -13,9 +11,11 @@ use crate::engine::iso_millis;
 pub struct ContextFacts<'a> {
     pub arns: &'a ArnBuilder,
     pub input: &'a Value,
-    pub role_arn: &'a str,
+    /// The request's role (`null` in the context without one).
+    pub role_arn: Option<&'a str>,
     pub state_name: &'a str,
-    pub retry_count: u64,
+    /// The retries made so far, for the states that retry (Task, Parallel, Map).
+    pub retry_count: Option<u64>,
     pub now_ms: i64,
     /// The made-up execution's name.
     pub execution_name: &'a str,
@@ -23,8 +23,8 @@ pub struct ContextFacts<'a> {
     pub machine_name: &'a str,
 }
 
-/// The context object: the made-up one, with each member `given` has replaced by it.
-pub fn context_object(facts: &ContextFacts<'_>, given: Option<Map<String, Value>>) -> Value {
+/// The context object made up for the test.
+pub fn made_up_context(facts: &ContextFacts<'_>) -> Value {
     let (machine, execution) = (facts.machine_name, facts.execution_name);
     let now = iso_millis(facts.now_ms);
     let mut context = json!({
@@ -36,10 +36,10 @@ pub fn context_object(facts: &ContextFacts<'_>, given: Option<Map<String, Value>
             "StartTime": now,
         },
         "StateMachine": {"Id": facts.arns.state_machine(machine), "Name": machine},
-        "State": {"Name": facts.state_name, "EnteredTime": now, "RetryCount": facts.retry_count},
+        "State": {"Name": facts.state_name, "EnteredTime": now},
     });
-    if let (Some(object), Some(given)) = (context.as_object_mut(), given) {
-        object.extend(given);
+    if let Some(count) = facts.retry_count {
+        context["State"]["RetryCount"] = json!(count);
     }
     context
 }
@@ -70,8 +70,9 @@ enum Kind {
     Any,
 }
 
-/// Parses and checks the request's `context`; `Err` is the reason, worded as AWS words it.
-pub fn given_context(text: &str) -> Result<Map<String, Value>, String> {
+/// Parses and checks the request's `context` for a state whose Task resource is `resource`; `Err` is the
+/// reason, worded as AWS words it.
+pub fn given_context(text: &str, resource: Option<&str>) -> Result<Value, String> {
     let invalid = |reason: String| format!("Invalid Context object provided: {reason}");
     let Ok(Value::Object(context)) = serde_json::from_str::<Value>(text) else {
         return Err(invalid("the Context object must be a JSON object".into()));
@@ -79,6 +80,13 @@ pub fn given_context(text: &str) -> Result<Map<String, Value>, String> {
     for (part, value) in &context {
         if part == "Map" {
             return Err(invalid("'Map' field is not supported when mocking a Context object".into()));
+        }
+        if part == "Task" && !resource.is_some_and(|r| r.contains(".sync") || r.ends_with(".waitForTaskToken")) {
+            return Err(invalid(
+                "Context object contains 'Task' when state is not a Task state with a '.sync' or \
+                 '.waitForTaskToken' service integration pattern"
+                    .into(),
+            ));
         }
         let Some((_, members)) = MEMBERS.iter().find(|(name, _)| name == part) else {
             return Err(invalid(format!("Field '{part}' is not allowed")));
@@ -99,7 +107,7 @@ pub fn given_context(text: &str) -> Result<Map<String, Value>, String> {
             }
         }
     }
-    Ok(context)
+    Ok(Value::Object(context))
 }
 
 #[cfg(test)]
@@ -113,10 +121,11 @@ mod tests {
             (r#"{"Execution": {"Id": 1}}"#, Some("Execution.Id must be a string")),
             (r#"{"Pokedex": {}}"#, Some("Field 'Pokedex' is not allowed")),
             (r#"{"Map": {}}"#, Some("'Map' field is not supported when mocking a Context object")),
+            (r#"{"Execution": {"Id": "a"}, "Task": {"Token": 1}}"#, Some("Task.Token must be a string")),
             (r#"{"Execution": {"Id": "a", "Input": {"x": 1}}, "Task": {"Token": "t"}}"#, None),
         ];
         for (text, expected) in cases {
-            match (given_context(text), expected) {
+            match (given_context(text, Some("arn:aws:states:::sqs:sendMessage.waitForTaskToken")), expected) {
                 (Ok(_), None) => {}
                 (Err(e), Some(reason)) => assert_eq!(e, format!("Invalid Context object provided: {reason}")),
                 (outcome, _) => panic!("{text}: {outcome:?}"),

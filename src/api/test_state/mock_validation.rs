@@ -1,6 +1,8 @@
 //! `mock.fieldValidationMode`: a mocked result checked against the output shape of the API the Task calls,
-//! as AWS checks it. STRICT (the default) wants every required field and every present field well typed;
-//! PRESENT checks only the fields present; NONE checks nothing. Fields the shape does not name pass.
+//! as AWS checks it. STRICT (the default) wants every required field and every present field well typed and
+//! within its bounds; PRESENT checks only the fields present; NONE checks nothing. Fields are named as Step
+//! Functions returns them (`ExecutionArn`, never `executionArn`); fields the shape does not name pass. The
+//! `Payload` of an optimized `lambda:invoke` is the function's JSON, not a blob.
 //!
 //! The shapes come from botocore's models (`mock_shapes.json`, written by `scripts/gen-mock-shapes.py`)
 //! for the services listed there; a result of any other API (and of `.sync` and `.waitForTaskToken` calls,
@@ -43,7 +45,8 @@ pub fn validate(resource: &str, result: &Value, mode: FieldValidationMode) -> Re
     let Some((service, operation)) = api_of(resource) else { return Ok(()) };
     let model = &models()["services"][service];
     let Some(shape) = model["operations"][&operation].as_str() else { return Ok(()) };
-    let checker = Checker { shapes: &model["shapes"], mode };
+    let json_blobs = resource == "arn:aws:states:::lambda:invoke";
+    let checker = Checker { shapes: &model["shapes"], mode, json_blobs };
     if !result.is_object() {
         return Err("Mock result schema validation error: The mocked result must be a JSON object".into());
     }
@@ -75,7 +78,7 @@ fn api_of(resource: &str) -> Option<(&'static str, String)> {
 }
 
 fn known_service(name: &str) -> Option<&'static str> {
-    ["lambda", "dynamodb", "sqs", "sns", "events", "stepfunctions", "s3"].into_iter().find(|s| *s == name)
+    ["lambda", "dynamodb", "sqs", "sns", "events", "stepfunctions", "s3", "kms"].into_iter().find(|s| *s == name)
 }
 
 /// `putItem` → `PutItem`.
@@ -87,6 +90,8 @@ fn pascal_case(name: &str) -> String {
 struct Checker<'a> {
     shapes: &'a Value,
     mode: FieldValidationMode,
+    /// Whether blobs hold JSON rather than a string.
+    json_blobs: bool,
 }
 
 impl Checker<'_> {
@@ -99,15 +104,16 @@ impl Checker<'_> {
                 let Value::Object(members) = value else { return wrong("an object") };
                 let declared = shape["members"].as_object();
                 for (key, member_value) in members {
-                    let member = declared.and_then(|d| d.iter().find(|(m, _)| same_member(m, key)));
+                    let member = declared.and_then(|d| d.iter().find(|(m, _)| pascal_case(m) == *key));
                     if let (Some((_, member_shape)), false) = (member, member_value.is_null()) {
                         self.check(member_shape.as_str().unwrap_or_default(), key, member_value)?;
                     }
                 }
                 if self.mode == FieldValidationMode::Strict {
                     for required in shape["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-                        if !members.keys().any(|key| same_member(required, key)) {
-                            return Err(format!("Field '{}' is required", pascal_case(required)));
+                        let name = pascal_case(required);
+                        if !members.contains_key(&name) {
+                            return Err(format!("Required field '{name}' is missing"));
                         }
                     }
                 }
@@ -129,21 +135,41 @@ impl Checker<'_> {
                     Some(allowed) if !allowed.iter().any(|a| a == text) => {
                         Err(format!("Field '{field}' is not an expected value"))
                     }
-                    _ => Ok(()),
+                    _ => length(shape, field, text),
                 },
             },
-            "integer" | "long" | "double" | "float" if !value.is_number() => wrong("a number"),
+            "blob" if self.json_blobs => Ok(()),
+            "blob" => match value.as_str() {
+                None => wrong("a string"),
+                Some(text) => length(shape, field, text),
+            },
+            "integer" | "long" | "double" | "float" => match value.as_f64() {
+                None => wrong("a number"),
+                Some(n) if shape["min"].as_f64().is_some_and(|min| n < min) => {
+                    Err(format!("Field '{field}' is less than the minimum value"))
+                }
+                Some(n) if shape["max"].as_f64().is_some_and(|max| n > max) => {
+                    Err(format!("Field '{field}' exceeds the maximum value"))
+                }
+                Some(_) => Ok(()),
+            },
             "boolean" if !value.is_boolean() => wrong("a boolean"),
-            "timestamp" if !(value.is_string() || value.is_number()) => wrong("a string"),
+            "timestamp" if !value.is_string() => wrong("a string"),
             _ => Ok(()),
         }
     }
 }
 
-/// Whether a model member and a result field name the same thing: Step Functions returns the members of
-/// camelCase models (`executionArn`) in PascalCase (`ExecutionArn`).
-fn same_member(member: &str, key: &str) -> bool {
-    member == key || pascal_case(member) == pascal_case(key)
+/// Checks the length bounds of a string or blob field.
+fn length(shape: &Value, field: &str, text: &str) -> Result<(), String> {
+    let count = text.chars().count() as u64;
+    if shape["min"].as_u64().is_some_and(|min| count < min) {
+        return Err(format!("Field '{field}' is smaller than the minimum length"));
+    }
+    if shape["max"].as_u64().is_some_and(|max| count > max) {
+        return Err(format!("Field '{field}' exceeds the maximum length"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -171,7 +197,31 @@ mod tests {
                 Some("not an expected value"),
             ),
             ("arn:aws:states:::states:startExecution", json!({}), present, None),
-            ("arn:aws:states:::states:startExecution", json!({}), strict, Some("is required")),
+            (
+                "arn:aws:states:::states:startExecution",
+                json!({}),
+                strict,
+                Some("Required field 'ExecutionArn' is missing"),
+            ),
+            ("arn:aws:states:::states:startExecution", json!({"executionArn": "a", "startDate": "d"}), present, None),
+            (
+                "arn:aws:states:::aws-sdk:kms:encrypt",
+                json!({"CiphertextBlob": 1}),
+                present,
+                Some("'CiphertextBlob' must be a string"),
+            ),
+            (
+                "arn:aws:states:::aws-sdk:kms:encrypt",
+                json!({"CiphertextBlob": ""}),
+                present,
+                Some("smaller than the minimum length"),
+            ),
+            (
+                "arn:aws:states:::aws-sdk:lambda:getFunction",
+                json!({"Configuration": {"MemorySize": 1}}),
+                present,
+                Some("'MemorySize' is less than the minimum value"),
+            ),
             (
                 "arn:aws:states:::states:startExecution",
                 json!({"ExecutionArn": "a", "StartDate": true}),

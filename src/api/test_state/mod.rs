@@ -40,8 +40,8 @@ use tested_state::TestedState;
 const MAX_DEFINITION_BYTES: usize = 1_048_576;
 const MAX_DATA_BYTES: usize = 262_144;
 
-/// TestState's input. `revealSecrets` is accepted and changes nothing: the secrets it reveals are those an
-/// EventBridge connection adds to an HTTP Task's request, and statehouse makes no HTTP Task requests.
+/// TestState's input. `revealSecrets` reveals what an EventBridge connection adds to an HTTP Task's request;
+/// statehouse makes no HTTP Task requests, so it only takes part in validation.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TestStateInput {
@@ -49,6 +49,7 @@ pub struct TestStateInput {
     pub role_arn: Option<String>,
     pub input: Option<String>,
     pub inspection_level: Option<String>,
+    pub reveal_secrets: Option<bool>,
     pub variables: Option<String>,
     pub state_name: Option<String>,
     pub mock: Option<MockInput>,
@@ -178,8 +179,16 @@ pub async fn test_state(view: &AccountView<'_>, input: TestStateInput) -> Result
             _ => return Err(validation("The variables must be a JSON object")),
         },
     };
-    check_mock_fits(state, input.mock.as_ref(), &configuration, input.context.is_some())?;
-    let given_context = input.context.as_deref().map(context::given_context).transpose().map_err(validation)?;
+    check_mock_fits(state, input.mock.as_ref(), &configuration, input.context.is_some(), input.role_arn.is_some())?;
+    if input.mock.is_some() && input.reveal_secrets == Some(true) {
+        return Err(validation("TestState does not support RevealSecrets when a mock is specified."));
+    }
+    let resource = match &state.kind {
+        StateKind::Task(task) => Some(task.resource.as_str()),
+        _ => None,
+    };
+    let given_context =
+        input.context.as_deref().map(|text| context::given_context(text, resource)).transpose().map_err(validation)?;
     let situation = Situation {
         retrier_retry_count: configuration.retrier_retry_count.unwrap_or(0) as u64,
         map_iteration_failure_count: configuration.map_iteration_failure_count.map(|n| n as u64),
@@ -194,13 +203,13 @@ pub async fn test_state(view: &AccountView<'_>, input: TestStateInput) -> Result
     let now = now_ms();
     let execution_name = uuid::Uuid::new_v4().to_string();
     let machine_name = format!("TestStateMachine-{}", uuid::Uuid::new_v4().simple());
-    let role_arn = input.role_arn.clone().unwrap_or_default();
     let facts = ContextFacts {
         arns: &view.arns,
         input: &state_input,
-        role_arn: &role_arn,
+        role_arn: input.role_arn.as_deref(),
         state_name: &state.name,
-        retry_count: situation.retrier_retry_count,
+        retry_count: matches!(state.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_))
+            .then_some(situation.retrier_retry_count),
         now_ms: now,
         execution_name: &execution_name,
         machine_name: &machine_name,
@@ -208,7 +217,7 @@ pub async fn test_state(view: &AccountView<'_>, input: TestStateInput) -> Result
     let mut run = SingleStateRun {
         state,
         input: state_input.clone(),
-        context: context::context_object(&facts, given_context),
+        context: given_context.unwrap_or_else(|| context::made_up_context(&facts)),
         variables,
         answer: None,
         situation,
@@ -230,6 +239,7 @@ fn check_mock_fits(
     mock: Option<&MockInput>,
     configuration: &TestStateConfiguration,
     has_context: bool,
+    has_role: bool,
 ) -> Result<(), AwsError> {
     let type_name = state.type_name();
     let resource = match &state.kind {
@@ -237,6 +247,9 @@ fn check_mock_fits(
         _ => None,
     };
     let Some(mock) = mock else {
+        if resource.is_some() && !has_role {
+            return Err(validation("RoleArn must be specified when testing a Task state"));
+        }
         if configuration.map_iteration_failure_count.is_some() {
             return Err(validation(
                 "TestState does not support MapIterationFailureCount when a mock is not specified.",
@@ -248,17 +261,20 @@ fn check_mock_fits(
         if has_context {
             return Err(validation("TestState does not support a Context object when a mock is not specified."));
         }
-        let needs_mock = match resource {
-            Some(resource) => {
-                TaskKind::of(resource) == TaskKind::Activity
-                    || route(resource).is_some_and(|r| r.pattern != Pattern::RequestResponse)
-            }
-            None => matches!(state.kind, StateKind::Parallel(_) | StateKind::Map(_)),
+        if matches!(state.kind, StateKind::Parallel(_) | StateKind::Map(_)) {
+            return Err(AwsError::new(
+                ErrorCode::InvalidDefinition,
+                "TestState API does not support Map or Parallel states. Supported state types include: [Task, \
+                 Wait, Pass, Succeed, Fail, Choice]",
+            ));
+        }
+        let waits = |resource: &str| {
+            TaskKind::of(resource) == TaskKind::Activity
+                || route(resource).is_some_and(|r| r.pattern != Pattern::RequestResponse)
         };
-        if needs_mock {
+        if let Some(resource) = resource.filter(|r| waits(r)) {
             return Err(validation(format!(
-                "TestState supports {} only when a mock is specified.",
-                resource.map_or_else(|| format!("State type '{type_name}'"), |r| format!("the resource '{r}'"))
+                "TestState supports the resource '{resource}' only when a mock is specified."
             )));
         }
         return Ok(());
@@ -268,7 +284,7 @@ fn check_mock_fits(
     }
     match (&mock.result, &mock.error_output) {
         (Some(_), Some(_)) => {
-            return Err(validation("A mock must specify either a result or an errorOutput, not both."))
+            return Err(validation("A test mock should have only one of the following fields: [result, errorOutput]."))
         }
         (None, None) => return Err(validation("A mock must specify either a result or an errorOutput.")),
         (None, Some(error_output)) if error_output.error.is_none() => {
@@ -300,12 +316,21 @@ fn mocked_answer(state: &State, mock: &MockInput) -> Result<Answer, AwsError> {
         return Ok(Answer::Error(StateError { error: error_output.error.clone(), cause: error_output.cause.clone() }));
     }
     let text = mock.result.as_deref().unwrap_or_default();
-    let result: Value =
-        serde_json::from_str(text).map_err(|e| validation(format!("The mocked result must be valid JSON: {e}")))?;
-    if let StateKind::Task(task) = &state.kind {
-        let mode =
-            FieldValidationMode::parse(mock.field_validation_mode.as_deref()).unwrap_or(FieldValidationMode::Strict);
-        mock_validation::validate(&task.resource, &result, mode).map_err(validation)?;
+    let result: Value = serde_json::from_str(text).map_err(|_| validation("Mocked result must be valid JSON"))?;
+    match &state.kind {
+        StateKind::Task(task) => {
+            let mode = FieldValidationMode::parse(mock.field_validation_mode.as_deref())
+                .unwrap_or(FieldValidationMode::Strict);
+            mock_validation::validate(&task.resource, &result, mode).map_err(validation)?;
+        }
+        StateKind::Map(map) if map.result_writer.is_some() && !result.is_object() => {
+            return Err(validation("Mocked result must be a JSON object."));
+        }
+        StateKind::Map(map) if map.result_writer.is_none() && !result.is_array() => {
+            return Err(validation("Mocked result must be an array."));
+        }
+        StateKind::Parallel(_) if !result.is_array() => return Err(validation("Mocked result must be an array.")),
+        _ => {}
     }
     Ok(Answer::Result(result))
 }

@@ -40,7 +40,8 @@ pub(super) fn parallel_result(ground: &Ground<'_, '_>, branches: usize) -> Resul
     Ok(answered)
 }
 
-/// The result of a Map state whose iterations `plan` describes; failed iterations beyond the tolerance fail it.
+/// The result of a Map state whose iterations `plan` describes. Failed iterations beyond a declared tolerance
+/// fail it; a Map that declares none takes its result as the mock gives it, whatever failed.
 pub(super) fn map_result(ground: &Ground<'_, '_>, plan: &MapPlan) -> Result<Result<Value, Failure>, Unfit> {
     let failures = ground.run.situation.map_iteration_failure_count;
     if failures.is_some_and(|f| f > plan.items as u64) {
@@ -49,7 +50,8 @@ pub(super) fn map_result(ground: &Ground<'_, '_>, plan: &MapPlan) -> Result<Resu
         ));
     }
     let answered = without_task_failure(result(ground)?);
-    if answered.is_ok() && plan.tolerance.exceeded(failures.unwrap_or(0), plan.items as u64) {
+    let tolerates = plan.tolerance.count.is_some() || plan.tolerance.percentage.is_some();
+    if answered.is_ok() && tolerates && plan.tolerance.exceeded(failures.unwrap_or(0), plan.items as u64) {
         let error = StateError::new(
             names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
             "The specified tolerated failure threshold was exceeded",

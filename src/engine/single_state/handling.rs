@@ -1,6 +1,7 @@
-//! A failed attempt meets the state's Retry and Catch: the first retrier that matches and has attempts left
-//! makes the run RETRIABLE with the backoff it would wait; else the first matching catcher makes it
-//! CAUGHT_ERROR with the catcher's output and next state; else the run FAILED.
+//! A failed attempt meets the state's Retry and Catch: the first retrier that matches makes the run
+//! RETRIABLE with the backoff it would wait, if it has attempts left; else the first matching catcher makes it
+//! CAUGHT_ERROR with the catcher's output and next state; else the run FAILED. The inspection data name the
+//! retrier that matched (even one with no attempts left) and the catcher.
 
 use serde_json::Map;
 use serde_json::Value;
@@ -33,29 +34,32 @@ pub(super) fn handle(
     let matches = |names: &[String]| {
         error_matches(names, error.name()) || (from_task && matches_task_failure(names, error.name()))
     };
+    let mut details = ErrorDetails::default();
     if let Some(index) = state.retry.iter().position(|r| matches(&r.error_equals)) {
         let retrier = &state.retry[index];
         let done = ground.run.situation.retrier_retry_count;
+        details.retry_index = Some(index);
         if done < retrier.max_attempts {
             let mut backoff = retrier.interval_seconds as f64 * retrier.backoff_rate.powi(done as i32);
             if let Some(max) = retrier.max_delay_seconds {
                 backoff = backoff.min(max as f64);
             }
-            inspection.error_details = Some(ErrorDetails {
-                retry_index: Some(index),
-                retry_backoff_interval_seconds: Some(backoff as u64),
-                ..ErrorDetails::default()
-            });
+            details.retry_backoff_interval_seconds = Some(backoff as u64);
+            inspection.error_details = Some(details);
             return ended(RunStatus::Retriable, error, inspection);
         }
     }
-    let Some((index, catcher)) = state.catch.iter().enumerate().find(|(_, c)| matches(&c.error_equals)) else {
+    let catcher = state.catch.iter().enumerate().find(|(_, c)| matches(&c.error_equals));
+    inspection.error_details = (details.retry_index.is_some() || catcher.is_some()).then_some(details);
+    let Some((index, catcher)) = catcher else {
         return ended(RunStatus::Failed, error, inspection);
     };
     match caught(ground, catcher, &error) {
         Ok((output, assigned)) => {
             variables.extend(assigned.unwrap_or_default());
-            inspection.error_details = Some(ErrorDetails { catch_index: Some(index), ..ErrorDetails::default() });
+            if let Some(details) = &mut inspection.error_details {
+                details.catch_index = Some(index);
+            }
             RunOutcome {
                 status: RunStatus::CaughtError,
                 output: Some(output),

@@ -150,7 +150,11 @@ fn plan(ground: &Ground<'_, '_>, spec: &MapSpec, inspection: &mut Inspection) ->
         _ => effective.clone(),
     };
     let Value::Array(items) = items else {
-        return Err(at.runtime(format!("Map state input must be an array but was: {}", to_text(&items))));
+        let path = match &spec.items_path {
+            PathField::Path(path) => path.strip_prefix('$').filter(|rest| rest.starts_with('$')).unwrap_or(path),
+            _ => "$",
+        };
+        return Err(StateError::new(names::RUNTIME, format!("Reference path \"{path}\" must point to array.")));
     };
     inspection.after_items_path = Some(Value::Array(items.clone()));
     if let Some(selector) = &spec.item_selector {
