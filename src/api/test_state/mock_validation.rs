@@ -1,8 +1,8 @@
 //! `mock.fieldValidationMode`: a mocked result checked against the output shape of the API the Task calls,
 //! as AWS checks it. STRICT (the default) wants every required field and every present field well typed and
 //! within its bounds; PRESENT checks only the fields present; NONE checks nothing. Fields are named as Step
-//! Functions returns them (`ExecutionArn`, never `executionArn`); fields the shape does not name pass. The
-//! `Payload` of an optimized `lambda:invoke` is the function's JSON, not a blob.
+//! Functions returns them (`ExecutionArn`, never `executionArn`); fields the shape does not name pass. Blobs
+//! are strings, the `Payload` of `lambda:invoke` included.
 //!
 //! The shapes come from botocore's models (`mock_shapes.json`, written by `scripts/gen-mock-shapes.py`)
 //! for the services listed there; a result of any other API (and of `.sync` and `.waitForTaskToken` calls,
@@ -45,8 +45,7 @@ pub fn validate(resource: &str, result: &Value, mode: FieldValidationMode) -> Re
     let Some((service, operation)) = api_of(resource) else { return Ok(()) };
     let model = &models()["services"][service];
     let Some(shape) = model["operations"][&operation].as_str() else { return Ok(()) };
-    let json_blobs = resource == "arn:aws:states:::lambda:invoke";
-    let checker = Checker { shapes: &model["shapes"], mode, json_blobs };
+    let checker = Checker { shapes: &model["shapes"], mode };
     if !result.is_object() {
         return Err("Mock result schema validation error: The mocked result must be a JSON object".into());
     }
@@ -90,8 +89,6 @@ fn pascal_case(name: &str) -> String {
 struct Checker<'a> {
     shapes: &'a Value,
     mode: FieldValidationMode,
-    /// Whether blobs hold JSON rather than a string.
-    json_blobs: bool,
 }
 
 impl Checker<'_> {
@@ -138,7 +135,6 @@ impl Checker<'_> {
                     _ => length(shape, field, text),
                 },
             },
-            "blob" if self.json_blobs => Ok(()),
             "blob" => match value.as_str() {
                 None => wrong("a string"),
                 Some(text) => length(shape, field, text),
@@ -189,7 +185,13 @@ mod tests {
                 present,
                 Some("'StatusCode' must be a number"),
             ),
-            ("arn:aws:states:::lambda:invoke", json!({"StatusCode": 200, "Payload": {"a": 1}}), strict, None),
+            ("arn:aws:states:::lambda:invoke", json!({"StatusCode": 200, "Payload": "{}"}), strict, None),
+            (
+                "arn:aws:states:::lambda:invoke",
+                json!({"Payload": {"a": 1}}),
+                strict,
+                Some("'Payload' must be a string"),
+            ),
             (
                 "arn:aws:states:::aws-sdk:s3:getObject",
                 json!({"StorageClass": "Papyrus"}),

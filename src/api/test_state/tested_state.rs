@@ -27,10 +27,7 @@ impl TestedState {
         if let Some(name) = state_name {
             let definition = Definition::parse(text).map_err(invalid)?;
             if definition.body.find(name).is_none() {
-                return Err(AwsError::new(
-                    ErrorCode::ValidationException,
-                    format!("State '{name}' does not exist in the state machine definition"),
-                ));
+                return Err(AwsError::new(ErrorCode::ValidationException, "State not found in definition"));
             }
             return Ok(TestedState { definition, name: name.to_string() });
         }
