@@ -3,6 +3,7 @@
 //! Nothing is written: no Raft proposal, no stored record.
 
 mod context;
+mod mock;
 mod mock_validation;
 mod spaced_json;
 mod tested_state;
@@ -14,14 +15,11 @@ use serde_json::Value;
 
 use super::validate::Constraints;
 use super::AccountView;
-use crate::asl::State;
 use crate::asl::StateKind;
 use crate::aws_error::AwsError;
 use crate::aws_error::ErrorCode;
 use crate::clock::now_ms;
-use crate::connectors::route;
 use crate::connectors::Outcome as ConnectorOutcome;
-use crate::connectors::Pattern;
 use crate::engine::single_state::run_single_state;
 use crate::engine::single_state::task_parameters;
 use crate::engine::single_state::Answer;
@@ -31,9 +29,7 @@ use crate::engine::single_state::SingleStateRun;
 use crate::engine::single_state::Situation;
 use crate::engine::to_text;
 use crate::engine::StateError;
-use crate::engine::TaskKind;
 use context::ContextFacts;
-use mock_validation::FieldValidationMode;
 use spaced_json::to_spaced_text;
 use tested_state::TestedState;
 
@@ -142,6 +138,7 @@ pub struct InspectionErrorDetails {
     retry_backoff_interval_seconds: Option<u64>,
 }
 
+/// A ValidationException with `message`.
 fn validation(message: impl Into<String>) -> AwsError {
     AwsError::new(ErrorCode::ValidationException, message)
 }
@@ -179,7 +176,13 @@ pub async fn test_state(view: &AccountView<'_>, input: TestStateInput) -> Result
             _ => return Err(validation("The variables must be a JSON object")),
         },
     };
-    check_mock_fits(state, input.mock.as_ref(), &configuration, input.context.is_some(), input.role_arn.is_some())?;
+    mock::check_mock_fits(
+        state,
+        input.mock.as_ref(),
+        &configuration,
+        input.context.is_some(),
+        input.role_arn.is_some(),
+    )?;
     if input.mock.is_some() && input.reveal_secrets == Some(true) {
         return Err(validation("TestState does not support RevealSecrets when a mock is specified."));
     }
@@ -189,16 +192,7 @@ pub async fn test_state(view: &AccountView<'_>, input: TestStateInput) -> Result
     };
     let given_context =
         input.context.as_deref().map(|text| context::given_context(text, resource)).transpose().map_err(validation)?;
-    let situation = Situation {
-        retrier_retry_count: configuration.retrier_retry_count.unwrap_or(0) as u64,
-        map_iteration_failure_count: configuration.map_iteration_failure_count.map(|n| n as u64),
-        map_item_reader_data: match &configuration.map_item_reader_data {
-            None => None,
-            Some(text) => {
-                Some(serde_json::from_str(text).map_err(|_| validation("The mapItemReaderData must be valid JSON"))?)
-            }
-        },
-    };
+    let situation = situation(&configuration)?;
 
     let now = now_ms();
     let execution_name = uuid::Uuid::new_v4().to_string();
@@ -214,10 +208,11 @@ pub async fn test_state(view: &AccountView<'_>, input: TestStateInput) -> Result
         execution_name: &execution_name,
         machine_name: &machine_name,
     };
+    let context = given_context.unwrap_or_else(|| context::made_up_context(&facts));
     let mut run = SingleStateRun {
         state,
-        input: state_input.clone(),
-        context: given_context.unwrap_or_else(|| context::made_up_context(&facts)),
+        input: state_input,
+        context,
         variables,
         answer: None,
         situation,
@@ -225,7 +220,7 @@ pub async fn test_state(view: &AccountView<'_>, input: TestStateInput) -> Result
         entropy: execution_name.clone(),
     };
     run.answer = match &input.mock {
-        Some(mock) => Some(mocked_answer(state, mock)?),
+        Some(mock) => Some(mock::mocked_answer(state, mock)?),
         None => called_answer(view, &run).await?,
     };
     let outcome = run_single_state(&run).map_err(|unfit| validation(unfit.0))?;
@@ -233,106 +228,19 @@ pub async fn test_state(view: &AccountView<'_>, input: TestStateInput) -> Result
     Ok(rendered(outcome, inspect))
 }
 
-/// Whether the request's mock, context and configuration suit the tested state.
-fn check_mock_fits(
-    state: &State,
-    mock: Option<&MockInput>,
-    configuration: &TestStateConfiguration,
-    has_context: bool,
-    has_role: bool,
-) -> Result<(), AwsError> {
-    let type_name = state.type_name();
-    let resource = match &state.kind {
-        StateKind::Task(task) => Some(task.resource.as_str()),
-        _ => None,
+/// The situation `stateConfiguration` describes.
+fn situation(configuration: &TestStateConfiguration) -> Result<Situation, AwsError> {
+    let map_item_reader_data = match &configuration.map_item_reader_data {
+        None => None,
+        Some(text) => {
+            Some(serde_json::from_str(text).map_err(|_| validation("The mapItemReaderData must be valid JSON"))?)
+        }
     };
-    let Some(mock) = mock else {
-        if resource.is_some() && !has_role {
-            return Err(validation("RoleArn must be specified when testing a Task state"));
-        }
-        if configuration.map_iteration_failure_count.is_some() {
-            return Err(validation(
-                "TestState does not support MapIterationFailureCount when a mock is not specified.",
-            ));
-        }
-        if configuration.error_caused_by_state.is_some() {
-            return Err(validation("TestState does not support ErrorCausedByState when a mock is not specified."));
-        }
-        if has_context {
-            return Err(validation("TestState does not support a Context object when a mock is not specified."));
-        }
-        if matches!(state.kind, StateKind::Parallel(_) | StateKind::Map(_)) {
-            return Err(AwsError::new(
-                ErrorCode::InvalidDefinition,
-                "TestState API does not support Map or Parallel states. Supported state types include: [Task, \
-                 Wait, Pass, Succeed, Fail, Choice]",
-            ));
-        }
-        let waits = |resource: &str| {
-            TaskKind::of(resource) == TaskKind::Activity
-                || route(resource).is_some_and(|r| r.pattern != Pattern::RequestResponse)
-        };
-        if let Some(resource) = resource.filter(|r| waits(r)) {
-            return Err(validation(format!(
-                "TestState supports the resource '{resource}' only when a mock is specified."
-            )));
-        }
-        return Ok(());
-    };
-    if !matches!(state.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)) {
-        return Err(validation(format!("State type '{type_name}' is not supported when a mock is specified")));
-    }
-    match (&mock.result, &mock.error_output) {
-        (Some(_), Some(_)) => {
-            return Err(validation("A test mock should have only one of the following fields: [result, errorOutput]."))
-        }
-        (None, None) => return Err(validation("A mock must specify either a result or an errorOutput.")),
-        (None, Some(error_output)) if error_output.error.is_none() => {
-            return Err(validation("The mock errorOutput must specify an error."))
-        }
-        _ => {}
-    }
-    if configuration.map_iteration_failure_count.is_some() && !matches!(state.kind, StateKind::Map(_)) {
-        return Err(validation("TestState supports MapIterationFailureCount only for Map states."));
-    }
-    if let Some(name) = &configuration.error_caused_by_state {
-        let inner = match &state.kind {
-            StateKind::Map(map) => map.processor.find(name).is_some(),
-            StateKind::Parallel(parallel) => parallel.branches.iter().any(|b| b.find(name).is_some()),
-            _ => false,
-        };
-        if !inner {
-            return Err(validation(format!(
-                "ErrorCausedByState '{name}' must name a state inside the tested Map or Parallel state."
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// The answer a mock gives, its result checked against the called API's shape.
-fn mocked_answer(state: &State, mock: &MockInput) -> Result<Answer, AwsError> {
-    if let Some(error_output) = &mock.error_output {
-        return Ok(Answer::Error(StateError { error: error_output.error.clone(), cause: error_output.cause.clone() }));
-    }
-    let text = mock.result.as_deref().unwrap_or_default();
-    let result: Value = serde_json::from_str(text).map_err(|_| validation("Mocked result must be valid JSON"))?;
-    match &state.kind {
-        StateKind::Task(task) => {
-            let mode = FieldValidationMode::parse(mock.field_validation_mode.as_deref())
-                .unwrap_or(FieldValidationMode::Strict);
-            mock_validation::validate(&task.resource, &result, mode).map_err(validation)?;
-        }
-        StateKind::Map(map) if map.result_writer.is_some() && !result.is_object() => {
-            return Err(validation("Mocked result must be a JSON object."));
-        }
-        StateKind::Map(map) if map.result_writer.is_none() && !result.is_array() => {
-            return Err(validation("Mocked result must be an array."));
-        }
-        StateKind::Parallel(_) if !result.is_array() => return Err(validation("Mocked result must be an array.")),
-        _ => {}
-    }
-    Ok(Answer::Result(result))
+    Ok(Situation {
+        retrier_retry_count: configuration.retrier_retry_count.unwrap_or(0) as u64,
+        map_iteration_failure_count: configuration.map_iteration_failure_count.map(|n| n as u64),
+        map_item_reader_data,
+    })
 }
 
 /// The answer of the connector a Task without a mock calls; `None` when its parameters cannot be evaluated
