@@ -186,6 +186,33 @@ async fn a_jsonata_state_sees_its_variables_and_context() {
 }
 
 #[tokio::test]
+async fn a_given_context_object_is_what_the_state_sees() {
+    let server = TestServer::start();
+    let sfn = server.client();
+    let definition = r#"{"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f"}, "ResultSelector": {"context.$": "$$", "status.$": "$.StatusCode"},
+        "End": true}"#;
+    let context =
+        json!({"Execution": {"Name": "given", "Input": {"a": 1}}, "State": {"Name": "Mine", "RetryCount": 2}});
+    let out = sfn
+        .test_state()
+        .definition(definition)
+        .role_arn(ROLE)
+        .mock(mock_result(r#"{"StatusCode": 200}"#))
+        .context(context.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(parsed(out.output()), json!({"context": context, "status": 200}));
+
+    tracing::info!("--- a context with a member AWS does not allow, or without a mock");
+    let bad = sfn.test_state().definition(definition).role_arn(ROLE).mock(mock_result("{}"));
+    assert_eq!(code(bad.context(r#"{"Pokedex": {}}"#).send().await), "ValidationException");
+    let unmocked = sfn.test_state().definition(definition).role_arn(ROLE).context(context.to_string());
+    assert_eq!(code(unmocked.send().await), "ValidationException");
+}
+
+#[tokio::test]
 async fn a_map_state_named_in_a_machine_fails_beyond_its_tolerance() {
     let server = TestServer::start();
     let sfn = server.client();

@@ -31,12 +31,25 @@ pub(super) fn attempt(ground: &Ground<'_, '_>, inspection: &mut Inspection) -> R
         StateKind::Choice(choice) => query_flow::choose(state, choice, input, ground.env, ground.site)
             .map(|((output, assigned), next)| Attempt::Exit { output, assigned, next: Some(next) }),
         StateKind::Fail(fail) => Err(query_flow::fail_error(fail, states, ground.env, ground.site)),
-        StateKind::Pass { .. } | StateKind::Wait(_) | StateKind::Succeed => {
-            query_flow::leave(state.assign.as_ref(), state.output.as_ref(), input, states, ground.env, ground.site)
-                .map(|(output, assigned)| Attempt::Exit { output, assigned, next: None })
-        }
+        StateKind::Wait(wait) => query_flow::wait_due(wait, ground.run.now_ms, states, ground.env, ground.site)
+            .and_then(|_| pass_through(ground)),
+        StateKind::Pass { .. } | StateKind::Succeed => pass_through(ground),
     };
     Ok(flow.unwrap_or_else(Attempt::failed))
+}
+
+/// Output and Assign over the state's input (a tested Wait does not wait).
+fn pass_through(ground: &Ground<'_, '_>) -> Result<Attempt, StateError> {
+    let (state, input) = (ground.run.state, &ground.run.input);
+    query_flow::leave(
+        state.assign.as_ref(),
+        state.output.as_ref(),
+        input,
+        States::input(input),
+        ground.env,
+        ground.site,
+    )
+    .map(|(output, assigned)| Attempt::Exit { output, assigned, next: None })
 }
 
 /// Output and Assign over the work's result.
