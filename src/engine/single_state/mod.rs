@@ -148,7 +148,7 @@ struct Ground<'r, 'e> {
 }
 
 impl<'e> Ground<'_, 'e> {
-    /// The environment a Task's parameters see: `$$.Task.Token` is set, unless the given context sets it.
+    /// The environment a Task's parameters see: `$$.Task` as the given context has it, else a made-up token.
     fn task_env(&self) -> Env<'e> {
         let task = self.env.context().get("Task").cloned();
         self.env.with_context_member("Task", task.unwrap_or_else(|| serde_json::json!({"Token": self.run.entropy})))
