@@ -14,6 +14,7 @@ use crate::asl::state::Dynamic;
 use crate::asl::state::Fail;
 use crate::asl::state::Map as MapSpec;
 use crate::asl::state::PathField;
+use crate::asl::state::Wait;
 use crate::asl::StateKind;
 use crate::engine::choice_eval;
 use crate::engine::dataflow;
@@ -21,6 +22,7 @@ use crate::engine::error::names;
 use crate::engine::error::StateError;
 use crate::engine::execution::Tolerance;
 use crate::engine::json::to_text;
+use crate::engine::work::timestamp_ms;
 
 /// Runs the state's attempt.
 pub(super) fn attempt(ground: &Ground<'_, '_>, inspection: &mut Inspection) -> Result<Attempt, Unfit> {
@@ -31,7 +33,8 @@ pub(super) fn attempt(ground: &Ground<'_, '_>, inspection: &mut Inspection) -> R
         StateKind::Parallel(parallel) => return parallel_state(ground, parallel.branches.len(), inspection),
         StateKind::Map(spec) => return map_state(ground, spec, inspection),
         StateKind::Choice(_) => choice(ground, inspection),
-        StateKind::Wait(_) | StateKind::Succeed => pass_through(ground, inspection),
+        StateKind::Wait(wait) => pass_through(ground, inspection, |effective| wait_paths(ground, wait, effective)),
+        StateKind::Succeed => pass_through(ground, inspection, |_| Ok(())),
         StateKind::Fail(fail) => {
             let effective = input_path(ground, inspection);
             Err(effective.map_or_else(|e| e, |_| fail_error(ground, fail)))
@@ -220,12 +223,49 @@ fn choice(ground: &Ground<'_, '_>, inspection: &mut Inspection) -> Result<Attemp
     Ok(Attempt::Exit { output, assigned, next: Some(next) })
 }
 
-/// Wait and Succeed: InputPath, Assign, OutputPath (a tested Wait does not wait).
-fn pass_through(ground: &Ground<'_, '_>, inspection: &mut Inspection) -> Result<Attempt, StateError> {
+/// Wait and Succeed: InputPath, `check` on the effective input, Assign, OutputPath.
+fn pass_through(
+    ground: &Ground<'_, '_>,
+    inspection: &mut Inspection,
+    check: impl FnOnce(&Value) -> Result<(), StateError>,
+) -> Result<Attempt, StateError> {
     let effective = input_path(ground, inspection)?;
+    check(&effective)?;
     let assigned = assign(ground, &effective)?;
     let output = dataflow::select(&ground.run.state.output_path, &effective, ground.env, ground.site)?;
     Ok(Attempt::Exit { output, assigned, next: None })
+}
+
+/// Checks what a Wait's `SecondsPath` or `TimestampPath` reads (a tested Wait does not wait).
+fn wait_paths(ground: &Ground<'_, '_>, wait: &Wait, effective: &Value) -> Result<(), StateError> {
+    let at = ground.site;
+    let read = |path: &str| dataflow::read_text(path, effective, ground.env).map_err(|e| at.runtime(e));
+    match wait {
+        Wait::Seconds(Dynamic::Path(path)) => match read(path)? {
+            value if value.as_u64().is_some() => Ok(()),
+            value => Err(at.runtime(match value.as_i64() {
+                Some(negative) => {
+                    format!("The SecondsPath parameter references a negative value: {path} == {negative}")
+                }
+                None => format!(
+                    "The SecondsPath parameter does not reference a valid integer value: {path} == {}",
+                    to_text(&value)
+                ),
+            })),
+        },
+        Wait::Timestamp(Dynamic::Path(path)) => {
+            let value = read(path)?;
+            match value.as_str().and_then(timestamp_ms) {
+                Some(_) => Ok(()),
+                None => Err(at.runtime(format!(
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time \
+                     format string: {path} == {}",
+                    value.as_str().map(String::from).unwrap_or_else(|| to_text(&value))
+                ))),
+            }
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The error a Fail state raises (`Error`/`ErrorPath`, `Cause`/`CausePath`).

@@ -73,6 +73,8 @@ fn states_run_alone_end_as_aws_reports_them() {
         "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big"}]},
         "Big": {"Type": "Succeed"}, "D": {"Type": "Succeed"}}}"#;
     let fail = r#"{"StartAt": "S", "States": {"S": {"Type": "Fail", "ErrorPath": "$.e", "Cause": "because"}}}"#;
+    let wait = r#"{"StartAt": "S", "States": {"S": {"Type": "Wait", "SecondsPath": "$.s", "Next": "T"},
+        "T": {"Type": "Succeed"}}}"#;
     let items = json!({"items": [1, 2, 3]});
     let cases: Vec<(Given, Expected)> = vec![
         (
@@ -84,6 +86,11 @@ fn states_run_alone_end_as_aws_reports_them() {
             (RunStatus::Succeeded, Some(json!({"n": 2})), None, Some("Big")),
         ),
         ((fail, json!({"e": "Oops"}), None, Situation::default()), (RunStatus::Failed, None, Some("Oops"), None)),
+        (
+            (wait, json!({"s": 5}), None, Situation::default()),
+            (RunStatus::Succeeded, Some(json!({"s": 5})), None, Some("T")),
+        ),
+        ((wait, json!({"s": -1}), None, Situation::default()), (RunStatus::Failed, None, Some("States.Runtime"), None)),
         ((RETRYING_TASK, json!({}), error("Slow"), retried(3)), (RunStatus::Retriable, None, Some("Slow"), None)),
         (
             (RETRYING_TASK, json!({"k": 1}), error("Slow"), retried(4)),
