@@ -20,6 +20,7 @@ mod state_machines;
 mod swf;
 mod tags;
 mod tasks;
+mod test_state;
 mod throttle;
 mod validate;
 mod versions;

@@ -23,6 +23,7 @@ use super::state_machines;
 use super::swf;
 use super::tags;
 use super::tasks;
+use super::test_state;
 use super::versions;
 use super::AccountView;
 use super::ApiState;
@@ -208,6 +209,7 @@ operations!(
     "SendTaskSuccess" => tasks::success [tasks::SendTaskSuccessInput],
     "SendTaskFailure" => tasks::failure [tasks::SendTaskFailureInput],
     "SendTaskHeartbeat" => tasks::heartbeat [tasks::SendTaskHeartbeatInput],
+    "TestState" => test_state::test_state [test_state::TestStateInput],
     "RecordActivityTaskHeartbeat" => swf::record_heartbeat [swf::RecordActivityTaskHeartbeatInput],
     "RespondActivityTaskCompleted" => swf::respond_completed [swf::RespondActivityTaskCompletedInput],
     "RespondActivityTaskFailed" => swf::respond_failed [swf::RespondActivityTaskFailedInput],

@@ -12,6 +12,7 @@ mod t20_executions;
 mod t30_language;
 mod t32_jsonata;
 mod t36_mocks;
+mod t38_test_state;
 mod t40_tasks;
 mod t42_swf;
 mod t44_sfn_integration;
