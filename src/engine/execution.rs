@@ -54,6 +54,9 @@ pub struct ExecutionState {
     /// Calls made so far by each Task state (by name), retries included.
     #[serde(default)]
     pub task_invocations: BTreeMap<String, u64>,
+    /// How many times the execution was redriven.
+    #[serde(default)]
+    pub redrive_count: u64,
 }
 
 fn first_slot() -> u64 {
@@ -73,6 +76,7 @@ impl ExecutionState {
             fired: Vec::new(),
             next_task_slot: 1,
             task_invocations: BTreeMap::new(),
+            redrive_count: 0,
         }
     }
 
@@ -170,8 +174,9 @@ pub enum Position {
         #[serde(with = "crate::engine::json_text")]
         output: Value,
     },
-    /// The thread failed.
-    Failed { error: StateError },
+    /// The thread failed. `resume` is where a redrive picks it up: the state that failed, entered again with
+    /// the input it had, or the Parallel or Map that failed with its branches or iterations as they ended.
+    Failed { error: StateError, resume: Box<Position> },
     /// The thread can never go on, as on AWS for a Map whose MaxConcurrencyPath resolves to a negative
     /// number: nothing is recorded and the execution stays RUNNING until it is stopped or times out.
     Stalled,

@@ -6,6 +6,7 @@
 mod codec;
 mod error;
 mod records;
+mod redrivable;
 mod snapshot_file;
 mod state;
 pub mod tables;
@@ -28,6 +29,8 @@ pub use records::StateMachineType;
 pub use records::Tag;
 pub use records::VersionRecord;
 pub use records::MAX_TAGS;
+pub use redrivable::not_redrivable;
+pub use redrivable::RedriveContext;
 pub use snapshot_file::read_header as read_snapshot_header;
 pub use snapshot_file::write_stream as write_snapshot_stream;
 pub use snapshot_file::SnapshotFileError;

@@ -180,6 +180,12 @@ pub struct ExecutionRecord {
     pub version_arn: Option<String>,
     /// The alias it was started through, if any.
     pub alias_arn: Option<String>,
+    /// How many times it was redriven.
+    pub redrive_count: u64,
+    /// When it was last redriven.
+    pub redrive_ms: Option<i64>,
+    /// The client token of its last redrive, which a repeat of that redrive answers idempotently.
+    pub redrive_token: Option<String>,
 }
 
 /// An outstanding task token of an execution: an activity task or a service integration call.
