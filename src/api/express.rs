@@ -171,6 +171,7 @@ fn prepare(state: &AccountView<'_>, start: ValidStart) -> Result<Prepared, AwsEr
         input: start.input.clone(),
         token_key: state.node.token_key().to_string(),
         wait_time_scale: state.wait_time_scale,
+        redrive: Default::default(),
     };
     let logging = LoggingConfiguration::parse(&machine.logging);
     Ok(Prepared { definition, info, logging, test_case: start.test_case })

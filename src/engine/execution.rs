@@ -30,6 +30,18 @@ pub struct ExecutionInfo {
     /// What Wait durations and Retry intervals are multiplied by.
     #[serde(default)]
     pub wait_time_scale: WaitTimeScale,
+    /// The execution's redrives so far (`$$.Execution.RedriveCount`, `RedriveTime`): set by `step` from the
+    /// execution's state, so a rebuild sees each state with the count it ran under.
+    #[serde(default)]
+    pub redrive: Redrives,
+}
+
+/// How often and when last an execution was redriven.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Redrives {
+    pub count: u64,
+    /// When the last redrive happened (epoch ms).
+    pub last_ms: Option<i64>,
 }
 
 /// All state of one running execution that the engine needs to continue.
@@ -54,9 +66,9 @@ pub struct ExecutionState {
     /// Calls made so far by each Task state (by name), retries included.
     #[serde(default)]
     pub task_invocations: BTreeMap<String, u64>,
-    /// How many times the execution was redriven.
+    /// The execution's redrives so far.
     #[serde(default)]
-    pub redrive_count: u64,
+    pub redrives: Redrives,
 }
 
 fn first_slot() -> u64 {
@@ -76,7 +88,7 @@ impl ExecutionState {
             fired: Vec::new(),
             next_task_slot: 1,
             task_invocations: BTreeMap::new(),
-            redrive_count: 0,
+            redrives: Redrives::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use crate::engine::error::StateError;
 use crate::engine::event::EventType;
 use crate::engine::execution::ExecutionState;
 use crate::engine::execution::Position;
+use crate::engine::execution::Redrives;
 use crate::engine::execution::Thread;
 use crate::engine::io::Effect;
 use crate::engine::io::FinalStatus;
@@ -28,6 +29,10 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
     if state.is_finished() != matches!(input, Input::Redrive) {
         return Step::default();
     }
+    if input == Input::Redrive {
+        state.redrives = Redrives { count: state.redrives.count + 1, last_ms: Some(now_ms) };
+    }
+    state.info.redrive = state.redrives;
     let execution_input: Value = serde_json::from_str(&state.info.input).unwrap_or(Value::Null);
     let mut run = Run {
         definition,
@@ -59,8 +64,7 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
             }
         }
         Input::Redrive => {
-            state.redrive_count += 1;
-            let details = json!({"redriveCount": state.redrive_count});
+            let details = json!({"redriveCount": state.redrives.count});
             root.last_event = run.emit(EventType::ExecutionRedriven, state.next_event_id - 1, Some(details));
             crate::engine::redrive::reopen(&mut run, &mut root);
             execution_timer = definition.timeout_seconds.map(|seconds| run.arm(now_ms + seconds as i64 * 1000));

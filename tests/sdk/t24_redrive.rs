@@ -190,3 +190,57 @@ async fn a_failed_inline_map_redrives_only_its_unsuccessful_iterations() {
     let handled = events.iter().filter(|e| e.r#type() == &HistoryEventType::TaskStateEntered).count();
     assert_eq!(handled, 4, "item 1 once, item 2 twice, item 3 once");
 }
+
+#[tokio::test]
+async fn a_failed_parallel_and_a_stopped_execution_redrive_what_did_not_succeed() {
+    let server = TestServer::start();
+    let sfn = server.client();
+    let activity = sfn.create_activity().name("branch").send().await.unwrap().activity_arn().to_string();
+    let definition = format!(
+        r#"{{"StartAt":"Both","States":{{"Both":{{"Type":"Parallel","End":true,"Branches":[
+            {{"StartAt":"Quick","States":{{"Quick":{{"Type":"Pass","Result":"quick","End":true}}}}}},
+            {{"StartAt":"Slow","States":{{"Slow":{{"Type":"Task","Resource":"{activity}",
+                "Parameters":{{"redrives.$":"$$.Execution.RedriveCount"}},"End":true}}}}}}]}}}}}}"#
+    );
+    let machine = sfn.create_state_machine().name("branches").definition(definition).role_arn(ROLE).send().await;
+    let machine = machine.unwrap().state_machine_arn().to_string();
+
+    tracing::info!("--- the slow branch fails: the redrive runs it again and keeps the quick branch's output");
+    let arn = sfn.start_execution().state_machine_arn(&machine).send().await.unwrap().execution_arn().to_string();
+    let (token, input) = take_task(&sfn, &activity).await;
+    assert_eq!(input, r#"{"redrives":0}"#);
+    sfn.send_task_failure().task_token(&token).error("Flaky").send().await.unwrap();
+    assert_eq!(wait_closed(&sfn, &arn).await.status(), &ExecutionStatus::Failed);
+    sfn.redrive_execution().execution_arn(&arn).send().await.unwrap();
+    let (token, input) = take_task(&sfn, &activity).await;
+    assert_eq!(input, r#"{"redrives":1}"#, "$$.Execution.RedriveCount counts the redrive");
+    sfn.send_task_success().task_token(&token).output(r#""slow""#).send().await.unwrap();
+    let done = wait_closed(&sfn, &arn).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded);
+    assert_eq!(done.output(), Some(r#"["quick","slow"]"#));
+    let events = history(&sfn, &arn).await;
+    let redriven = events.iter().position(|e| e.r#type() == &HistoryEventType::ExecutionRedriven).unwrap();
+    assert_eq!(
+        types(&events[redriven..redriven + 4]),
+        ["ExecutionRedriven", "ParallelStateEntered", "ParallelStateStarted", "TaskStateEntered"]
+    );
+    let quick = events.iter().filter(|e| e.r#type() == &HistoryEventType::PassStateEntered).count();
+    assert_eq!(quick, 1, "the branch that succeeded does not run again");
+
+    tracing::info!("--- a stopped execution is redrivable: the Task it was waiting in is entered again");
+    let arn = sfn.start_execution().state_machine_arn(&machine).send().await.unwrap().execution_arn().to_string();
+    take_task(&sfn, &activity).await;
+    sfn.stop_execution().execution_arn(&arn).error("Halt").send().await.unwrap();
+    let aborted = wait_closed(&sfn, &arn).await;
+    assert_eq!(aborted.status(), &ExecutionStatus::Aborted);
+    assert_eq!(aborted.redrive_status(), Some(&ExecutionRedriveStatus::Redrivable));
+    sfn.redrive_execution().execution_arn(&arn).send().await.unwrap();
+    let (token, _) = take_task(&sfn, &activity).await;
+    sfn.send_task_success().task_token(&token).output(r#""again""#).send().await.unwrap();
+    let done = wait_closed(&sfn, &arn).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded);
+    assert_eq!(done.output(), Some(r#"["quick","again"]"#));
+    let events = history(&sfn, &arn).await;
+    let aborted_at = events.iter().position(|e| e.r#type() == &HistoryEventType::ExecutionAborted).unwrap();
+    assert_eq!(events[aborted_at + 1].r#type(), &HistoryEventType::ExecutionRedriven);
+}

@@ -20,6 +20,7 @@ fn info(input: &str) -> ExecutionInfo {
         input: input.into(),
         token_key: "test-key".into(),
         wait_time_scale: WaitTimeScale::default(),
+        redrive: Default::default(),
     }
 }
 
