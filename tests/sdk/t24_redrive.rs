@@ -244,3 +244,47 @@ async fn a_failed_parallel_and_a_stopped_execution_redrive_what_did_not_succeed(
     let aborted_at = events.iter().position(|e| e.r#type() == &HistoryEventType::ExecutionAborted).unwrap();
     assert_eq!(events[aborted_at + 1].r#type(), &HistoryEventType::ExecutionRedriven);
 }
+
+#[tokio::test]
+async fn a_redriven_execution_counts_as_open_and_leaves_the_closed_retention() {
+    let server = TestServer::start_with_config("open_executions_per_account = 1\nhistory_retention_seconds = 2");
+    let sfn = server.client();
+    let activity = sfn.create_activity().name("limited").send().await.unwrap().activity_arn().to_string();
+    let task = format!(r#"{{"StartAt":"T","States":{{"T":{{"Type":"Task","Resource":"{activity}","End":true}}}}}}"#);
+    let machine = sfn.create_state_machine().name("limited").definition(task).role_arn(ROLE).send().await.unwrap();
+    let sleeper = r#"{"StartAt":"Nap","States":{"Nap":{"Type":"Wait","Seconds":3600,"End":true}}}"#;
+    let sleeper = sfn.create_state_machine().name("sleeper").definition(sleeper).role_arn(ROLE).send().await.unwrap();
+
+    tracing::info!("--- with the account's one open execution taken, a redrive is ExecutionLimitExceeded");
+    let arn = sfn.start_execution().state_machine_arn(machine.state_machine_arn()).send().await.unwrap();
+    let arn = arn.execution_arn().to_string();
+    let (token, _) = take_task(&sfn, &activity).await;
+    sfn.send_task_failure().task_token(&token).error("Busy").send().await.unwrap();
+    assert_eq!(wait_closed(&sfn, &arn).await.status(), &ExecutionStatus::Failed);
+    let holder = sfn.start_execution().state_machine_arn(sleeper.state_machine_arn()).send().await.unwrap();
+    assert_eq!(code(sfn.redrive_execution().execution_arn(&arn).send().await), "ExecutionLimitExceeded");
+    let refused = sfn.describe_execution().execution_arn(&arn).send().await.unwrap();
+    assert_eq!((refused.status(), refused.redrive_count()), (&ExecutionStatus::Failed, Some(0)));
+
+    tracing::info!("--- once the slot is free the redrive goes through and takes it");
+    sfn.stop_execution().execution_arn(holder.execution_arn()).send().await.unwrap();
+    sfn.redrive_execution().execution_arn(&arn).send().await.unwrap();
+    let blocked = sfn.start_execution().state_machine_arn(sleeper.state_machine_arn()).send().await;
+    assert_eq!(code(blocked), "ExecutionLimitExceeded", "the redriven execution is open again");
+
+    tracing::info!("--- the retention forgets the execution stopped after its first close, but not the redriven one");
+    let since = std::time::Instant::now();
+    loop {
+        assert!(since.elapsed() < std::time::Duration::from_secs(30), "forgotten within 30 s");
+        let described = sfn.describe_execution().execution_arn(holder.execution_arn()).send().await;
+        if described.is_err() && code(described) == "ExecutionDoesNotExist" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let kept = sfn.describe_execution().execution_arn(&arn).send().await.unwrap();
+    assert_eq!(kept.status(), &ExecutionStatus::Running);
+    let (token, _) = take_task(&sfn, &activity).await;
+    sfn.send_task_success().task_token(&token).output("{}").send().await.unwrap();
+    assert_eq!(wait_closed(&sfn, &arn).await.status(), &ExecutionStatus::Succeeded);
+}
