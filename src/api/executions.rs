@@ -156,7 +156,7 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
         .await?;
     if let (Some(events), true) = (logged, start_ms == now) {
         // This request's first run committed (an idempotent repeat answers the first start's time).
-        crate::execution_log::record(&logging, &arn, &events);
+        crate::execution_log::record(&logging, &arn, 0, &events);
     }
     state.executions.ensure_running(&arn);
     Ok(json!({ "executionArn": arn, "startDate": wire_seconds(start_ms) }))

@@ -97,7 +97,7 @@ pub async fn redrive(state: &AccountView<'_>, input: RedriveExecutionInput) -> R
     };
     let redrive_ms = state.node.propose(arn, Command::RedriveExecution { redrive }).await?;
     if let (Some(events), true) = (logged, redrive_ms == now) {
-        crate::execution_log::record(&logging, arn, &events);
+        crate::execution_log::record(&logging, arn, execution.redrive_count + 1, &events);
     }
     state.executions.ensure_running(arn);
     Ok(json!({ "redriveDate": wire_seconds(redrive_ms) }))
