@@ -63,7 +63,12 @@ async fn a_failed_execution_redrives_from_the_state_that_failed() {
     assert_eq!(listed(&sfn, &machine, ExecutionRedriveFilter::NotRedriven).await, vec![arn.clone()]);
     assert!(listed(&sfn, &machine, ExecutionRedriveFilter::Redriven).await.is_empty());
 
-    tracing::info!("--- a redrive reopens it under the same ARN; the same client token answers the same redrive");
+    let replaced = r#"{"StartAt":"Other","States":{"Other":{"Type":"Pass","End":true}}}"#;
+    sfn.update_state_machine().state_machine_arn(&machine).definition(replaced).send().await.unwrap();
+
+    tracing::info!(
+        "--- a redrive reopens it under the same ARN and definition; the same client token answers the same redrive"
+    );
     let first = sfn.redrive_execution().execution_arn(&arn).client_token("redrive-1").send().await.unwrap();
     let again = sfn.redrive_execution().execution_arn(&arn).client_token("redrive-1").send().await.unwrap();
     assert_eq!(first.redrive_date(), again.redrive_date());
@@ -81,7 +86,9 @@ async fn a_failed_execution_redrives_from_the_state_that_failed() {
         "a RUNNING execution"
     );
 
-    tracing::info!("--- the failed Task runs again with the input it had; the worker now succeeds");
+    tracing::info!(
+        "--- the failed Task of the original definition runs again with the input it had; the worker now succeeds"
+    );
     let (token, input) = take_task(&sfn, &activity).await;
     assert_eq!(input, r#"{"job":7,"prepared":"ready"}"#);
     sfn.send_task_success().task_token(&token).output(r#"{"done":true}"#).send().await.unwrap();
