@@ -143,7 +143,7 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
         alias_arn: start.alias_arn.clone(),
         redrive_count: 0,
         redrive_ms: None,
-        redrive_token: None,
+        redrive_tokens: Vec::new(),
     };
     let definition = state.executions.definition(&machine.arn, &machine.revision_id, &machine.definition)?;
     let decision = first_run(state, &definition, &execution, start.test_case.as_deref(), now);

@@ -24,6 +24,7 @@ use crate::execution_log::LoggingConfiguration;
 use crate::raft::Command;
 use crate::raft::ExecutionRedrive;
 use crate::store::not_redrivable;
+use crate::store::repeated_redrive;
 use crate::store::ExecutionRecord;
 use crate::store::RedriveContext;
 use crate::store::StateMachineStatus;
@@ -51,12 +52,10 @@ pub async fn redrive(state: &AccountView<'_>, input: RedriveExecutionInput) -> R
     c.length("clientToken", input.client_token.as_ref(), 1, 64);
     c.finish()?;
     let execution = executions::load(state, arn)?;
-    if let (Some(token), Some(redrive_ms)) = (&input.client_token, execution.redrive_ms) {
-        if execution.redrive_token.as_ref() == Some(token) {
-            return Ok(json!({ "redriveDate": wire_seconds(redrive_ms) }));
-        }
-    }
     let now = now_ms();
+    if let Some(redrive_ms) = repeated_redrive(&execution, input.client_token.as_deref(), now) {
+        return Ok(json!({ "redriveDate": wire_seconds(redrive_ms) }));
+    }
     if let Some(reason) = not_redrivable(&execution, &context(state, &execution, now)?) {
         return Err(AwsError::execution_not_redrivable(arn, &reason));
     }

@@ -149,7 +149,7 @@ pub struct ExecutionRedrive {
     pub execution_arn: String,
     /// The id after the execution's last event: the redrive is refused if the history moved on.
     pub expected_next_event_id: u64,
-    /// The caller's idempotency token: a repeat of the last redrive answers its redrive date.
+    /// The caller's idempotency token: a repeat of a recent redrive answers that redrive's date.
     pub client_token: Option<String>,
     pub redrive_ms: i64,
     /// Most RUNNING executions the account may have.

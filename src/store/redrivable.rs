@@ -3,6 +3,7 @@
 
 use super::ExecutionRecord;
 use super::ExecutionStatus;
+use super::RedriveToken;
 
 /// How long after its close an execution can be redriven: 14 days.
 pub const REDRIVABLE_PERIOD_MS: i64 = 14 * 24 * 3600 * 1000;
@@ -12,6 +13,27 @@ pub const MAX_EXECUTION_MS: i64 = 365 * 24 * 3600 * 1000;
 pub const MAX_REDRIVES: u64 = 1000;
 /// The most events a history may hold to be redriven: room is left for ExecutionRedriven and one more event.
 pub const MAX_EVENTS_TO_REDRIVE: u64 = 24_998;
+
+/// How many client tokens of an execution's redrives are remembered, and for how long after their redrive.
+pub const REMEMBERED_TOKENS: usize = 10;
+pub const TOKEN_VALIDITY_MS: i64 = 15 * 60 * 1000;
+
+/// The date of the redrive of `execution` that `token` made, if it is still remembered at `now_ms`: a repeat
+/// of that redrive answers it and changes nothing.
+pub fn repeated_redrive(execution: &ExecutionRecord, token: Option<&str>, now_ms: i64) -> Option<i64> {
+    let token = token?;
+    let remembered = execution.redrive_tokens.iter().find(|t| t.token == token)?;
+    (now_ms - remembered.redrive_ms <= TOKEN_VALIDITY_MS).then_some(remembered.redrive_ms)
+}
+
+/// Remembers the client token of a redrive of `execution` at `redrive_ms`, forgetting the oldest beyond
+/// [`REMEMBERED_TOKENS`].
+pub fn remember_token(execution: &mut ExecutionRecord, token: Option<&str>, redrive_ms: i64) {
+    let Some(token) = token else { return };
+    execution.redrive_tokens.push(RedriveToken { token: token.to_string(), redrive_ms });
+    let excess = execution.redrive_tokens.len().saturating_sub(REMEMBERED_TOKENS);
+    execution.redrive_tokens.drain(..excess);
+}
 
 /// What a redrive of `execution` at `now_ms` needs to know besides its record.
 pub struct RedriveContext {

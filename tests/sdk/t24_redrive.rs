@@ -139,6 +139,8 @@ async fn a_failed_execution_redrives_from_the_state_that_failed() {
         code(sfn.redrive_execution().execution_arn(&arn).client_token("redrive-3").send().await),
         "ExecutionNotRedrivable"
     );
+    let repeated = sfn.redrive_execution().execution_arn(&arn).client_token("redrive-1").send().await.unwrap();
+    assert_eq!(repeated.redrive_date(), first.redrive_date(), "the token of a redrive that went through repeats it");
     let unknown = arn.replace(":redriven:", ":redriven:unknown-");
     assert_eq!(code(sfn.redrive_execution().execution_arn(&unknown).send().await), "ExecutionDoesNotExist");
     assert_eq!(code(sfn.redrive_execution().execution_arn("not-an-arn").send().await), "InvalidArn");
@@ -294,4 +296,43 @@ async fn a_redriven_execution_counts_as_open_and_leaves_the_closed_retention() {
     let (token, _) = take_task(&sfn, &activity).await;
     sfn.send_task_success().task_token(&token).output("{}").send().await.unwrap();
     assert_eq!(wait_closed(&sfn, &arn).await.status(), &ExecutionStatus::Succeeded);
+}
+
+#[tokio::test]
+async fn a_timed_out_execution_gets_its_timeout_again_when_redriven() {
+    let server = TestServer::start();
+    let sfn = server.client();
+    let activity = sfn.create_activity().name("never").send().await.unwrap().activity_arn().to_string();
+    let definition = format!(
+        r#"{{"TimeoutSeconds":1,"StartAt":"T","States":{{"T":{{"Type":"Task","Resource":"{activity}","End":true}}}}}}"#
+    );
+    let machine = sfn.create_state_machine().name("slow").definition(definition).role_arn(ROLE).send().await.unwrap();
+    let arn = sfn.start_execution().state_machine_arn(machine.state_machine_arn()).send().await.unwrap();
+    let arn = arn.execution_arn().to_string();
+    let timed_out = wait_closed(&sfn, &arn).await;
+    assert_eq!(timed_out.status(), &ExecutionStatus::TimedOut);
+    assert_eq!(timed_out.redrive_status(), Some(&ExecutionRedriveStatus::Redrivable));
+
+    tracing::info!("--- redriven, it runs its TimeoutSeconds again from the redrive, and times out again");
+    let redrive = sfn.redrive_execution().execution_arn(&arn).send().await.unwrap();
+    let again = wait_closed(&sfn, &arn).await;
+    assert_eq!(again.status(), &ExecutionStatus::TimedOut);
+    assert_eq!(again.redrive_count(), Some(1));
+    let redriven_ms = redrive.redrive_date().to_millis().unwrap();
+    let stopped_ms = again.stop_date().unwrap().to_millis().unwrap();
+    assert!(stopped_ms - redriven_ms >= 1000, "timed out {} ms after the redrive", stopped_ms - redriven_ms);
+    let events = history(&sfn, &arn).await;
+    assert_eq!(
+        types(&events),
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ExecutionTimedOut",
+            "ExecutionRedriven",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ExecutionTimedOut",
+        ]
+    );
 }

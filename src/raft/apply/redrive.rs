@@ -12,6 +12,8 @@ use crate::raft::Refusal;
 use crate::store::decode;
 use crate::store::encode;
 use crate::store::not_redrivable;
+use crate::store::remember_token;
+use crate::store::repeated_redrive;
 use crate::store::tables::*;
 use crate::store::ExecutionRecord;
 use crate::store::ExecutionStatus;
@@ -27,10 +29,8 @@ impl Writer<'_> {
             return Ok(Applied::Refused(Refusal::ExecutionDoesNotExist { arn: arn.to_string() }));
         };
         let mut record = record?;
-        if let (Some(token), Some(redrive_ms)) = (&redrive.client_token, record.redrive_ms) {
-            if record.redrive_token.as_ref() == Some(token) {
-                return Ok(done(redrive_ms));
-            }
+        if let Some(redrive_ms) = repeated_redrive(&record, redrive.client_token.as_deref(), redrive.redrive_ms) {
+            return Ok(done(redrive_ms));
         }
         let last_event_id = {
             let history = self.txn.open_table(HISTORY)?;
@@ -72,7 +72,7 @@ impl Writer<'_> {
         record.cause = None;
         record.redrive_count += 1;
         record.redrive_ms = Some(redrive.redrive_ms);
-        record.redrive_token = redrive.client_token.clone();
+        remember_token(&mut record, redrive.client_token.as_deref(), redrive.redrive_ms);
         let bytes = encode(&record);
         self.count(arn.len(), bytes.len());
         self.txn.open_table(EXECUTIONS)?.insert(arn, bytes.as_slice())?;
