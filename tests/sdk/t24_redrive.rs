@@ -336,3 +336,29 @@ async fn a_timed_out_execution_gets_its_timeout_again_when_redriven() {
         ]
     );
 }
+
+#[tokio::test]
+async fn any_node_of_a_cluster_redrives_an_execution_its_owner_runs() {
+    let cluster = crate::cluster::TestCluster::start(3);
+    let sfn = cluster.clients();
+    cluster.wait_balanced().await;
+    let activity = sfn[0].create_activity().name("spread").send().await.unwrap().activity_arn().to_string();
+    let task = format!(r#"{{"StartAt":"T","States":{{"T":{{"Type":"Task","Resource":"{activity}","End":true}}}}}}"#);
+    let machine = sfn[0].create_state_machine().name("spread").definition(task).role_arn(ROLE).send().await.unwrap();
+
+    for i in 0..3 {
+        tracing::info!(node = i, "--- started on one node, failed through another, redriven through the third");
+        let (starter, worker, redriver) = (&sfn[i], &sfn[(i + 1) % 3], &sfn[(i + 2) % 3]);
+        let name = format!("spread-{i}");
+        let started = starter.start_execution().state_machine_arn(machine.state_machine_arn()).name(name).send();
+        let arn = started.await.unwrap().execution_arn().to_string();
+        let (token, _) = take_task(worker, &activity).await;
+        worker.send_task_failure().task_token(&token).error("Busy").send().await.unwrap();
+        assert_eq!(wait_closed(redriver, &arn).await.status(), &ExecutionStatus::Failed);
+        redriver.redrive_execution().execution_arn(&arn).send().await.unwrap();
+        let (token, _) = take_task(worker, &activity).await;
+        worker.send_task_success().task_token(&token).output("{}").send().await.unwrap();
+        let done = wait_closed(starter, &arn).await;
+        assert_eq!((done.status(), done.redrive_count()), (&ExecutionStatus::Succeeded, Some(1)));
+    }
+}
