@@ -360,8 +360,8 @@ impl Writer<'_> {
         drop(history);
         let next_event_id = decision.next_event_id(first_event_id);
         let closing = decision.changes.close.as_ref();
-        if closing.is_some_and(|close| close.status == ExecutionStatus::Succeeded) {
-            return self.close(arn, decision.changes.close.as_ref().expect("checked above"));
+        if let Some(close) = closing.filter(|close| close.status == ExecutionStatus::Succeeded) {
+            return self.close(arn, close);
         }
         // An execution that closes without succeeding keeps its checkpoint and recorded inputs, so that a redrive
         // can rebuild the state it ended in.
