@@ -63,6 +63,7 @@ fn info(input: &str) -> ExecutionInfo {
         input: input.into(),
         token_key: "bench".into(),
         wait_time_scale: WaitTimeScale::REAL_TIME,
+        redrive: Default::default(),
     }
 }
 

@@ -16,6 +16,7 @@ pub enum ErrorCode {
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
     ExecutionLimitExceeded,
+    ExecutionNotRedrivable,
     InvalidArn,
     InvalidDefinition,
     InvalidExecutionInput,
@@ -79,6 +80,7 @@ impl ErrorCode {
             ErrorCode::ExecutionAlreadyExists => "ExecutionAlreadyExists",
             ErrorCode::ExecutionDoesNotExist => "ExecutionDoesNotExist",
             ErrorCode::ExecutionLimitExceeded => "ExecutionLimitExceeded",
+            ErrorCode::ExecutionNotRedrivable => "ExecutionNotRedrivable",
             ErrorCode::InvalidArn => "InvalidArn",
             ErrorCode::InvalidDefinition => "InvalidDefinition",
             ErrorCode::InvalidExecutionInput => "InvalidExecutionInput",
@@ -188,6 +190,10 @@ impl AwsError {
         AwsError::new(ErrorCode::ExecutionDoesNotExist, format!("Execution Does Not Exist: '{arn}'"))
     }
 
+    pub fn execution_not_redrivable(arn: &str, reason: &str) -> AwsError {
+        AwsError::new(ErrorCode::ExecutionNotRedrivable, format!("Execution cannot be redriven: {reason}: '{arn}'"))
+    }
+
     pub fn activity_does_not_exist(arn: &str) -> AwsError {
         AwsError::new(ErrorCode::ActivityDoesNotExist, format!("Activity Does Not Exist: '{arn}'"))
     }
@@ -248,6 +254,8 @@ impl From<crate::raft::Refusal> for AwsError {
                  stopped before a new execution can be started.",
             ),
             Refusal::ResourceNotFound { arn } => AwsError::resource_not_found(&arn),
+            Refusal::ExecutionDoesNotExist { arn } => AwsError::execution_does_not_exist(&arn),
+            Refusal::ExecutionNotRedrivable { arn, reason } => AwsError::execution_not_redrivable(&arn, &reason),
             Refusal::Conflict { message } => AwsError::new(ErrorCode::ConflictException, message),
             Refusal::QuotaExceeded { message } => AwsError::new(ErrorCode::ServiceQuotaExceededException, message),
             Refusal::TooManyTags { arn, limit } => AwsError::with_resource(

@@ -271,7 +271,7 @@ impl ExecutionActor {
         let expected = self.next_event_id;
         let next_event_id = decision.next_event_id(expected);
         let changes = decision.changes.clone();
-        let logged = self.logging.enabled().then(|| decision.events.clone());
+        let logged = self.logging.enabled().then(|| (self.state.redrives.count, decision.events.clone()));
         let injected = injected_failures::take(&decision);
         let command = Command::Decide { execution_arn: self.arn.clone(), expected_next_event_id: expected, decision };
         let node = self.node.clone();
@@ -287,8 +287,8 @@ impl ExecutionActor {
             act.deciding = false;
             match result {
                 Ok(_) => {
-                    if let Some(events) = logged {
-                        crate::execution_log::record(&act.logging, &act.arn, &events);
+                    if let Some((redrive_count, events)) = logged {
+                        crate::execution_log::record(&act.logging, &act.arn, redrive_count, &events);
                     }
                     act.committed(ctx, changes, next_event_id, taken)
                 }

@@ -47,6 +47,7 @@ fn kind_of(input: &Input) -> &'static str {
         Input::Start => "Start",
         Input::TimersFired { .. } => "TimersFired",
         Input::Stop { .. } => "Stop",
+        Input::Redrive => "Redrive",
         Input::Task { event, .. } => match event {
             TaskEvent::Scheduled => "Scheduled",
             TaskEvent::ScheduleFailed { .. } => "ScheduleFailed",

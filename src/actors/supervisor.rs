@@ -58,6 +58,7 @@ use crate::raft::AppliedNotice;
 use crate::raft::RaftNode;
 use crate::store::encode;
 use crate::store::ExecutionRecord;
+use crate::store::ExecutionStatus;
 use crate::store::OpenTask;
 
 /// Starts, finds and forgets this node's actors.
@@ -336,9 +337,15 @@ impl ExecutionSupervisor {
         }
     }
 
-    /// Forgets an actor whose execution ended (or moved), unless another actor has taken its place.
-    pub fn finished(&self, arn: &str, epoch: Epoch) {
-        self.executions.remove_if(arn, |_, (_, running)| *running == epoch);
+    /// Forgets an actor whose execution ended (or moved), unless another actor has taken its place. An execution
+    /// that a redrive reopened while its actor was closing it gets a new actor.
+    pub fn finished(self: &Arc<Self>, arn: &str, epoch: Epoch) {
+        if self.executions.remove_if(arn, |_, (_, running)| *running == epoch).is_none() {
+            return;
+        }
+        if matches!(self.node.store.execution(arn), Ok(Some(e)) if e.status == ExecutionStatus::Running) {
+            self.ensure_running(arn);
+        }
     }
 
     /// Ends the runtime side of a task that closed: its token (which first asks its worker to cancel, if the

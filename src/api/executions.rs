@@ -1,4 +1,5 @@
-//! Execution operations: StartExecution, DescribeExecution, ListExecutions, StopExecution.
+//! Execution operations: StartExecution, DescribeExecution, ListExecutions, StopExecution (RedriveExecution
+//! lives in `redrive`).
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use serde_json::Value;
 use super::express;
 use super::pagination::decode_token;
 use super::pagination::encode_token;
+use super::redrive;
 use super::state_machine_ref::resolve;
 use super::state_machine_ref::Resolved;
 use super::state_machine_ref::StateMachineRef;
@@ -35,6 +37,7 @@ use crate::history::StoredEvent;
 use crate::mocks::TestCase;
 use crate::names::is_valid_name;
 use crate::raft::Command;
+use crate::store::not_redrivable;
 use crate::store::ExecutionRecord;
 use crate::store::ExecutionStatus;
 use crate::store::StateMachineStatus;
@@ -138,6 +141,9 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
         wait_time_scale: state.wait_time_scale,
         version_arn: start.version_arn.clone(),
         alias_arn: start.alias_arn.clone(),
+        redrive_count: 0,
+        redrive_ms: None,
+        redrive_tokens: Vec::new(),
     };
     let definition = state.executions.definition(&machine.arn, &machine.revision_id, &machine.definition)?;
     let decision = first_run(state, &definition, &execution, start.test_case.as_deref(), now);
@@ -150,7 +156,7 @@ pub async fn start(state: &AccountView<'_>, input: StartExecutionInput) -> Resul
         .await?;
     if let (Some(events), true) = (logged, start_ms == now) {
         // This request's first run committed (an idempotent repeat answers the first start's time).
-        crate::execution_log::record(&logging, &arn, &events);
+        crate::execution_log::record(&logging, &arn, 0, &events);
     }
     state.executions.ensure_running(&arn);
     Ok(json!({ "executionArn": arn, "startDate": wire_seconds(start_ms) }))
@@ -218,8 +224,11 @@ pub async fn describe(state: &AccountView<'_>, input: DescribeExecutionInput) ->
         "name": e.name,
         "status": e.status.as_str(),
         "startDate": wire_seconds(e.start_ms),
-        "redriveCount": 0,
+        "redriveCount": e.redrive_count,
     });
+    if let Some(redrive) = e.redrive_ms {
+        out["redriveDate"] = json!(wire_seconds(redrive));
+    }
     if with_data {
         out["input"] = json!(e.input);
         out["inputDetails"] = json!({ "included": true });
@@ -241,12 +250,12 @@ pub async fn describe(state: &AccountView<'_>, input: DescribeExecutionInput) ->
         out["traceHeader"] = json!(trace);
     }
     add_version_and_alias(&mut out, &e);
-    match e.status {
-        ExecutionStatus::Running | ExecutionStatus::Succeeded => {
+    match not_redrivable(&e, &redrive::context(state, &e, now_ms())?) {
+        Some(reason) => {
             out["redriveStatus"] = json!("NOT_REDRIVABLE");
-            out["redriveStatusReason"] = json!(format!("Execution is {} and cannot be redriven", e.status.as_str()));
+            out["redriveStatusReason"] = json!(reason);
         }
-        _ => out["redriveStatus"] = json!("REDRIVABLE"),
+        None => out["redriveStatus"] = json!("REDRIVABLE"),
     }
     Ok(out)
 }
@@ -300,7 +309,11 @@ pub async fn list(state: &AccountView<'_>, input: ListExecutionsInput) -> Result
         ));
     }
     let listed_under = reference.arn();
-    let scope = format!("ListExecutions:{listed_under}:{}", input.status_filter.as_deref().unwrap_or(""));
+    let scope = format!(
+        "ListExecutions:{listed_under}:{}:{}",
+        input.status_filter.as_deref().unwrap_or(""),
+        input.redrive_filter.as_deref().unwrap_or("")
+    );
     let from = match input.next_token.as_deref() {
         Some(token) => {
             Some(super::validate::decoded::<(u64, String)>(&decode_token(state.node.token_key(), &scope, token)?)?)
@@ -308,12 +321,14 @@ pub async fn list(state: &AccountView<'_>, input: ListExecutionsInput) -> Result
         None => None,
     };
     let status = input.status_filter.as_deref().and_then(ExecutionStatus::parse);
-    let page = state.node.store.list_executions(&listed_under, status, from, page_size(input.max_results))?;
-    let redriven = input.redrive_filter.as_deref() == Some("REDRIVEN");
+    let redriven = input.redrive_filter.as_deref().map(|filter| filter == "REDRIVEN");
+    let keep = |e: &ExecutionRecord| {
+        status.is_none_or(|s| s == e.status) && redriven.is_none_or(|redriven| redriven == (e.redrive_count > 0))
+    };
+    let page = state.node.store.list_executions(&listed_under, keep, from, page_size(input.max_results))?;
     let items: Vec<Value> = page
         .items
         .iter()
-        .filter(|_| !redriven)
         .map(|e| {
             let mut item = json!({
                 "executionArn": e.arn,
@@ -321,17 +336,20 @@ pub async fn list(state: &AccountView<'_>, input: ListExecutionsInput) -> Result
                 "name": e.name,
                 "status": e.status.as_str(),
                 "startDate": wire_seconds(e.start_ms),
-                "redriveCount": 0,
+                "redriveCount": e.redrive_count,
             });
             if let Some(stop) = e.stop_ms {
                 item["stopDate"] = json!(wire_seconds(stop));
+            }
+            if let Some(redrive) = e.redrive_ms {
+                item["redriveDate"] = json!(wire_seconds(redrive));
             }
             add_version_and_alias(&mut item, e);
             item
         })
         .collect();
     let mut out = json!({ "executions": items });
-    if let (Some(next), false) = (page.next, redriven) {
+    if let Some(next) = page.next {
         out["nextToken"] = json!(encode_token(state.node.token_key(), &scope, &next));
     }
     Ok(out)

@@ -56,7 +56,7 @@ async fn run(prepared: Prepared, connectors: Arc<Connectors>) -> Outcome {
     let arn = info.execution_arn.clone();
     if logging.enabled() {
         let started = StoredEvent::execution_started(&info.input, &info.role_arn, None, None, info.start_time_ms);
-        execution_log::record(&logging, &arn, &[started]);
+        execution_log::record(&logging, &arn, 0, &[started]);
     }
     let mut state = ExecutionState::new(info);
     let mut inputs = VecDeque::from([Input::Start]);
@@ -67,7 +67,7 @@ async fn run(prepared: Prepared, connectors: Arc<Connectors>) -> Outcome {
             let step = engine::step(&definition, &mut state, input, now);
             if logging.enabled() {
                 let events: Vec<StoredEvent> = step.events.iter().map(|e| StoredEvent::from_draft(e, now)).collect();
-                execution_log::record(&logging, &arn, &events);
+                execution_log::record(&logging, &arn, 0, &events);
             }
             for effect in step.effects {
                 match effect {
@@ -171,6 +171,7 @@ fn prepare(state: &AccountView<'_>, start: ValidStart) -> Result<Prepared, AwsEr
         input: start.input.clone(),
         token_key: state.node.token_key().to_string(),
         wait_time_scale: state.wait_time_scale,
+        redrive: Default::default(),
     };
     let logging = LoggingConfiguration::parse(&machine.logging);
     Ok(Prepared { definition, info, logging, test_case: start.test_case })

@@ -14,6 +14,7 @@ mod history;
 mod in_process;
 mod pagination;
 mod protocol;
+mod redrive;
 pub mod sigv4;
 mod state_machine_ref;
 mod state_machines;

@@ -19,6 +19,7 @@ use super::executions;
 use super::express;
 use super::heartbeats;
 use super::history;
+use super::redrive;
 use super::state_machines;
 use super::swf;
 use super::tags;
@@ -201,6 +202,7 @@ operations!(
     "DescribeExecution" => executions::describe [executions::DescribeExecutionInput],
     "ListExecutions" => executions::list [executions::ListExecutionsInput],
     "StopExecution" => executions::stop [executions::StopExecutionInput],
+    "RedriveExecution" => redrive::redrive [redrive::RedriveExecutionInput],
     "StartSyncExecution" => express::start_sync [executions::StartExecutionInput],
     "GetExecutionHistory" => history::get [history::GetExecutionHistoryInput],
     "TagResource" => tags::tag [tags::TagResourceInput],

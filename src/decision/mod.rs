@@ -102,6 +102,7 @@ pub fn execution_info(execution: &crate::store::ExecutionRecord, token_key: &str
         input: execution.input.clone(),
         token_key: token_key.to_string(),
         wait_time_scale: execution.wait_time_scale,
+        redrive: Default::default(),
     }
 }
 

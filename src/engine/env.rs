@@ -104,8 +104,7 @@ pub fn context_object(
             "Input": Value::Null,
             "StartTime": iso_millis(info.start_time_ms),
             "Name": info.execution_name,
-            "RoleArn": info.role_arn,
-            "RedriveCount": 0
+            "RoleArn": info.role_arn
         },
         "StateMachine": {
             "Id": info.state_machine_arn,
@@ -117,6 +116,10 @@ pub fn context_object(
         }
     });
     context["Execution"]["Input"] = input.clone();
+    context["Execution"]["RedriveCount"] = json!(info.redrive.count);
+    if let Some(redriven) = info.redrive.last_ms {
+        context["Execution"]["RedriveTime"] = json!(iso_millis(redriven));
+    }
     if let Some(count) = retry_count {
         context["State"]["RetryCount"] = json!(count);
     }

@@ -30,6 +30,18 @@ pub struct ExecutionInfo {
     /// What Wait durations and Retry intervals are multiplied by.
     #[serde(default)]
     pub wait_time_scale: WaitTimeScale,
+    /// The execution's redrives so far (`$$.Execution.RedriveCount`, `RedriveTime`): set by `step` from the
+    /// execution's state, so a rebuild sees each state with the count it ran under.
+    #[serde(default)]
+    pub redrive: Redrives,
+}
+
+/// How often and when last an execution was redriven.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Redrives {
+    pub count: u64,
+    /// When the last redrive happened (epoch ms).
+    pub last_ms: Option<i64>,
 }
 
 /// All state of one running execution that the engine needs to continue.
@@ -54,6 +66,9 @@ pub struct ExecutionState {
     /// Calls made so far by each Task state (by name), retries included.
     #[serde(default)]
     pub task_invocations: BTreeMap<String, u64>,
+    /// The execution's redrives so far.
+    #[serde(default)]
+    pub redrives: Redrives,
 }
 
 fn first_slot() -> u64 {
@@ -73,6 +88,7 @@ impl ExecutionState {
             fired: Vec::new(),
             next_task_slot: 1,
             task_invocations: BTreeMap::new(),
+            redrives: Redrives::default(),
         }
     }
 
@@ -170,8 +186,9 @@ pub enum Position {
         #[serde(with = "crate::engine::json_text")]
         output: Value,
     },
-    /// The thread failed.
-    Failed { error: StateError },
+    /// The thread failed. `resume` is where a redrive picks it up: the state that failed, entered again with
+    /// the input it had, or the Parallel or Map that failed with its branches or iterations as they ended.
+    Failed { error: StateError, resume: Box<Position> },
     /// The thread can never go on, as on AWS for a Map whose MaxConcurrencyPath resolves to a negative
     /// number: nothing is recorded and the execution stays RUNNING until it is stopped or times out.
     Stalled,

@@ -48,6 +48,8 @@ pub enum Input {
     Stop { error: Option<String>, cause: Option<String> },
     /// News about the task in `slot`.
     Task { slot: TaskSlot, event: TaskEvent },
+    /// RedriveExecution of a closed execution that did not succeed (see `engine::redrive`).
+    Redrive,
 }
 
 /// How an execution closed.

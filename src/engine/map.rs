@@ -252,8 +252,10 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
     }
     if let Some((error, previous)) = failed {
         abort_iterations(run, &mut p, &state.name);
-        let failure = Failure { error, previous, failed_event: failed_event(state), from_task: false };
-        fail(run, thread, parent, state, p.active, failure);
+        let active = p.active.clone();
+        let resume = Some(Position::Map(Box::new(p)));
+        let failure = Failure { error, previous, failed_event: failed_event(state), from_task: false, resume };
+        fail(run, thread, parent, state, active, failure);
         return Progress::Finished;
     }
     if p.iterations.len() < p.inputs.len() || p.reported.iter().any(|r| !r) {
@@ -296,12 +298,12 @@ fn settle(run: &mut Run<'_>, p: &mut MapProgress, index: usize, name: &str) -> O
             p.reported[index] = true;
         }
         Position::Done { .. } => p.reported[index] = true,
-        Position::Failed { error } if !distributed => {
+        Position::Failed { error, .. } if !distributed => {
             run.emit(EventType::MapIterationFailed, iteration.last_event, Some(details));
             p.reported[index] = true;
             return Some((error.clone(), iteration.last_event));
         }
-        Position::Failed { error } => {
+        Position::Failed { error, .. } => {
             p.reported[index] = true;
             p.failures += 1;
             let total = p.inputs.len() as u64;

@@ -20,6 +20,7 @@ mod parallel;
 mod query;
 mod query_flow;
 mod query_functions;
+mod redrive;
 mod run;
 pub mod single_state;
 mod step;

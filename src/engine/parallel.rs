@@ -72,7 +72,7 @@ pub fn advance(
         let scope = Scope { variables: &thread.variables, parent };
         for branch in branches.iter_mut() {
             advance_thread(run, branch, Some(&scope));
-            if let Position::Failed { error } = &branch.position {
+            if let Position::Failed { error, .. } = &branch.position {
                 failed = Some((error.clone(), branch.last_event));
                 break;
             }
@@ -80,7 +80,8 @@ pub fn advance(
     }
     if let Some((error, previous)) = failed {
         branches.iter().for_each(|branch| abandon(run, branch));
-        let failure = Failure { error, previous, failed_event: failed_event(state), from_task: false };
+        let resume = Some(Position::Parallel { active: active.clone(), effective, branches });
+        let failure = Failure { error, previous, failed_event: failed_event(state), from_task: false, resume };
         fail(run, thread, parent, state, active, failure);
         return Progress::Finished;
     }

@@ -11,6 +11,7 @@ use crate::engine::error::StateError;
 use crate::engine::event::EventType;
 use crate::engine::execution::ExecutionState;
 use crate::engine::execution::Position;
+use crate::engine::execution::Redrives;
 use crate::engine::execution::Thread;
 use crate::engine::io::Effect;
 use crate::engine::io::FinalStatus;
@@ -25,9 +26,13 @@ use crate::engine::thread::Progress;
 /// `$$.State.EnteredTime`), returns the events to append and the effects for the runtime. Runs as far as it can
 /// without waiting.
 pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, now_ms: i64) -> Step {
-    if state.is_finished() {
+    if state.is_finished() != matches!(input, Input::Redrive) {
         return Step::default();
     }
+    if input == Input::Redrive {
+        state.redrives = Redrives { count: state.redrives.count + 1, last_ms: Some(now_ms) };
+    }
+    state.info.redrive = state.redrives;
     let execution_input: Value = serde_json::from_str(&state.info.input).unwrap_or(Value::Null);
     let mut run = Run {
         definition,
@@ -57,6 +62,12 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
                     execution_timer = Some(run.arm(state.info.start_time_ms + seconds as i64 * 1000));
                 }
             }
+        }
+        Input::Redrive => {
+            let details = json!({"redriveCount": state.redrives.count});
+            root.last_event = run.emit(EventType::ExecutionRedriven, state.next_event_id - 1, Some(details));
+            crate::engine::redrive::reopen(&mut run, &mut root);
+            execution_timer = definition.timeout_seconds.map(|seconds| run.arm(now_ms + seconds as i64 * 1000));
         }
         Input::TimersFired { timers } if execution_timer.is_some_and(|t| timers.contains(&t)) => {
             let error = StateError { error: Some(names::TIMEOUT.to_string()), cause: None };
@@ -139,7 +150,7 @@ fn close(run: &mut Run<'_>, root: &Thread) -> FinalStatus {
             });
             FinalStatus::Succeeded
         }
-        Position::Failed { error } => {
+        Position::Failed { error, .. } => {
             run.emit(EventType::ExecutionFailed, root.last_event, Some(error.details()));
             run.effects.push(Effect::Finished {
                 status: FinalStatus::Failed,

@@ -259,7 +259,7 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
             parent,
             state,
             p.active,
-            Failure { error, previous: id, failed_event: None, from_task: true },
+            Failure { error, previous: id, failed_event: None, from_task: true, resume: None },
         );
         return Progress::Finished;
     }
@@ -326,7 +326,8 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
                 let id = run.emit(kind, thread.last_event, Some(details));
                 run.effects.push(Effect::CloseTask { slot: p.slot });
                 cancel_timeout(run, &p);
-                let failure = Failure { error: failure, previous: id, failed_event: None, from_task: true };
+                let failure =
+                    Failure { error: failure, previous: id, failed_event: None, from_task: true, resume: None };
                 fail(run, thread, parent, state, p.active, failure);
                 return Progress::Finished;
             }

@@ -182,12 +182,14 @@ pub struct Failure {
     pub failed_event: Option<EventType>,
     /// Raised by the task itself (so `States.TaskFailed` matches it).
     pub from_task: bool,
+    /// Where a redrive resumes the state if the failure fails its thread; `None` enters it again.
+    pub resume: Option<Position>,
 }
 
 impl Failure {
     /// A failure right after `previous` with no state-level failure event.
     pub fn after(error: StateError, previous: u64) -> Failure {
-        Failure { error, previous, failed_event: None, from_task: false }
+        Failure { error, previous, failed_event: None, from_task: false, resume: None }
     }
 }
 
@@ -200,7 +202,7 @@ pub fn fail(
     mut active: Active,
     failure: Failure,
 ) {
-    let Failure { error, previous, failed_event, from_task } = failure;
+    let Failure { error, previous, failed_event, from_task, resume } = failure;
     let previous = match error.name() == query::QUERY_EVALUATION_ERROR {
         true => evaluation_failed(run, state, &active, &error, previous),
         false => previous,
@@ -231,8 +233,11 @@ pub fn fail(
         None => previous,
     };
     thread.last_event = previous;
+    let resume = Box::new(
+        resume.unwrap_or_else(|| Position::Enter { state: active.state.clone(), input: active.input.clone() }),
+    );
     let Some(catcher) = state.catch.iter().find(|c| matches(&c.error_equals)) else {
-        thread.position = Position::Failed { error };
+        thread.position = Position::Failed { error, resume };
         return;
     };
     let error_output = error.output();
@@ -249,7 +254,7 @@ pub fn fail(
     let (output, assigned) = match caught {
         Ok(caught) => caught,
         Err(e) => {
-            thread.position = Position::Failed { error: e };
+            thread.position = Position::Failed { error: e, resume };
             return;
         }
     };

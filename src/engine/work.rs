@@ -51,7 +51,14 @@ pub fn start(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>>,
     match outcome {
         Err(error) => {
             let failed_event = if error.name() == query::QUERY_EVALUATION_ERROR { failed_event(state) } else { None };
-            fail(run, thread, parent, state, active, Failure { error, previous, failed_event, from_task: false })
+            fail(
+                run,
+                thread,
+                parent,
+                state,
+                active,
+                Failure { error, previous, failed_event, from_task: false, resume: None },
+            )
         }
         Ok(Outcome::Exit { output, assigned, next }) => {
             finish(run, thread, state, output, assigned, previous);

@@ -10,16 +10,22 @@ use crate::history::StoredEvent;
 /// Details members that carry execution data, left out unless `includeExecutionData` is set.
 const DATA_MEMBERS: &[&str] = &["input", "output", "parameters"];
 
-/// The log lines (without line ends) of the `events` that `logging` selects, in event order.
-pub fn lines(logging: &LoggingConfiguration, execution_arn: &str, events: &[StoredEvent]) -> Vec<String> {
+/// The log lines (without line ends) of the `events` that `logging` selects, in event order, of an execution
+/// redriven `redrive_count` times.
+pub fn lines(
+    logging: &LoggingConfiguration,
+    execution_arn: &str,
+    redrive_count: u64,
+    events: &[StoredEvent],
+) -> Vec<String> {
     events
         .iter()
         .filter(|event| logging.level.logs(event.event_type.as_str()))
-        .map(|event| line(event, execution_arn, logging.include_execution_data))
+        .map(|event| line(event, execution_arn, redrive_count, logging.include_execution_data))
         .collect()
 }
 
-fn line(event: &StoredEvent, execution_arn: &str, include_execution_data: bool) -> String {
+fn line(event: &StoredEvent, execution_arn: &str, redrive_count: u64, include_execution_data: bool) -> String {
     let mut details = match &event.details {
         Some(text) => serde_json::from_str::<Map<String, Value>>(text).unwrap_or_default(),
         None => Map::new(),
@@ -34,7 +40,7 @@ fn line(event: &StoredEvent, execution_arn: &str, include_execution_data: bool) 
     line.insert("previous_event_id".into(), Value::from(event.previous_event_id.to_string()));
     line.insert("event_timestamp".into(), Value::from(event.timestamp_ms.to_string()));
     line.insert("execution_arn".into(), Value::from(execution_arn));
-    line.insert("redrive_count".into(), Value::from("0"));
+    line.insert("redrive_count".into(), Value::from(redrive_count.to_string()));
     Value::Object(line).to_string()
 }
 
@@ -94,7 +100,7 @@ mod tests {
     }
 
     fn parsed(logging: LoggingConfiguration) -> Vec<Value> {
-        lines(&logging, ARN, &history()).iter().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
+        lines(&logging, ARN, 0, &history()).iter().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
     }
 
     #[test]
@@ -153,7 +159,7 @@ mod tests {
             details: None,
         };
         let logging = LoggingConfiguration { level: LogLevel::All, include_execution_data: true };
-        let line: Value = serde_json::from_str(&lines(&logging, ARN, &[started])[0]).unwrap();
+        let line: Value = serde_json::from_str(&lines(&logging, ARN, 0, &[started])[0]).unwrap();
         assert_eq!(line["details"], serde_json::json!({}));
     }
 }

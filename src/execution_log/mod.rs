@@ -20,10 +20,11 @@ pub use sink::Destination;
 
 use crate::history::StoredEvent;
 
-/// Writes the committed `events` of `execution_arn` that `logging` selects to the node's execution log.
-pub fn record(logging: &LoggingConfiguration, execution_arn: &str, events: &[StoredEvent]) {
+/// Writes the committed `events` of `execution_arn`, redriven `redrive_count` times, that `logging` selects to
+/// the node's execution log.
+pub fn record(logging: &LoggingConfiguration, execution_arn: &str, redrive_count: u64, events: &[StoredEvent]) {
     if logging.level == LogLevel::Off {
         return;
     }
-    sink::write(format::lines(logging, execution_arn, events));
+    sink::write(format::lines(logging, execution_arn, redrive_count, events));
 }

@@ -1,6 +1,7 @@
 //! Applying a committed proposal to the state: fence, validate, write, answer. Deterministic: every node
 //! reaches the same state and the same answer from the same log. A refusal changes nothing.
 
+mod redrive;
 mod versions;
 
 use redb::ReadableTable;
@@ -83,6 +84,7 @@ pub fn apply_proposal(txn: &WriteTransaction, proposal: &Proposal) -> Result<(Ap
         Command::Decide { execution_arn, expected_next_event_id, decision } => {
             writer.decide(execution_arn, *expected_next_event_id, decision)?
         }
+        Command::RedriveExecution { redrive } => writer.redrive_execution(redrive)?,
         Command::PublishStateMachineVersion { publish } => writer.publish_version(publish)?,
         Command::DeleteStateMachineVersion { machine_arn, number } => writer.delete_version(machine_arn, *number)?,
         Command::CreateStateMachineAlias { machine_arn, alias } => writer.create_alias(machine_arn, alias)?,
@@ -357,11 +359,16 @@ impl Writer<'_> {
         }
         drop(history);
         let next_event_id = decision.next_event_id(first_event_id);
-        if let Some(close) = &decision.changes.close {
+        let closing = decision.changes.close.as_ref();
+        if let Some(close) = closing.filter(|close| close.status == ExecutionStatus::Succeeded) {
             return self.close(arn, close);
         }
-        self.txn.open_table(PROGRESS)?.insert(arn, next_event_id)?;
-        self.count(arn.len(), 8);
+        // An execution that closes without succeeding keeps its checkpoint and recorded inputs, so that a redrive
+        // can rebuild the state it ended in.
+        if closing.is_none() {
+            self.txn.open_table(PROGRESS)?.insert(arn, next_event_id)?;
+            self.count(arn.len(), 8);
+        }
         match &decision.checkpoint {
             Some(state) => {
                 let bytes = encode(&(next_event_id, state));
@@ -376,7 +383,10 @@ impl Writer<'_> {
                 self.txn.open_table(DECISIONS)?.insert((arn, first_event_id), bytes.as_slice())?;
             }
         }
-        self.apply_changes(arn, &decision.changes)
+        match closing {
+            Some(close) => self.close(arn, close),
+            None => self.apply_changes(arn, &decision.changes),
+        }
     }
 
     fn apply_changes(&mut self, arn: &str, changes: &Changes) -> Result<(), StoreError> {
@@ -448,7 +458,7 @@ impl Writer<'_> {
         executions.insert(arn, bytes.as_slice())?;
         drop(executions);
         self.count(arn.len(), bytes.len());
-        self.forget_progress(arn)?;
+        self.forget_progress(arn, close.status == ExecutionStatus::Succeeded)?;
         self.txn.open_table(CLOSED_BY_TIME)?.insert((close.stop_ms.max(0) as u64, arn), ())?;
         self.count(arn.len() + 8, 0);
         let account = account_of(arn);
@@ -467,14 +477,23 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Removes what only a RUNNING execution has: progress, checkpoint, decisions, timers, tasks.
-    fn forget_progress(&mut self, arn: &str) -> Result<(), StoreError> {
+    /// Removes what only a RUNNING execution has: progress, timers, tasks, and unless it may be redriven, its
+    /// checkpoint and recorded inputs.
+    fn forget_progress(&mut self, arn: &str, with_state: bool) -> Result<(), StoreError> {
         self.txn.open_table(OPEN_EXECUTIONS)?.remove(arn)?;
         self.txn.open_table(PROGRESS)?.remove(arn)?;
-        self.txn.open_table(CHECKPOINTS)?.remove(arn)?;
-        self.txn.open_table(DECISIONS)?.retain_in((arn, 0)..=(arn, u64::MAX), |_, _| false)?;
+        if with_state {
+            self.forget_state(arn)?;
+        }
         self.txn.open_table(TIMERS)?.retain_in((arn, 0)..=(arn, u64::MAX), |_, _| false)?;
         self.txn.open_table(OPEN_TASKS)?.retain_in((arn, 0)..=(arn, u64::MAX), |_, _| false)?;
+        Ok(())
+    }
+
+    /// Removes the checkpoint and recorded inputs of an execution.
+    fn forget_state(&mut self, arn: &str) -> Result<(), StoreError> {
+        self.txn.open_table(CHECKPOINTS)?.remove(arn)?;
+        self.txn.open_table(DECISIONS)?.retain_in((arn, 0)..=(arn, u64::MAX), |_, _| false)?;
         Ok(())
     }
 
@@ -502,6 +521,7 @@ impl Writer<'_> {
                 }
             }
             self.txn.open_table(HISTORY)?.retain_in((arn, 0)..=(arn, u64::MAX), |_, _| false)?;
+            self.forget_state(arn)?;
             self.txn.open_table(CLOSED_BY_TIME)?.remove((*stop, arn))?;
         }
         Ok(done(expired.len() as i64))

@@ -81,6 +81,11 @@ pub enum Command {
         expected_next_event_id: u64,
         decision: Decision,
     },
+    /// Reopens a closed execution that did not succeed with its redrive decision (ExecutionRedriven and the run
+    /// up to the next wait), fenced by the id the next event must have.
+    RedriveExecution {
+        redrive: ExecutionRedrive,
+    },
     /// Publishes the state machine's current revision as its next version, unless that revision already has
     /// one; refused as a conflict when the current revision is no longer `revision_id`.
     PublishStateMachineVersion {
@@ -127,6 +132,7 @@ impl Command {
             Command::UntagResource { .. } => "UntagResource",
             Command::StartExecution { .. } => "StartExecution",
             Command::Decide { .. } => "Decide",
+            Command::RedriveExecution { .. } => "RedriveExecution",
             Command::ExpireClosed { .. } => "ExpireClosed",
             Command::PublishStateMachineVersion { .. } => "PublishStateMachineVersion",
             Command::DeleteStateMachineVersion { .. } => "DeleteStateMachineVersion",
@@ -135,6 +141,20 @@ impl Command {
             Command::DeleteStateMachineAlias { .. } => "DeleteStateMachineAlias",
         }
     }
+}
+
+/// What RedriveExecution asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionRedrive {
+    pub execution_arn: String,
+    /// The id after the execution's last event: the redrive is refused if the history moved on.
+    pub expected_next_event_id: u64,
+    /// The caller's idempotency token: a repeat of a recent redrive answers that redrive's date.
+    pub client_token: Option<String>,
+    pub redrive_ms: i64,
+    /// Most RUNNING executions the account may have.
+    pub open_limit: u64,
+    pub decision: Decision,
 }
 
 /// The fields UpdateStateMachine changes; `None` keeps the current value.
@@ -218,4 +238,8 @@ pub enum Refusal {
     Conflict { message: String },
     #[error("{message}")]
     QuotaExceeded { message: String },
+    #[error("execution {arn} does not exist")]
+    ExecutionDoesNotExist { arn: String },
+    #[error("execution {arn} cannot be redriven: {reason}")]
+    ExecutionNotRedrivable { arn: String, reason: String },
 }

@@ -15,6 +15,7 @@ pub use apply::account_of;
 pub use command::AliasUpdate;
 pub use command::Applied;
 pub use command::Command;
+pub use command::ExecutionRedrive;
 pub use command::Proposal;
 pub use command::ProposalBatch;
 pub use command::Refusal;

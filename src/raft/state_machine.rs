@@ -205,6 +205,12 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                     Command::StartExecution { execution, .. } => {
                         let _ = self.notices.send(AppliedNotice::ExecutionClosed(execution.arn.clone()));
                     }
+                    Command::RedriveExecution { redrive } if redrive.decision.changes.close.is_none() => {
+                        let _ = self.notices.send(AppliedNotice::ExecutionStarted(redrive.execution_arn.clone()));
+                    }
+                    Command::RedriveExecution { redrive } => {
+                        let _ = self.notices.send(AppliedNotice::ExecutionClosed(redrive.execution_arn.clone()));
+                    }
                     Command::Decide { execution_arn, decision, .. } if decision.changes.close.is_some() => {
                         let _ = self.notices.send(AppliedNotice::ExecutionClosed(execution_arn.clone()));
                     }

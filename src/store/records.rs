@@ -180,6 +180,19 @@ pub struct ExecutionRecord {
     pub version_arn: Option<String>,
     /// The alias it was started through, if any.
     pub alias_arn: Option<String>,
+    /// How many times it was redriven.
+    pub redrive_count: u64,
+    /// When it was last redriven.
+    pub redrive_ms: Option<i64>,
+    /// The client tokens of its last redrives (see `store::redrivable`).
+    pub redrive_tokens: Vec<RedriveToken>,
+}
+
+/// The client token of a redrive that went through, and that redrive's date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedriveToken {
+    pub token: String,
+    pub redrive_ms: i64,
 }
 
 /// An outstanding task token of an execution: an activity task or a service integration call.

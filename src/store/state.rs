@@ -18,7 +18,6 @@ use super::tables::*;
 use super::ActivityRecord;
 use super::AliasRecord;
 use super::ExecutionRecord;
-use super::ExecutionStatus;
 use super::OpenTask;
 use super::RevisionRecord;
 use super::StateMachineRecord;
@@ -253,11 +252,11 @@ impl StateStore {
         Ok(Page { items, next: None })
     }
 
-    /// Executions of a state machine, newest first, optionally only those with `status`.
+    /// Executions of a state machine, newest first, only those `keep` accepts.
     pub fn list_executions(
         &self,
         machine_arn: &str,
-        status: Option<ExecutionStatus>,
+        keep: impl Fn(&ExecutionRecord) -> bool,
         from: Option<(u64, String)>,
         limit: usize,
     ) -> Result<Page<ExecutionRecord>, StoreError> {
@@ -271,7 +270,7 @@ impl StateStore {
             let (_, order, arn) = key.value();
             let Some(record) = executions.get(arn)? else { continue };
             let record: ExecutionRecord = decode(record.value())?;
-            if status.is_some_and(|s| s != record.status) {
+            if !keep(&record) {
                 continue;
             }
             if items.len() == limit {
@@ -329,6 +328,27 @@ impl StateStore {
             open_tasks.push(decode(row?.1.value())?);
         }
         Ok(Some(ExecutionTail { next_event_id, checkpoint, decisions, timers, open_tasks }))
+    }
+
+    /// What rebuilding a closed execution that did not succeed needs (to redrive it): its last checkpoint and
+    /// the inputs recorded after it, kept from its close; `None` if nothing was kept.
+    pub fn closed_tail(&self, arn: &str) -> Result<Option<ExecutionTail>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let checkpoint = txn.open_table(CHECKPOINTS)?.get(arn)?.map(|v| v.value().to_vec());
+        let mut decisions = Vec::new();
+        for row in txn.open_table(DECISIONS)?.range((arn, 0)..=(arn, u64::MAX))? {
+            decisions.push(row?.1.value().to_vec());
+        }
+        if checkpoint.is_none() && decisions.is_empty() {
+            return Ok(None);
+        }
+        let next_event_id = last_event_id_in(&txn, arn)? + 1;
+        Ok(Some(ExecutionTail { next_event_id, checkpoint, decisions, timers: Vec::new(), open_tasks: Vec::new() }))
+    }
+
+    /// The id of an execution's last history event (0 for none).
+    pub fn last_event_id(&self, arn: &str) -> Result<u64, StoreError> {
+        last_event_id_in(&self.db.begin_read()?, arn)
     }
 
     /// The outstanding task in `slot` of an execution, if its token is still valid.
@@ -397,6 +417,11 @@ impl StateStore {
         txn.commit().map_err(StoreError::from)?;
         Ok(count)
     }
+}
+
+fn last_event_id_in(txn: &ReadTransaction, arn: &str) -> Result<u64, StoreError> {
+    let last = txn.open_table(HISTORY)?.range((arn, 0)..=(arn, u64::MAX))?.next_back().transpose()?;
+    Ok(last.map_or(0, |(key, _)| key.value().1))
 }
 
 /// A metadata value as seen by `txn`.

@@ -54,7 +54,9 @@ pub const META_FORMAT: &str = "format";
 /// The on-disk format this build writes; a data directory of another format is refused. Format 3: executions
 /// record their mock test case and wait time scale; the engine state counts each Task state's calls. Format 4:
 /// state machine versions and aliases (tables 18-20); executions record the version and alias they ran through.
-pub const FORMAT_VERSION: u64 = 4;
+/// Format 5: executions record their redrives; a failed thread remembers where a redrive resumes it; an execution
+/// that closes without succeeding keeps its checkpoint and recorded inputs.
+pub const FORMAT_VERSION: u64 = 5;
 
 /// Calls `$apply!` with every table of the replicated state and its one-byte tag in snapshot files. Every
 /// table must be listed here, or snapshots would leave it out; tags are never reused.

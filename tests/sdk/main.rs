@@ -9,6 +9,7 @@ mod t10_state_machines;
 mod t10_tags;
 mod t12_versions;
 mod t20_executions;
+mod t24_redrive;
 mod t30_language;
 mod t32_jsonata;
 mod t36_mocks;

@@ -20,6 +20,7 @@ fn info(input: &str) -> ExecutionInfo {
         input: input.into(),
         token_key: "test-key".into(),
         wait_time_scale: WaitTimeScale::default(),
+        redrive: Default::default(),
     }
 }
 
@@ -420,6 +421,7 @@ fn distributed_map_records_a_map_run_and_keeps_child_events_out() {
 }
 
 mod jsonata;
+mod redrive;
 mod tasks;
 
 #[test]
