@@ -38,6 +38,7 @@ pub use snapshot_file::read_header as read_snapshot_header;
 pub use snapshot_file::write_stream as write_snapshot_stream;
 pub use snapshot_file::SnapshotFileError;
 pub use snapshot_file::StreamStats;
+pub use state::aliases_in;
 pub use state::meta_in;
 pub use state::newest_first;
 pub use state::ExecutionTail;

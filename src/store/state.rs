@@ -170,17 +170,7 @@ impl StateStore {
 
     /// Every alias of a state machine (at most `MAX_ALIASES`), in name order.
     pub fn aliases(&self, machine_arn: &str) -> Result<Vec<AliasRecord>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(ALIASES)?;
-        let mut aliases = Vec::new();
-        for row in table.range((machine_arn, "")..)? {
-            let (key, value) = row?;
-            if key.value().0 != machine_arn {
-                break;
-            }
-            aliases.push(decode(value.value())?);
-        }
-        Ok(aliases)
+        aliases_in(&self.db.begin_read()?.open_table(ALIASES)?, machine_arn)
     }
 
     pub fn activity(&self, arn: &str) -> Result<Option<ActivityRecord>, StoreError> {
@@ -433,4 +423,20 @@ pub fn meta_in(txn: &ReadTransaction, key: &str) -> Result<Option<Vec<u8>>, Stor
 /// The index order that lists the newest start first.
 pub fn newest_first(start_ms: i64) -> u64 {
     u64::MAX - start_ms.max(0) as u64
+}
+
+/// The aliases of `machine_arn` in an open [`ALIASES`] table, in name order.
+pub fn aliases_in(
+    table: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    machine_arn: &str,
+) -> Result<Vec<AliasRecord>, StoreError> {
+    let mut aliases = Vec::new();
+    for row in table.range((machine_arn, "")..)? {
+        let (key, value) = row?;
+        if key.value().0 != machine_arn {
+            break;
+        }
+        aliases.push(decode(value.value())?);
+    }
+    Ok(aliases)
 }

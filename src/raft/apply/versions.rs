@@ -9,6 +9,7 @@ use crate::raft::AliasUpdate;
 use crate::raft::Applied;
 use crate::raft::Refusal;
 use crate::raft::VersionPublish;
+use crate::store::aliases_in;
 use crate::store::decode;
 use crate::store::encode;
 use crate::store::tables::*;
@@ -33,16 +34,7 @@ impl Writer<'_> {
     }
 
     fn aliases_of(&self, machine_arn: &str) -> Result<Vec<AliasRecord>, StoreError> {
-        let table = self.txn.open_table(ALIASES)?;
-        let mut aliases = Vec::new();
-        for row in table.range((machine_arn, "")..)? {
-            let (key, value) = row?;
-            if key.value().0 != machine_arn {
-                break;
-            }
-            aliases.push(decode(value.value())?);
-        }
-        Ok(aliases)
+        aliases_in(&self.txn.open_table(ALIASES)?, machine_arn)
     }
 
     fn save_alias(&mut self, machine_arn: &str, alias: &AliasRecord) -> Result<(), StoreError> {
