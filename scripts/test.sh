@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, unit and SDK integration tests, the AWS CLI and boto3 SWF smoke
-# tests, AWS's recorded conformance cases (scripts/conformance.sh), a 3-minute nemesis with its checker, the
-# web console in headless Chromium, and each fuzz target for FUZZ_SECONDS seconds (default 10; 0 skips the
-# fuzzers, which need a nightly toolchain).
+# tests, AWS's recorded conformance cases (scripts/conformance.sh), the web console in headless Chromium, and
+# each fuzz target for FUZZ_SECONDS seconds (default 10; 0 skips the fuzzers, which need a nightly toolchain).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +14,6 @@ bash scripts/cli-smoke.sh
 bash scripts/mock-smoke.sh
 bash scripts/swf-smoke.sh
 bash scripts/conformance.sh
-STATEHOUSE_BIN=target/debug/statehouse bash scripts/nemesis.sh --minutes 3 --report target/nemesis-report.json
 bash scripts/console-test.sh
 fuzz_seconds="${FUZZ_SECONDS:-10}"
 if [ "$fuzz_seconds" -gt 0 ]; then
