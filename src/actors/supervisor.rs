@@ -155,14 +155,16 @@ impl ExecutionSupervisor {
     /// After the shard map changed: stops the actors of shards this node lost, starts those of shards it
     /// gained, and rebuilds the queues of activities it now owns from the replicated state.
     pub fn shards_changed(self: &Arc<Self>) -> Result<(), AwsError> {
-        let lost: Vec<(String, Addr<ExecutionActor>)> = self
+        let lost: Vec<Addr<ExecutionActor>> = self
             .executions
             .iter()
             .filter(|entry| self.node.owned_epoch(entry.key()) != Some(entry.value().1))
-            .map(|entry| (entry.key().clone(), entry.value().0.clone()))
+            .map(|entry| entry.value().0.clone())
             .collect();
-        for (arn, addr) in lost {
-            self.executions.remove(&arn);
+        // A relinquished actor leaves the map itself once it has closed its tokens (`finished`), and a new
+        // owner's actor starts only then: started at once, its tokens could be closed by the old actor's
+        // relinquish, which would lose their heartbeat deadlines.
+        for addr in lost {
             addr.do_send(Relinquish);
         }
         self.queues.retain(|activity, _| self.node.owned_epoch(activity).is_some());
