@@ -39,6 +39,7 @@ fuzz_target!(|data: &[u8]| {
         input: INPUT.to_string(),
         token_key: "key".to_string(),
         wait_time_scale: WaitTimeScale::REAL_TIME,
+        redrive: Default::default(),
     });
     let _ = step(&definition, &mut state, Input::Start, 0);
 });
