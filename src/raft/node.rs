@@ -14,6 +14,7 @@ use openraft::error::ClientWriteError;
 use openraft::error::RaftError;
 use openraft::BasicNode;
 use openraft::Config;
+use openraft::RaftMetrics;
 use openraft::ServerState;
 use openraft::SnapshotPolicy;
 use tokio::sync::mpsc;
@@ -261,8 +262,7 @@ impl RaftNode {
     /// Whether this node may serve what it keeps only in memory for its shards (heartbeats): it holds the
     /// owner lease, or it is the only voter and nobody else can take its shards.
     pub fn holds_owner_lease(&self) -> bool {
-        self.owner_lease.held()
-            || self.raft.metrics().borrow().membership_config.membership().voter_ids().nth(1).is_none()
+        self.owner_lease.held() || !has_other_voters(&self.raft.metrics().borrow())
     }
 
     /// The cluster secret that signs task tokens.
@@ -497,9 +497,14 @@ impl Committer {
         let metrics = self.raft.metrics();
         let metrics = metrics.borrow();
         metrics.state == ServerState::Leader
-            && metrics.membership_config.membership().voter_ids().nth(1).is_some()
+            && has_other_voters(&metrics)
             && metrics.millis_since_quorum_ack.is_some_and(|ms| ms > QUORUM_LEASE_MS)
     }
+}
+
+/// Whether the group has a voter besides one node: a lone voter needs no quorum and no owner lease.
+fn has_other_voters(metrics: &RaftMetrics<NodeId, BasicNode>) -> bool {
+    metrics.membership_config.membership().voter_ids().nth(1).is_some()
 }
 
 /// A proposal waiting in the batcher's queue, and where its answer goes.
