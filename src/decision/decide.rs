@@ -210,12 +210,7 @@ mod tests {
             "Retry",
             BTreeMap::from([("Charge".to_string(), charge), ("Notify".to_string(), notify)]),
         );
-        let info = ExecutionInfo {
-            execution_arn: "arn:aws:states:us-east-1:1:execution:M:e".into(),
-            input: "{}".into(),
-            wait_time_scale: WaitTimeScale::new(0.5).unwrap(),
-            ..ExecutionInfo::default()
-        };
+        let info = at_half_speed();
         let no_activities = |_: &str| false;
         let runtime = Runtime { activity_exists: &no_activities, test_case: Some(&case) };
         let mut state = ExecutionState::new(info.clone());
@@ -251,6 +246,16 @@ mod tests {
         assert!(rebuilt.is_finished());
     }
 
+    /// An execution whose Waits and Retry intervals run at half their length.
+    fn at_half_speed() -> ExecutionInfo {
+        ExecutionInfo {
+            execution_arn: "arn:aws:states:us-east-1:1:execution:M:e".into(),
+            input: "{}".into(),
+            wait_time_scale: WaitTimeScale::new(0.5).unwrap(),
+            ..ExecutionInfo::default()
+        }
+    }
+
     #[test]
     fn waits_in_both_query_languages_run_at_the_wait_time_scale() {
         let jsonpath = json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 10, "End": true}}});
@@ -258,12 +263,7 @@ mod tests {
             "States": {"W": {"Type": "Wait", "Seconds": "{% 5 * 2 %}", "End": true}}});
         for definition in [jsonpath, jsonata] {
             let definition = Definition::parse(&definition.to_string()).expect("valid definition");
-            let info = ExecutionInfo {
-                execution_arn: "arn:aws:states:us-east-1:1:execution:M:e".into(),
-                input: "{}".into(),
-                wait_time_scale: WaitTimeScale::new(0.5).unwrap(),
-                ..ExecutionInfo::default()
-            };
+            let info = at_half_speed();
             let no_activities = |_: &str| false;
             let runtime = Runtime { activity_exists: &no_activities, test_case: None };
             let mut state = ExecutionState::new(info);
