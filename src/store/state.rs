@@ -303,11 +303,7 @@ impl StateStore {
         let Some(next_event_id) = txn.open_table(PROGRESS)?.get(arn)?.map(|v| v.value()) else {
             return Ok(None);
         };
-        let checkpoint = txn.open_table(CHECKPOINTS)?.get(arn)?.map(|v| v.value().to_vec());
-        let mut decisions = Vec::new();
-        for row in txn.open_table(DECISIONS)?.range((arn, 0)..=(arn, u64::MAX))? {
-            decisions.push(row?.1.value().to_vec());
-        }
+        let (checkpoint, decisions) = checkpoint_and_decisions(&txn, arn)?;
         let mut timers = Vec::new();
         for row in txn.open_table(TIMERS)?.range((arn, 0)..=(arn, u64::MAX))? {
             let (key, due) = row?;
@@ -324,11 +320,7 @@ impl StateStore {
     /// the inputs recorded after it, kept from its close; `None` if nothing was kept.
     pub fn closed_tail(&self, arn: &str) -> Result<Option<ExecutionTail>, StoreError> {
         let txn = self.db.begin_read()?;
-        let checkpoint = txn.open_table(CHECKPOINTS)?.get(arn)?.map(|v| v.value().to_vec());
-        let mut decisions = Vec::new();
-        for row in txn.open_table(DECISIONS)?.range((arn, 0)..=(arn, u64::MAX))? {
-            decisions.push(row?.1.value().to_vec());
-        }
+        let (checkpoint, decisions) = checkpoint_and_decisions(&txn, arn)?;
         if checkpoint.is_none() && decisions.is_empty() {
             return Ok(None);
         }
@@ -439,4 +431,17 @@ pub fn aliases_in(
         aliases.push(decode(value.value())?);
     }
     Ok(aliases)
+}
+
+/// An execution's last checkpoint and the decisions recorded after it, encoded as stored.
+type StoredTail = (Option<Vec<u8>>, Vec<Vec<u8>>);
+
+/// Reads an execution's [`StoredTail`].
+fn checkpoint_and_decisions(txn: &ReadTransaction, arn: &str) -> Result<StoredTail, StoreError> {
+    let checkpoint = txn.open_table(CHECKPOINTS)?.get(arn)?.map(|v| v.value().to_vec());
+    let mut decisions = Vec::new();
+    for row in txn.open_table(DECISIONS)?.range((arn, 0)..=(arn, u64::MAX))? {
+        decisions.push(row?.1.value().to_vec());
+    }
+    Ok((checkpoint, decisions))
 }
