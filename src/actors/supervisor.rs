@@ -59,6 +59,7 @@ use crate::raft::RaftNode;
 use crate::store::encode;
 use crate::store::ExecutionRecord;
 use crate::store::ExecutionStatus;
+use crate::store::ExecutionTail;
 use crate::store::OpenTask;
 
 /// Starts, finds and forgets this node's actors.
@@ -237,6 +238,28 @@ impl ExecutionSupervisor {
         let Some(tail) = self.node.store.execution_tail(&record.arn)? else {
             return Ok(None);
         };
+        self.rebuilt(record, definition, tail).map(Some)
+    }
+
+    /// The state a closed execution that did not succeed was left in, rebuilt from what it kept at its close
+    /// (to redrive it); `None` if it kept nothing.
+    pub fn closed_state(
+        &self,
+        record: &ExecutionRecord,
+        definition: &Definition,
+    ) -> Result<Option<Committed>, AwsError> {
+        let Some(tail) = self.node.store.closed_tail(&record.arn)? else {
+            return Ok(None);
+        };
+        self.rebuilt(record, definition, tail).map(Some)
+    }
+
+    fn rebuilt(
+        &self,
+        record: &ExecutionRecord,
+        definition: &Definition,
+        tail: ExecutionTail,
+    ) -> Result<Committed, AwsError> {
         let info = execution_info(record, self.node.token_key());
         let test_case = record.test_case.as_deref().and_then(|case| {
             let machine = &info.state_machine_name;
@@ -249,7 +272,7 @@ impl ExecutionSupervisor {
             tracing::error!(execution = %record.arn, error = %e, "cannot rebuild the execution from the log");
             AwsError::internal("The execution's state could not be rebuilt; see the node's log")
         })?;
-        Ok(Some(Committed {
+        Ok(Committed {
             state: rebuilt.state,
             next_event_id: tail.next_event_id,
             timers: tail.timers.iter().map(|(timer, due)| (TimerId(*timer), *due)).collect(),
@@ -257,7 +280,7 @@ impl ExecutionSupervisor {
             checkpoint_bytes: rebuilt.checkpoint_bytes,
             tail_bytes: rebuilt.tail_bytes,
             test_case,
-        }))
+        })
     }
 
     /// The parsed definition of a state machine revision, parsed once per revision.

@@ -16,8 +16,6 @@ use crate::aws_error::AwsError;
 use crate::clock::now_ms;
 use crate::clock::wire_seconds;
 use crate::decision::decide;
-use crate::decision::execution_info;
-use crate::decision::rebuild;
 use crate::decision::Runtime;
 use crate::engine::Input;
 use crate::execution_log::LoggingConfiguration;
@@ -59,36 +57,25 @@ pub async fn redrive(state: &AccountView<'_>, input: RedriveExecutionInput) -> R
     if let Some(reason) = not_redrivable(&execution, &context(state, &execution, now)?) {
         return Err(AwsError::execution_not_redrivable(arn, &reason));
     }
-    let Some(tail) = state.node.store.closed_tail(arn)? else {
-        let reason = "Execution was started before the launch of RedriveExecution";
-        return Err(AwsError::execution_not_redrivable(arn, reason));
-    };
     let machine_arn = &execution.state_machine_arn;
     let revision =
         state.node.store.revision(machine_arn, &execution.revision_id)?.ok_or_else(|| {
             AwsError::internal(format!("revision {} of {machine_arn} is missing", execution.revision_id))
         })?;
     let definition = state.executions.definition(machine_arn, &execution.revision_id, &revision.definition)?;
-    let info = execution_info(&execution, state.node.token_key());
-    let mut engine_state = rebuild(&definition, info, &tail)
-        .map_err(|e| {
-            tracing::error!(execution = arn, error = %e, "cannot rebuild the execution to redrive it");
-            AwsError::internal("The execution's state could not be rebuilt; see the node's log")
-        })?
-        .state;
-    let test_case = execution.test_case.as_deref().and_then(|case| {
-        let machine_name = machine_arn.rsplit(':').next().unwrap_or_default();
-        state.executions.mocks().test_case(machine_name, case).ok()
-    });
+    let Some(mut closed) = state.executions.closed_state(&execution, &definition)? else {
+        let reason = "Execution was started before the launch of RedriveExecution";
+        return Err(AwsError::execution_not_redrivable(arn, reason));
+    };
     let store = &state.node.store;
     let activity_exists = |arn: &str| matches!(store.activity(arn), Ok(Some(_)));
-    let runtime = Runtime { activity_exists: &activity_exists, test_case: test_case.as_deref() };
-    let decision = decide(&definition, &mut engine_state, [Input::Redrive], now, runtime);
+    let runtime = Runtime { activity_exists: &activity_exists, test_case: closed.test_case.as_deref() };
+    let decision = decide(&definition, &mut closed.state, [Input::Redrive], now, runtime);
     let logging = LoggingConfiguration::parse(&revision.logging);
     let logged = logging.enabled().then(|| decision.events.clone());
     let redrive = ExecutionRedrive {
         execution_arn: arn.to_string(),
-        expected_next_event_id: tail.next_event_id,
+        expected_next_event_id: closed.next_event_id,
         client_token: input.client_token.clone(),
         redrive_ms: now,
         open_limit: state.config.open_executions_per_account,
