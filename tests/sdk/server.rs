@@ -241,3 +241,21 @@ pub fn scrape(address: &str) -> HashMap<String, f64> {
         .filter_map(|l| l.rsplit_once(' ').map(|(k, v)| (k.to_string(), v.parse().expect("a number"))))
         .collect()
 }
+
+/// The types of an execution's history events, in order.
+pub async fn history_types(sfn: &aws_sdk_sfn::Client, arn: &str) -> Vec<String> {
+    let h = sfn.get_execution_history().execution_arn(arn).max_results(1000).send().await.unwrap();
+    h.events().iter().map(|e| e.r#type().as_str().to_string()).collect()
+}
+
+/// Polls `activity` as `worker` until a task arrives (each poll waits at most the server's short test poll
+/// time); its token and input.
+pub async fn take_task(sfn: &aws_sdk_sfn::Client, activity: &str, worker: &str) -> (String, String) {
+    for _ in 0..20 {
+        let t = sfn.get_activity_task().activity_arn(activity).worker_name(worker).send().await.unwrap();
+        if let Some(token) = t.task_token() {
+            return (token.to_string(), t.input().unwrap_or_default().to_string());
+        }
+    }
+    panic!("no task for {activity}");
+}

@@ -5,6 +5,7 @@ use aws_sdk_sfn::types::StateMachineType;
 use aws_sdk_sfn::types::SyncExecutionStatus;
 
 use crate::server::code;
+use crate::server::history_types;
 use crate::server::wait_closed;
 use crate::server::TestServer;
 use crate::server::PASS_MACHINE;
@@ -13,11 +14,6 @@ use crate::server::ROLE;
 const FAIL_MACHINE: &str =
     r#"{"StartAt":"Boom","States":{"Boom":{"Type":"Fail","Error":"MyError","Cause":"it broke"}}}"#;
 const WAIT_MACHINE: &str = r#"{"StartAt":"Nap","States":{"Nap":{"Type":"Wait","Seconds":600,"End":true}}}"#;
-
-async fn history_types(sfn: &aws_sdk_sfn::Client, arn: &str) -> Vec<String> {
-    let h = sfn.get_execution_history().execution_arn(arn).send().await.unwrap();
-    h.events().iter().map(|e| e.r#type().as_str().to_string()).collect()
-}
 
 #[tokio::test]
 async fn pass_succeed_and_fail_run_to_the_end() {

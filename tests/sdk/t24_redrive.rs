@@ -8,20 +8,10 @@ use aws_sdk_sfn::types::ExecutionStatus;
 use aws_sdk_sfn::types::HistoryEventType;
 
 use crate::server::code;
+use crate::server::take_task;
 use crate::server::wait_closed;
 use crate::server::TestServer;
 use crate::server::ROLE;
-
-/// Polls until a task of `activity` arrives; its token and input.
-async fn take_task(sfn: &aws_sdk_sfn::Client, activity: &str) -> (String, String) {
-    for _ in 0..20 {
-        let t = sfn.get_activity_task().activity_arn(activity).worker_name("worker").send().await.unwrap();
-        if let Some(token) = t.task_token() {
-            return (token.to_string(), t.input().unwrap_or_default().to_string());
-        }
-    }
-    panic!("no task for {activity}");
-}
 
 async fn history(sfn: &aws_sdk_sfn::Client, arn: &str) -> Vec<aws_sdk_sfn::types::HistoryEvent> {
     sfn.get_execution_history().execution_arn(arn).max_results(1000).send().await.unwrap().events().to_vec()
@@ -52,7 +42,7 @@ async fn a_failed_execution_redrives_from_the_state_that_failed() {
     tracing::info!("--- the Task fails: the execution is FAILED and redrivable");
     let arn = sfn.start_execution().state_machine_arn(&machine).input(r#"{"job":7}"#).send().await.unwrap();
     let arn = arn.execution_arn().to_string();
-    let (token, input) = take_task(&sfn, &activity).await;
+    let (token, input) = take_task(&sfn, &activity, "worker").await;
     assert_eq!(input, r#"{"job":7,"prepared":"ready"}"#);
     sfn.send_task_failure().task_token(&token).error("Busy").cause("try later").send().await.unwrap();
     let failed = wait_closed(&sfn, &arn).await;
@@ -89,7 +79,7 @@ async fn a_failed_execution_redrives_from_the_state_that_failed() {
     tracing::info!(
         "--- the failed Task of the original definition runs again with the input it had; the worker now succeeds"
     );
-    let (token, input) = take_task(&sfn, &activity).await;
+    let (token, input) = take_task(&sfn, &activity, "worker").await;
     assert_eq!(input, r#"{"job":7,"prepared":"ready"}"#);
     sfn.send_task_success().task_token(&token).output(r#"{"done":true}"#).send().await.unwrap();
     let done = wait_closed(&sfn, &arn).await;
@@ -164,10 +154,10 @@ async fn a_failed_inline_map_redrives_only_its_unsuccessful_iterations() {
     tracing::info!("--- item 1 succeeds, item 2 fails: the Map fails before item 3 starts");
     let arn = sfn.start_execution().state_machine_arn(&machine).input(r#"[{"n":1},{"n":2},{"n":3}]"#).send().await;
     let arn = arn.unwrap().execution_arn().to_string();
-    let (token, input) = take_task(&sfn, &activity).await;
+    let (token, input) = take_task(&sfn, &activity, "worker").await;
     assert_eq!(input, r#"{"n":1}"#);
     sfn.send_task_success().task_token(&token).output(r#""one""#).send().await.unwrap();
-    let (token, input) = take_task(&sfn, &activity).await;
+    let (token, input) = take_task(&sfn, &activity, "worker").await;
     assert_eq!(input, r#"{"n":2}"#);
     sfn.send_task_failure().task_token(&token).error("Flaky").send().await.unwrap();
     assert_eq!(wait_closed(&sfn, &arn).await.status(), &ExecutionStatus::Failed);
@@ -176,10 +166,10 @@ async fn a_failed_inline_map_redrives_only_its_unsuccessful_iterations() {
     sfn.redrive_execution().execution_arn(&arn).send().await.unwrap();
     let server = server.kill_and_restart();
     let sfn = server.client();
-    let (token, input) = take_task(&sfn, &activity).await;
+    let (token, input) = take_task(&sfn, &activity, "worker").await;
     assert_eq!(input, r#"{"n":2}"#, "the redriven execution survives a crash");
     sfn.send_task_success().task_token(&token).output(r#""two""#).send().await.unwrap();
-    let (token, input) = take_task(&sfn, &activity).await;
+    let (token, input) = take_task(&sfn, &activity, "worker").await;
     assert_eq!(input, r#"{"n":3}"#);
     sfn.send_task_success().task_token(&token).output(r#""three""#).send().await.unwrap();
     let done = wait_closed(&sfn, &arn).await;
@@ -216,12 +206,12 @@ async fn a_failed_parallel_and_a_stopped_execution_redrive_what_did_not_succeed(
 
     tracing::info!("--- the slow branch fails: the redrive runs it again and keeps the quick branch's output");
     let arn = sfn.start_execution().state_machine_arn(&machine).send().await.unwrap().execution_arn().to_string();
-    let (token, input) = take_task(&sfn, &activity).await;
+    let (token, input) = take_task(&sfn, &activity, "worker").await;
     assert_eq!(input, r#"{"redrives":0}"#);
     sfn.send_task_failure().task_token(&token).error("Flaky").send().await.unwrap();
     assert_eq!(wait_closed(&sfn, &arn).await.status(), &ExecutionStatus::Failed);
     sfn.redrive_execution().execution_arn(&arn).send().await.unwrap();
-    let (token, input) = take_task(&sfn, &activity).await;
+    let (token, input) = take_task(&sfn, &activity, "worker").await;
     assert_eq!(input, r#"{"redrives":1}"#, "$$.Execution.RedriveCount counts the redrive");
     sfn.send_task_success().task_token(&token).output(r#""slow""#).send().await.unwrap();
     let done = wait_closed(&sfn, &arn).await;
@@ -238,13 +228,13 @@ async fn a_failed_parallel_and_a_stopped_execution_redrive_what_did_not_succeed(
 
     tracing::info!("--- a stopped execution is redrivable: the Task it was waiting in is entered again");
     let arn = sfn.start_execution().state_machine_arn(&machine).send().await.unwrap().execution_arn().to_string();
-    take_task(&sfn, &activity).await;
+    take_task(&sfn, &activity, "worker").await;
     sfn.stop_execution().execution_arn(&arn).error("Halt").send().await.unwrap();
     let aborted = wait_closed(&sfn, &arn).await;
     assert_eq!(aborted.status(), &ExecutionStatus::Aborted);
     assert_eq!(aborted.redrive_status(), Some(&ExecutionRedriveStatus::Redrivable));
     sfn.redrive_execution().execution_arn(&arn).send().await.unwrap();
-    let (token, _) = take_task(&sfn, &activity).await;
+    let (token, _) = take_task(&sfn, &activity, "worker").await;
     sfn.send_task_success().task_token(&token).output(r#""again""#).send().await.unwrap();
     let done = wait_closed(&sfn, &arn).await;
     assert_eq!(done.status(), &ExecutionStatus::Succeeded);
@@ -267,7 +257,7 @@ async fn a_redriven_execution_counts_as_open_and_leaves_the_closed_retention() {
     tracing::info!("--- with the account's one open execution taken, a redrive is ExecutionLimitExceeded");
     let arn = sfn.start_execution().state_machine_arn(machine.state_machine_arn()).send().await.unwrap();
     let arn = arn.execution_arn().to_string();
-    let (token, _) = take_task(&sfn, &activity).await;
+    let (token, _) = take_task(&sfn, &activity, "worker").await;
     sfn.send_task_failure().task_token(&token).error("Busy").send().await.unwrap();
     assert_eq!(wait_closed(&sfn, &arn).await.status(), &ExecutionStatus::Failed);
     let holder = sfn.start_execution().state_machine_arn(sleeper.state_machine_arn()).send().await.unwrap();
@@ -293,7 +283,7 @@ async fn a_redriven_execution_counts_as_open_and_leaves_the_closed_retention() {
     }
     let kept = sfn.describe_execution().execution_arn(&arn).send().await.unwrap();
     assert_eq!(kept.status(), &ExecutionStatus::Running);
-    let (token, _) = take_task(&sfn, &activity).await;
+    let (token, _) = take_task(&sfn, &activity, "worker").await;
     sfn.send_task_success().task_token(&token).output("{}").send().await.unwrap();
     assert_eq!(wait_closed(&sfn, &arn).await.status(), &ExecutionStatus::Succeeded);
 }
@@ -352,11 +342,11 @@ async fn any_node_of_a_cluster_redrives_an_execution_its_owner_runs() {
         let name = format!("spread-{i}");
         let started = starter.start_execution().state_machine_arn(machine.state_machine_arn()).name(name).send();
         let arn = started.await.unwrap().execution_arn().to_string();
-        let (token, _) = take_task(worker, &activity).await;
+        let (token, _) = take_task(worker, &activity, "worker").await;
         worker.send_task_failure().task_token(&token).error("Busy").send().await.unwrap();
         assert_eq!(wait_closed(redriver, &arn).await.status(), &ExecutionStatus::Failed);
         redriver.redrive_execution().execution_arn(&arn).send().await.unwrap();
-        let (token, _) = take_task(worker, &activity).await;
+        let (token, _) = take_task(worker, &activity, "worker").await;
         worker.send_task_success().task_token(&token).output("{}").send().await.unwrap();
         let done = wait_closed(starter, &arn).await;
         assert_eq!((done.status(), done.redrive_count()), (&ExecutionStatus::Succeeded, Some(1)));

@@ -14,28 +14,14 @@ use aws_sdk_sfn::types::ExecutionStatus;
 
 use crate::server::code;
 use crate::server::forge;
+use crate::server::history_types;
+use crate::server::take_task;
 use crate::server::wait_closed;
 use crate::server::TestServer;
 use crate::server::ROLE;
 
 fn activity_machine(activity: &str, extra: &str) -> String {
     format!(r#"{{"StartAt":"T","States":{{"T":{{"Type":"Task","Resource":"{activity}"{extra},"End":true}}}}}}"#)
-}
-
-async fn history_types(sfn: &aws_sdk_sfn::Client, arn: &str) -> Vec<String> {
-    let h = sfn.get_execution_history().execution_arn(arn).send().await.unwrap();
-    h.events().iter().map(|e| e.r#type().as_str().to_string()).collect()
-}
-
-/// Polls until a task arrives (each poll waits at most the server's short test poll time).
-async fn take_task(sfn: &aws_sdk_sfn::Client, activity: &str, worker: &str) -> (String, String) {
-    for _ in 0..20 {
-        let t = sfn.get_activity_task().activity_arn(activity).worker_name(worker).send().await.unwrap();
-        if let Some(token) = t.task_token() {
-            return (token.to_string(), t.input().unwrap_or_default().to_string());
-        }
-    }
-    panic!("no task for {activity}");
 }
 
 #[tokio::test]

@@ -8,7 +8,9 @@ use serde_json::json;
 use serde_json::Value;
 
 use crate::cluster::TestCluster;
+use crate::server::history_types;
 use crate::server::signed_client;
+use crate::server::take_task;
 use crate::server::wait_closed;
 use crate::server::TestServer;
 use crate::server::PASS_MACHINE;
@@ -45,10 +47,6 @@ async fn history(sfn: &aws_sdk_sfn::Client, arn: &str) -> Vec<aws_sdk_sfn::types
     h.events().to_vec()
 }
 
-async fn history_types(sfn: &aws_sdk_sfn::Client, arn: &str) -> Vec<String> {
-    history(sfn, arn).await.iter().map(|e| e.r#type().as_str().to_string()).collect()
-}
-
 /// Polls the history until it holds an event of `event_type` (bounded).
 async fn wait_for_event(sfn: &aws_sdk_sfn::Client, arn: &str, event_type: &str) -> aws_sdk_sfn::types::HistoryEvent {
     for _ in 0..400 {
@@ -65,17 +63,6 @@ async fn submitted_child(sfn: &aws_sdk_sfn::Client, parent: &str) -> String {
     let submitted = wait_for_event(sfn, parent, "TaskSubmitted").await;
     let output = parsed(submitted.task_submitted_event_details().and_then(|d| d.output()));
     output["ExecutionArn"].as_str().expect("ExecutionArn").to_string()
-}
-
-/// Polls the activity until a task arrives (each poll waits at most the server's short test poll time).
-async fn take_task(sfn: &aws_sdk_sfn::Client, activity: &str) -> (String, String) {
-    for _ in 0..20 {
-        let t = sfn.get_activity_task().activity_arn(activity).send().await.unwrap();
-        if let Some(token) = t.task_token() {
-            return (token.to_string(), t.input().unwrap_or_default().to_string());
-        }
-    }
-    panic!("no task for {activity}");
 }
 
 const SYNC_HISTORY: [&str; 8] = [
@@ -254,7 +241,7 @@ async fn callbacks_and_stopping_reach_the_children() {
     let parent = create(&sfn, "sibling", &definition.to_string()).await;
     let run = start(&sfn, &parent, json!({})).await;
     let child_run = submitted_child(&sfn, &run).await;
-    let (token, _) = take_task(&sfn, &gate).await;
+    let (token, _) = take_task(&sfn, &gate, "worker").await;
     sfn.send_task_failure().task_token(&token).error("Closed").send().await.unwrap();
     let d = wait_closed(&sfn, &run).await;
     assert_eq!((d.status(), d.error()), (&ExecutionStatus::Failed, Some("Closed")));
@@ -328,7 +315,7 @@ async fn a_sync_parent_waits_for_its_child_across_a_restart() {
     tracing::info!("--- the server restarts while the child waits for a worker; the parent still hears its end");
     let server = server.kill_and_restart();
     let sfn = server.client();
-    let (token, input) = take_task(&sfn, &activity).await;
+    let (token, input) = take_task(&sfn, &activity, "worker").await;
     assert_eq!(serde_json::from_str::<Value>(&input).unwrap(), json!({"job": 1}));
     sfn.send_task_success().task_token(&token).output(r#"{"done":1}"#).send().await.unwrap();
     assert_eq!(wait_closed(&sfn, &child_run).await.status(), &ExecutionStatus::Succeeded);
@@ -361,7 +348,7 @@ async fn sync_parents_hear_their_children_after_a_node_dies() {
     cluster.wait_shards_on_live_nodes().await;
     let live = cluster.live_clients();
     for _ in 0..runs.len() {
-        let (token, input) = take_task(&live[0], &activity).await;
+        let (token, input) = take_task(&live[0], &activity, "worker").await;
         live[0].send_task_success().task_token(&token).output(input).send().await.unwrap();
     }
     for (n, run) in runs.iter().enumerate() {
