@@ -119,6 +119,10 @@ pub struct Config {
     pub snapshot_every: u64,
     /// Log bytes (MiB) appended since the last snapshot that make the next one due, whatever the entry count.
     pub snapshot_log_mib: u64,
+    /// No snapshot is built before the log appended since the last one reaches this multiple of that
+    /// snapshot's size, so that snapshots of a large state cost a bounded multiple of the log they purge
+    /// (0 leaves only `snapshot_every` and `snapshot_log_mib`).
+    pub snapshot_state_ratio: f64,
     /// How long a closed execution (its record and history) is kept, in seconds (AWS: 90 days).
     pub history_retention_seconds: u64,
     /// A mock configuration file in Step Functions Local's format (test cases of mocked Task states, run by
@@ -163,6 +167,7 @@ impl Default for Config {
             tls_key: PathBuf::new(),
             snapshot_every: 20_000,
             snapshot_log_mib: 256,
+            snapshot_state_ratio: 1.0,
             history_retention_seconds: 90 * 24 * 3600,
             mock_config: PathBuf::new(),
             wait_time_scale: 1.0,
@@ -249,6 +254,15 @@ impl Config {
         Ok(config)
     }
 
+    /// When a node builds a snapshot of its state.
+    pub fn snapshot_policy(&self) -> crate::raft::SnapshotPolicy {
+        crate::raft::SnapshotPolicy {
+            every_entries: self.snapshot_every,
+            log_bytes: self.snapshot_log_mib << 20,
+            state_ratio: self.snapshot_state_ratio,
+        }
+    }
+
     /// The initial voters, parsed from `initial_members`.
     pub fn members(&self) -> Result<std::collections::BTreeMap<u64, String>, String> {
         self.initial_members
@@ -304,6 +318,9 @@ impl Config {
         }
         if self.snapshot_every == 0 || self.snapshot_log_mib == 0 {
             return Err("snapshot_every and snapshot_log_mib must be at least 1".into());
+        }
+        if !(self.snapshot_state_ratio >= 0.0 && self.snapshot_state_ratio.is_finite()) {
+            return Err("snapshot_state_ratio must be a number of at least 0".into());
         }
         let mut seen = std::collections::BTreeSet::new();
         for credential in &self.credentials {

@@ -53,6 +53,8 @@ pub const DECISIONS_NOT_COMMITTED: &str = "statehouse_decisions_not_committed_to
 pub const SNAPSHOTS_BUILT: &str = "statehouse_raft_snapshots_built_total";
 /// Counter: snapshots received from the leader and installed by this node.
 pub const SNAPSHOTS_INSTALLED: &str = "statehouse_raft_snapshots_installed_total";
+/// Gauge: the size in bytes of the last snapshot this node built or installed.
+pub const SNAPSHOT_BYTES: &str = "statehouse_raft_snapshot_bytes";
 /// Counter: execution log lines dropped because the writer fell behind.
 pub const EXECUTION_LOG_DROPPED: &str = "statehouse_execution_log_dropped_total";
 
@@ -112,6 +114,7 @@ fn describe() {
     );
     metrics::describe_counter!(SNAPSHOTS_BUILT, "Snapshots of the state built by this node");
     metrics::describe_counter!(SNAPSHOTS_INSTALLED, "Snapshots received from the leader and installed");
+    metrics::describe_gauge!(SNAPSHOT_BYTES, "Size in bytes of the last snapshot built or installed");
     metrics::describe_counter!(EXECUTION_LOG_DROPPED, "Execution log lines dropped because the writer fell behind");
 }
 

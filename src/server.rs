@@ -77,8 +77,7 @@ async fn serve(
         initial_members: config.members().map_err(io::Error::other)?,
         join: config.join,
         secret: config.cluster_secret.clone(),
-        snapshot_every: config.snapshot_every,
-        snapshot_log_bytes: config.snapshot_log_mib << 20,
+        snapshot_policy: config.snapshot_policy(),
     };
     let (node, notices) = RaftNode::open(&options).await.map_err(io::Error::other)?;
     let peer_service = web::Data::new(PeerService::new(node.clone(), config.cluster_secret.clone()));

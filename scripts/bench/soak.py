@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Soak: the default workflow load for many minutes on one node, then on a three-node cluster, with one
 line per minute: transitions/s, p99 start->stop latency, errors, the servers' RSS, the size of their data
-directories, and snapshots built. Then the verdict: the last minute's rate against the first minute's
+directories, snapshots built and the size of the largest last snapshot. Then the verdict: the last minute's rate against the first minute's
 (target >= 0.9), and whether RSS and disk levelled off (the second half of the run grows them by less
 than a fifth of what the first half did, or by less than 64 MiB).
 
@@ -78,7 +78,7 @@ def soak(bin_path: str, nodes: list, minutes: int, connections: int) -> list:
         endpoints += ["--endpoint", f"http://{node.api}"]
     rows = []
     print(f"{'minute':>6} {'transitions/s':>13} {'p99 ms':>8} {'errors':>6} {'RSS MiB':>8} {'disk MiB':>9} "
-          f"{'snapshots':>9} {'CPU us/transition':>17}")
+          f"{'snapshots':>9} {'snap MiB':>8} {'CPU us/transition':>17}")
     cpu_before = sum(cpu_seconds(n.proc.pid) for n in nodes)
     for minute in range(1, minutes + 1):
         run = subprocess.run(
@@ -96,6 +96,7 @@ def soak(bin_path: str, nodes: list, minutes: int, connections: int) -> list:
             "rss": sum(rss_bytes(n.proc.pid) for n in nodes),
             "disk": sum(dir_bytes(n.data_dir) for n in nodes),
             "snapshots": int(sum(metric(n.api, "statehouse_raft_snapshots_built_total") for n in nodes)),
+            "snapshot_bytes": max(metric(n.api, "statehouse_raft_snapshot_bytes") for n in nodes),
         }
         cpu_now = sum(cpu_seconds(n.proc.pid) for n in nodes)
         transitions = row["transitions"] * report["elapsedSeconds"]
@@ -103,7 +104,8 @@ def soak(bin_path: str, nodes: list, minutes: int, connections: int) -> list:
         cpu_before = cpu_now
         rows.append(row)
         print(f"{minute:>6} {row['transitions']:>13.0f} {row['p99']:>8.1f} {row['errors']:>6} "
-              f"{row['rss'] / MIB:>8.0f} {row['disk'] / MIB:>9.0f} {row['snapshots']:>9} {row['cpu_us']:>17.1f}"
+              f"{row['rss'] / MIB:>8.0f} {row['disk'] / MIB:>9.0f} {row['snapshots']:>9} "
+              f"{row['snapshot_bytes'] / MIB:>8.0f} {row['cpu_us']:>17.1f}"
               + (f"  errors by code: {report['errorsByCode']}" if row["errors"] else ""),
               flush=True)
     return rows

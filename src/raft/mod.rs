@@ -8,6 +8,7 @@ mod log_store;
 mod network;
 mod node;
 mod snapshot_dir;
+mod snapshot_policy;
 mod state_machine;
 mod types;
 
@@ -27,6 +28,8 @@ pub use node::ProposeError;
 pub use node::RaftNode;
 pub use node::StartError;
 pub use snapshot_dir::SnapshotDir;
+pub use snapshot_policy::SinceSnapshot;
+pub use snapshot_policy::SnapshotPolicy;
 pub use state_machine::AppliedNotice;
 pub use state_machine::StateMachine;
 pub use types::Raft;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::sync::OnceLock;
 use std::sync::RwLock;
@@ -16,12 +17,12 @@ use openraft::BasicNode;
 use openraft::Config;
 use openraft::RaftMetrics;
 use openraft::ServerState;
-use openraft::SnapshotPolicy;
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::oneshot;
 
 use super::network::PeerNetwork;
+use super::snapshot_policy;
 use super::types::ClientWriteResult;
 use super::Applied;
 use super::AppliedNotice;
@@ -31,7 +32,9 @@ use super::Proposal;
 use super::ProposalBatch;
 use super::Raft;
 use super::Refusal;
+use super::SinceSnapshot;
 use super::SnapshotDir;
+use super::SnapshotPolicy;
 use super::StateMachine;
 use crate::aws_error::AwsError;
 use crate::cluster::Epoch;
@@ -89,10 +92,8 @@ pub struct NodeOptions {
     pub join: bool,
     /// The secret that signs traffic between nodes.
     pub secret: String,
-    /// Log entries between two snapshots.
-    pub snapshot_every: u64,
-    /// Log bytes appended since the last snapshot that make a snapshot due.
-    pub snapshot_log_bytes: u64,
+    /// When a snapshot is due.
+    pub snapshot_policy: SnapshotPolicy,
 }
 
 /// A failure to start the node.
@@ -122,8 +123,7 @@ impl RaftNode {
             initial_members: BTreeMap::new(),
             join: false,
             secret: String::new(),
-            snapshot_every: crate::config::Config::default().snapshot_every,
-            snapshot_log_bytes: crate::config::Config::default().snapshot_log_mib << 20,
+            snapshot_policy: crate::config::Config::default().snapshot_policy(),
         };
         let (node, _notices) = RaftNode::open(&options).await?;
         node.form_cluster(&options).await?;
@@ -138,13 +138,16 @@ impl RaftNode {
             .map_err(|source| StartError::DataDir { path: data_dir.display().to_string(), source })?;
         let store = Arc::new(StateStore::open(&data_dir.join("state.redb"))?);
         let log = LogStore::open(&data_dir.join("raft-log.redb")).map_err(raft_error)?;
-        let log_bytes = log.bytes_since_snapshot();
+        let snapshots = SnapshotDir::open(&data_dir.join("snapshots"))
+            .map_err(|source| StartError::DataDir { path: data_dir.join("snapshots").display().to_string(), source })?;
+        let since = SinceSnapshot { log_bytes: log.bytes_since_snapshot(), snapshot_bytes: Default::default() };
+        since.snapshot_bytes.store(snapshots.current_bytes().map_err(raft_error)?, Ordering::Relaxed);
         let config = Config {
             cluster_name: "statehouse".into(),
             heartbeat_interval: 100,
             election_timeout_min: 500,
             election_timeout_max: 1000,
-            snapshot_policy: SnapshotPolicy::LogsSinceLast(options.snapshot_every),
+            snapshot_policy: openraft::SnapshotPolicy::Never,
             max_in_snapshot_log_to_keep: 1_000,
             purge_batch_size: 256,
             // A snapshot goes out in chunks of 1 MiB; the last chunk is answered once the follower has
@@ -156,9 +159,7 @@ impl RaftNode {
         let config = Arc::new(config.validate().map_err(raft_error)?);
         let shard_map = Arc::new(RwLock::new(store.shard_map()?));
         let (notices, receiver) = tokio::sync::mpsc::unbounded_channel();
-        let snapshots = SnapshotDir::open(&data_dir.join("snapshots"))
-            .map_err(|source| StartError::DataDir { path: data_dir.join("snapshots").display().to_string(), source })?;
-        let state_machine = StateMachine::new(store.clone(), snapshots, shard_map.clone(), notices, log_bytes.clone());
+        let state_machine = StateMachine::new(store.clone(), snapshots, shard_map.clone(), notices, since.clone());
         let peers = PeerClient::new(&options.secret);
         let raft = Raft::new(options.id, config, PeerNetwork::new(peers.clone()), log, state_machine)
             .await
@@ -166,7 +167,7 @@ impl RaftNode {
         let committer = Committer { raft: raft.clone(), peers: peers.clone() };
         let (batcher, queue) = mpsc::channel(QUEUED_PROPOSALS);
         tokio::spawn(run_batcher(committer.clone(), queue));
-        tokio::spawn(snapshot_by_log_bytes(raft.clone(), log_bytes, options.snapshot_log_bytes));
+        tokio::spawn(snapshot_policy::run(raft.clone(), since, options.snapshot_policy));
         let node = RaftNode {
             id: options.id,
             raft,
@@ -560,19 +561,6 @@ async fn run_batcher(committer: Committer, mut queue: mpsc::Receiver<Pending>) {
 
 /// Asks for a snapshot whenever more than `limit` log bytes were appended since the last one, so that large
 /// entries cannot grow the log without bound between snapshots counted in entries. Ends with the group.
-async fn snapshot_by_log_bytes(raft: Raft, appended: Arc<std::sync::atomic::AtomicU64>, limit: u64) {
-    let mut ticks = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        ticks.tick().await;
-        if appended.load(std::sync::atomic::Ordering::Relaxed) < limit {
-            continue;
-        }
-        if raft.trigger().snapshot().await.is_err() {
-            return;
-        }
-    }
-}
-
 /// Why a proposal was not applied.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProposeError {

@@ -108,9 +108,17 @@ impl SnapshotDir {
         Ok(path)
     }
 
+    /// The size of the newest finished snapshot in bytes (0 without one).
+    pub fn current_bytes(&self) -> Result<u64, SnapshotFileError> {
+        match self.current()? {
+            Some(snapshot) => Ok(std::fs::metadata(&snapshot.path)?.len()),
+            None => Ok(0),
+        }
+    }
+
     /// Installs the received snapshot described by `meta` into `store` (replacing its whole state) and
-    /// makes it the current snapshot.
-    pub fn install(&self, store: &StateStore, meta: &Meta) -> Result<u64, SnapshotFileError> {
+    /// makes it the current snapshot. Answers the rows installed and the snapshot's size in bytes.
+    pub fn install(&self, store: &StateStore, meta: &Meta) -> Result<(u64, u64), SnapshotFileError> {
         let received = self.path.join(RECEIVING);
         let mut input = BufReader::with_capacity(1 << 20, File::open(&received)?);
         let header: Meta = decode(&read_snapshot_header(&mut input)?)?;
@@ -125,9 +133,11 @@ impl SnapshotDir {
             applied.push((META_APPLIED, encode(last)));
         }
         let rows = store.install_snapshot(&mut input, &applied)?;
-        File::open(&received)?.sync_all()?;
+        let received_file = File::open(&received)?;
+        received_file.sync_all()?;
+        let bytes = received_file.metadata()?.len();
         self.keep(&received, meta.clone())?;
-        Ok(rows)
+        Ok((rows, bytes))
     }
 
     /// Renames a complete snapshot file to its final name and removes older snapshots (a reader that still

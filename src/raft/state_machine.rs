@@ -4,6 +4,7 @@
 // openraft's storage traits return `StorageError` by value; the helpers here follow them.
 #![allow(clippy::result_large_err)]
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::sync::RwLock;
 
@@ -25,6 +26,7 @@ use super::apply::put_meta;
 use super::snapshot_dir::Meta;
 use super::snapshot_dir::SnapshotDir;
 use super::snapshot_dir::SnapshotFile;
+use super::snapshot_policy::SinceSnapshot;
 use super::Applied;
 use super::Command;
 use super::TypeConfig;
@@ -65,8 +67,8 @@ pub enum AppliedNotice {
 #[derive(Clone)]
 pub struct StateMachine {
     store: Arc<StateStore>,
-    /// Log bytes appended since the last snapshot; building one resets it.
-    log_bytes: Arc<std::sync::atomic::AtomicU64>,
+    /// The log since the last snapshot and that snapshot's size; building or installing one resets them.
+    since: SinceSnapshot,
     /// When an apply last made the state durable (see [`DURABLE_INTERVAL`]).
     last_durable: Arc<std::sync::Mutex<std::time::Instant>>,
     snapshots: SnapshotDir,
@@ -76,17 +78,16 @@ pub struct StateMachine {
 
 impl StateMachine {
     /// The state machine over `store`; it keeps `shard_map` equal to the applied shard map, sends what it
-    /// applied to `notices`, and resets `log_bytes` (the log appended since the last snapshot) whenever it
-    /// builds a snapshot.
+    /// applied to `notices`, and resets `since` whenever it builds or installs a snapshot.
     pub fn new(
         store: Arc<StateStore>,
         snapshots: SnapshotDir,
         shard_map: Arc<RwLock<ShardMap>>,
         notices: UnboundedSender<AppliedNotice>,
-        log_bytes: Arc<std::sync::atomic::AtomicU64>,
+        since: SinceSnapshot,
     ) -> StateMachine {
         let last_durable = Arc::new(std::sync::Mutex::new(std::time::Instant::now()));
-        StateMachine { store, log_bytes, last_durable, snapshots, shard_map, notices }
+        StateMachine { store, since, last_durable, snapshots, shard_map, notices }
     }
 
     fn shards_changed(&self) -> Result<(), StorageError<u64>> {
@@ -107,15 +108,17 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError<u64>> {
         let (store, dir) = (self.store.clone(), self.snapshots.clone());
         let started = std::time::Instant::now();
-        let appended = self.log_bytes.swap(0, std::sync::atomic::Ordering::Relaxed);
+        let appended = self.since.log_bytes.swap(0, Ordering::Relaxed);
         let (built, stats) = match blocking(move || dir.build(&store)).await {
             Ok(built) => built,
             Err(e) => {
-                self.log_bytes.fetch_add(appended, std::sync::atomic::Ordering::Relaxed);
+                self.since.log_bytes.fetch_add(appended, Ordering::Relaxed);
                 return Err(e);
             }
         };
+        self.since.snapshot_bytes.store(stats.bytes, Ordering::Relaxed);
         metrics::counter!(crate::metrics::SNAPSHOTS_BUILT).increment(1);
+        metrics::gauge!(crate::metrics::SNAPSHOT_BYTES).set(stats.bytes as f64);
         tracing::info!(
             snapshot = %built.meta.snapshot_id,
             rows = stats.rows,
@@ -242,8 +245,11 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let (store, dir, meta) = (self.store.clone(), self.snapshots.clone(), meta.clone());
         let started = std::time::Instant::now();
         let id = meta.snapshot_id.clone();
-        let rows = blocking(move || dir.install(&store, &meta)).await?;
+        let (rows, bytes) = blocking(move || dir.install(&store, &meta)).await?;
+        self.since.log_bytes.store(0, Ordering::Relaxed);
+        self.since.snapshot_bytes.store(bytes, Ordering::Relaxed);
         metrics::counter!(crate::metrics::SNAPSHOTS_INSTALLED).increment(1);
+        metrics::gauge!(crate::metrics::SNAPSHOT_BYTES).set(bytes as f64);
         tracing::info!(snapshot = %id, rows, ms = started.elapsed().as_millis() as u64, "snapshot installed");
         self.shards_changed()
     }

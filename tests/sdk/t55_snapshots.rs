@@ -7,8 +7,12 @@ use std::process::Command;
 use crate::cluster::TestCluster;
 use crate::server::TestServer;
 
-/// Log entries between two snapshots in these tests.
+/// Log entries between two snapshots in these tests, however large the state has grown.
 const SNAPSHOT_EVERY: u64 = 300;
+
+fn snapshot_policy() -> String {
+    format!("snapshot_every = {SNAPSHOT_EVERY}\nsnapshot_state_ratio = 0.0")
+}
 
 /// Runs `statehouse load workflow` for `count` executions against `endpoints`; panics unless every call
 /// succeeded and every execution ended SUCCEEDED.
@@ -45,7 +49,7 @@ async fn describe_status(sfn: &aws_sdk_sfn::Client, arn: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_node_serves_every_call_across_snapshots_and_restarts_from_one() {
-    let server = TestServer::start_with_config(&format!("snapshot_every = {SNAPSHOT_EVERY}"));
+    let server = TestServer::start_with_config(&snapshot_policy());
     let sfn = server.client();
     let machine = sfn
         .create_state_machine()
@@ -76,7 +80,7 @@ async fn one_node_serves_every_call_across_snapshots_and_restarts_from_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_that_was_down_catches_up_from_a_snapshot() {
-    let mut cluster = TestCluster::start_with(3, &format!("snapshot_every = {SNAPSHOT_EVERY}"));
+    let mut cluster = TestCluster::start_with(3, &snapshot_policy());
     cluster.wait_balanced().await;
     let leader = cluster.leader().await;
     let follower = cluster.nodes.iter().map(|n| n.id).find(|id| *id != leader).expect("a follower");
