@@ -1,6 +1,6 @@
 //! The HTTP floor for benchmarks: an actix-web server that answers `{}` to every `POST /`, with the same
 //! worker count and content type as statehouse, so `scripts/bench/heartbeat.sh` can compare heartbeat
-//! ingestion against the cost of HTTP alone. Prints `http_floor listening on http://ADDR`.
+//! ingestion against the cost of HTTP alone. It uses statehouse's allocator too. Prints `http_floor listening on http://ADDR`.
 //!
 //! Usage: `http_floor [ADDR]` (default `127.0.0.1:0`, a free port).
 
@@ -10,6 +10,9 @@ use actix_web::web;
 use actix_web::App;
 use actix_web::HttpResponse;
 use actix_web::HttpServer;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 async fn answer(_body: web::Bytes) -> HttpResponse {
     HttpResponse::Ok().content_type("application/x-amz-json-1.0").body("{}")
