@@ -220,6 +220,9 @@ pub struct MapProgress {
     /// Failed iterations so far (Distributed Map).
     #[serde(default)]
     pub failures: u64,
+    /// Set for a Distributed Map: its map run.
+    #[serde(default)]
+    pub map_run: Option<crate::engine::map_run::MapRunTrack>,
 }
 
 /// How many failed items a Distributed Map tolerates.

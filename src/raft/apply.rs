@@ -1,6 +1,7 @@
 //! Applying a committed proposal to the state: fence, validate, write, answer. Deterministic: every node
 //! reaches the same state and the same answer from the same log. A refusal changes nothing.
 
+mod map_runs;
 mod redrive;
 mod versions;
 
@@ -358,6 +359,7 @@ impl Writer<'_> {
             history.insert((arn, event.id), bytes.as_slice())?;
         }
         drop(history);
+        self.save_map_runs(arn, &decision.changes.map_runs)?;
         let next_event_id = decision.next_event_id(first_event_id);
         let closing = decision.changes.close.as_ref();
         if let Some(close) = closing.filter(|close| close.status == ExecutionStatus::Succeeded) {
@@ -522,6 +524,7 @@ impl Writer<'_> {
             }
             self.txn.open_table(HISTORY)?.retain_in((arn, 0)..=(arn, u64::MAX), |_, _| false)?;
             self.forget_state(arn)?;
+            self.forget_map_runs(arn)?;
             self.txn.open_table(CLOSED_BY_TIME)?.remove((*stop, arn))?;
         }
         Ok(done(expired.len() as i64))
