@@ -15,6 +15,7 @@ use super::Refusal;
 use super::StateMachineUpdate;
 use crate::cluster::ShardMap;
 use crate::decision::Changes;
+use crate::decision::Consumed;
 use crate::decision::Decision;
 use crate::store::decode;
 use crate::store::encode;
@@ -380,9 +381,18 @@ impl Writer<'_> {
             }
             None if decision.inputs.is_empty() => {}
             None => {
-                let bytes = encode(&decision.inputs);
+                // Decisions that write no history event (a Distributed Map's items at work) start at the same
+                // event id: each one's inputs go after those of the decisions before it, never over them.
+                let mut decisions = self.txn.open_table(DECISIONS)?;
+                let mut inputs: Vec<Consumed> = match decisions.get((arn, first_event_id))? {
+                    Some(earlier) => decode(earlier.value())?,
+                    None => Vec::new(),
+                };
+                inputs.extend(decision.inputs.iter().cloned());
+                let bytes = encode(&inputs);
+                decisions.insert((arn, first_event_id), bytes.as_slice())?;
+                drop(decisions);
                 self.count(arn.len() + 8, bytes.len());
-                self.txn.open_table(DECISIONS)?.insert((arn, first_event_id), bytes.as_slice())?;
             }
         }
         match closing {

@@ -16,10 +16,13 @@ use super::StateMachineUpdate;
 use super::VersionPublish;
 use crate::cluster::Epoch;
 use crate::cluster::ShardId;
+use crate::decision::Consumed;
 use crate::decision::Decision;
 use crate::decision::ExecutionClose;
 use crate::engine::map_run::MapRunCounts;
 use crate::engine::map_run::MapRunStatus;
+use crate::engine::Input;
+use crate::engine::TimerId;
 use crate::store::tables::LAST_VERSION;
 use crate::store::ActivityRecord;
 use crate::store::AliasRecord;
@@ -210,6 +213,32 @@ async fn versions_aliases_and_the_version_counter_travel_in_snapshots() {
     node.shutdown().await;
 }
 
+/// A RUNNING execution of `machine` (revision r1) as StartExecution records it.
+fn running_execution(arn: &str, machine: &str) -> ExecutionRecord {
+    ExecutionRecord {
+        arn: arn.to_string(),
+        state_machine_arn: machine.to_string(),
+        name: arn.rsplit(':').next().unwrap_or_default().to_string(),
+        status: ExecutionStatus::Running,
+        start_ms: 1,
+        stop_ms: None,
+        input: "{}".to_string(),
+        output: None,
+        error: None,
+        cause: None,
+        trace_header: None,
+        revision_id: "r1".to_string(),
+        role_arn: "arn:aws:iam::123456789012:role/r".to_string(),
+        test_case: None,
+        wait_time_scale: Default::default(),
+        version_arn: None,
+        alias_arn: None,
+        redrive_count: 0,
+        redrive_ms: None,
+        redrive_tokens: Vec::new(),
+    }
+}
+
 fn map_run(status: MapRunStatus, stop_ms: Option<i64>) -> MapRunRecord {
     MapRunRecord {
         arn: "arn:aws:states:us-east-1:123456789012:mapRun:m/fan:1c4b".to_string(),
@@ -235,28 +264,7 @@ async fn map_runs_follow_decisions_travel_in_snapshots_and_expire_with_their_exe
     node.propose(machine, create).await.unwrap();
     let running = map_run(MapRunStatus::Running, None);
     let execution = running.execution_arn.clone();
-    let record = ExecutionRecord {
-        arn: execution.clone(),
-        state_machine_arn: machine.to_string(),
-        name: "e".to_string(),
-        status: ExecutionStatus::Running,
-        start_ms: 1,
-        stop_ms: None,
-        input: "{}".to_string(),
-        output: None,
-        error: None,
-        cause: None,
-        trace_header: None,
-        revision_id: "r1".to_string(),
-        role_arn: "arn:aws:iam::123456789012:role/r".to_string(),
-        test_case: None,
-        wait_time_scale: Default::default(),
-        version_arn: None,
-        alias_arn: None,
-        redrive_count: 0,
-        redrive_ms: None,
-        redrive_tokens: Vec::new(),
-    };
+    let record = running_execution(&execution, machine);
     let mut decision = Decision::default();
     decision.changes.map_runs.push(running.clone());
     let start = Command::StartExecution { execution: Box::new(record), decision, open_limit: 10 };
@@ -311,5 +319,29 @@ async fn map_runs_follow_decisions_travel_in_snapshots_and_expire_with_their_exe
     node.propose_raw(expire).await.unwrap();
     assert_eq!(node.store.map_run(&closed.arn).unwrap(), None, "retention deletes the map run");
     assert!(node.store.list_map_runs(&execution, None, 10).unwrap().items.is_empty());
+    node.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_without_events_keep_each_others_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = RaftNode::start_single(1, "127.0.0.1:1", dir.path()).await.unwrap();
+    let machine = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
+    let create = Command::CreateStateMachine { machine: machine_record(machine, "r1"), tags: Vec::new() };
+    node.propose(machine, create).await.unwrap();
+    let execution = "arn:aws:states:us-east-1:123456789012:execution:m:quiet".to_string();
+    let record = running_execution(&execution, machine);
+    let start = Command::StartExecution { execution: Box::new(record), decision: Decision::default(), open_limit: 10 };
+    node.propose(&execution, start).await.unwrap();
+    let consumed = |at_ms: i64| Consumed { at_ms, input: Input::TimersFired { timers: vec![TimerId(at_ms as u64)] } };
+    for at_ms in [10, 20] {
+        let decision = Decision { inputs: vec![consumed(at_ms)], ..Default::default() };
+        let decide = Command::Decide { execution_arn: execution.clone(), expected_next_event_id: 1, decision };
+        node.propose(&execution, decide).await.unwrap();
+    }
+    let tail = node.store.execution_tail(&execution).unwrap().expect("running");
+    let replayed: Vec<Consumed> =
+        tail.decisions.iter().flat_map(|d| crate::store::decode::<Vec<Consumed>>(d).unwrap()).collect();
+    assert_eq!(replayed, [consumed(10), consumed(20)], "both decisions are replayed, in order");
     node.shutdown().await;
 }
