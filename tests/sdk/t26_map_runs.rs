@@ -218,6 +218,12 @@ async fn update_map_run_changes_a_running_map_run() {
         tokens.push(take_task(&sfn, &activity, worker).await.0);
     }
 
+    tracing::info!("--- after a crash the rebuilt execution keeps the raised limit: three items still run");
+    let server = server.kill_and_restart();
+    let sfn = server.client();
+    let d = describe(&sfn, &map_run).await;
+    assert_eq!((d.max_concurrency(), d.item_counts().unwrap().running()), (3, 3));
+
     tracing::info!("--- one item fails within the tolerance of 5: the map run goes on");
     sfn.send_task_failure().task_token(&tokens[0]).error("Boom").send().await.unwrap();
     let d = wait_map_run(&sfn, &map_run, "one failed item", |d| d.item_counts().unwrap().failed() == 1).await;
@@ -252,6 +258,36 @@ async fn update_map_run_changes_a_running_map_run() {
     assert!(d.stop_date().is_some());
     let counts = d.item_counts().unwrap();
     assert_eq!((counts.aborted(), counts.pending(), counts.running()), (1, 3, 0), "{counts:?}");
+}
+
+#[tokio::test]
+async fn a_thousand_items_run_faster_when_update_map_run_raises_the_concurrency() {
+    let server = TestServer::start();
+    let sfn = server.client();
+    let wait = r#"{"Work":{"Type":"Wait","Seconds":1,"End":true}}"#;
+    let machine = machine(&sfn, "thousand", &distributed("k", r#""MaxConcurrency":50,"#, wait)).await;
+
+    tracing::info!("--- 1,000 items that wait one second each, 50 at a time");
+    let execution = start(&sfn, &machine, &items(1000)).await;
+    let map_run = loop {
+        if let Some(map_run) = map_runs(&sfn, &execution).await.pop() {
+            break map_run;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    let d = wait_map_run(&sfn, &map_run, "50 items running", |d| d.item_counts().unwrap().running() == 50).await;
+    assert_eq!(d.item_counts().unwrap().total(), 1000);
+    assert!(d.item_counts().unwrap().pending() >= 900, "{:?}", d.item_counts());
+
+    tracing::info!("--- maxConcurrency 0 (no limit): every remaining item starts, and the map run ends");
+    sfn.update_map_run().map_run_arn(&map_run).max_concurrency(0).send().await.unwrap();
+    let d = wait_map_run(&sfn, &map_run, "no item pending", |d| d.item_counts().unwrap().pending() == 0).await;
+    assert_eq!(d.max_concurrency(), 0);
+    assert_eq!(wait_closed(&sfn, &execution).await.status(), &ExecutionStatus::Succeeded);
+    let d = describe(&sfn, &map_run).await;
+    assert_eq!(d.status(), &MapRunStatus::Succeeded);
+    let counts = d.item_counts().unwrap();
+    assert_eq!((counts.total(), counts.succeeded(), counts.running(), counts.pending()), (1000, 1000, 0, 0));
 }
 
 #[tokio::test]
