@@ -38,6 +38,7 @@ pub struct DescribeMapRunInput {
     map_run_arn: Option<String>,
 }
 
+/// DescribeMapRun.
 pub async fn describe(state: &AccountView<'_>, input: DescribeMapRunInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("mapRunArn", &input.map_run_arn, 1, 2000);
@@ -86,6 +87,7 @@ pub struct ListMapRunsInput {
     next_token: Option<String>,
 }
 
+/// ListMapRuns: the map runs of an execution, oldest first, paged.
 pub async fn list(state: &AccountView<'_>, input: ListMapRunsInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("executionArn", &input.execution_arn, 1, 256);
@@ -133,6 +135,7 @@ pub struct UpdateMapRunInput {
     tolerated_failure_count: Option<i64>,
 }
 
+/// UpdateMapRun: new limits for a running map run (a closed one keeps its own).
 pub async fn update(state: &AccountView<'_>, input: UpdateMapRunInput) -> Result<Value, AwsError> {
     let mut c = Constraints::default();
     let arn = c.required("mapRunArn", &input.map_run_arn, 1, 2000);

@@ -1,5 +1,7 @@
-//! Inline Map states: one thread per item, started in item order up to the concurrency limit; the result is
-//! the array of iteration outputs in item order. A failing iteration fails the state.
+//! Map states: one thread per item, started in item order up to the concurrency limit; the result is the array
+//! of iteration outputs in item order. A failing iteration fails an inline Map. A Distributed Map runs the same
+//! way under a map run (see `map_run`): its iterations write no events into the history, each may run an
+//! `ItemBatcher` batch, and failed items fail it only beyond its tolerated failures.
 
 use serde_json::json;
 use serde_json::Value;
