@@ -53,8 +53,7 @@ pub async fn describe(state: &AccountView<'_>, input: DescribeMapRunInput) -> Re
         "toleratedFailurePercentage": m.tolerated_failure_percentage.unwrap_or(0.0),
         "toleratedFailureCount": m.tolerated_failure_count.unwrap_or(0),
         "itemCounts": counts(&m.items),
-        // Each item runs as one iteration, so the executions count as the items do.
-        "executionCounts": counts(&m.items),
+        "executionCounts": counts(&m.executions),
         "redriveCount": 0,
     });
     if let Some(stop) = m.stop_ms {

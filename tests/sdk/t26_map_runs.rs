@@ -136,6 +136,21 @@ async fn a_distributed_map_reports_its_map_run() {
     assert!(second.contains(":mapRun:twice/second:"), "{second}");
     assert_eq!(map_runs(&sfn, &execution).await.len(), 2);
 
+    tracing::info!("--- ItemBatcher: 10 items in batches of 3 are 4 executions; each batch is one iteration's input");
+    let batched = distributed("b", r#""ItemBatcher":{"MaxItemsPerBatch":3,"BatchInput":{"from":"batcher"}},"#, pass);
+    let batched = self::machine(&sfn, "batched", &batched).await;
+    let execution = start(&sfn, &batched, &items(10)).await;
+    let done = wait_closed(&sfn, &execution).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded);
+    let output: serde_json::Value = serde_json::from_str(done.output().unwrap()).unwrap();
+    let sizes: Vec<usize> = output.as_array().unwrap().iter().map(|b| b["Items"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [3, 3, 3, 1]);
+    assert_eq!(output[0]["BatchInput"], serde_json::json!({"from": "batcher"}));
+    let d = describe(&sfn, &map_runs(&sfn, &execution).await.remove(0)).await;
+    let (items, executions) = (d.item_counts().unwrap(), d.execution_counts().unwrap());
+    assert_eq!((items.total(), items.succeeded()), (10, 10));
+    assert_eq!((executions.total(), executions.succeeded()), (4, 4));
+
     tracing::info!("--- ListExecutions takes the map run's ARN");
     let children = sfn.list_executions().map_run_arn(first).send().await;
     assert!(children.is_ok(), "{children:?}");

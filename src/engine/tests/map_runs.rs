@@ -167,3 +167,15 @@ fn a_failed_batch_counts_all_its_items_as_failed() {
     assert_eq!((last.items.failed, last.items.succeeded, last.items.total), (3, 4, 7));
     assert_eq!((last.executions.failed, last.executions.succeeded, last.executions.total), (1, 2, 3));
 }
+
+#[test]
+fn a_jsonata_item_batcher_evaluates_its_fields() {
+    let outcome = run(
+        r#"{"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {"Type": "Map", "Items": "{% $states.input.items %}", "ItemBatcher": {"MaxItemsPerBatch": "{% $states.input.per %}", "BatchInput": {"k": "{% $states.input.k %}"}}, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}}}"#,
+        r#"{"items": ["a", "b", "c"], "per": 2, "k": "v"}"#,
+    );
+    assert_eq!(
+        outcome.status().1,
+        Some(json!([{"BatchInput": {"k": "v"}, "Items": ["a", "b"]}, {"BatchInput": {"k": "v"}, "Items": ["c"]}]))
+    );
+}
