@@ -1,6 +1,7 @@
 //! Map runs: a Distributed Map's map run through DescribeMapRun and ListMapRuns (counts, status, paging),
 //! tolerated failures, UpdateMapRun on a running map run (more items run; a lowered tolerance fails it), a
-//! stopped execution's map run, and the errors of the three operations.
+//! stopped execution's map run, UpdateMapRun through every node of a cluster, and the errors of the three
+//! operations.
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use aws_sdk_sfn::operation::describe_map_run::DescribeMapRunOutput;
 use aws_sdk_sfn::types::ExecutionStatus;
 use aws_sdk_sfn::types::MapRunStatus;
 
+use crate::cluster::TestCluster;
 use crate::server::code;
 use crate::server::take_task;
 use crate::server::wait_closed;
@@ -303,6 +305,37 @@ async fn a_thousand_items_run_faster_when_update_map_run_raises_the_concurrency(
     assert_eq!(d.status(), &MapRunStatus::Succeeded);
     let counts = d.item_counts().unwrap();
     assert_eq!((counts.total(), counts.succeeded(), counts.running(), counts.pending()), (1000, 1000, 0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_map_run_reaches_the_owner_through_every_node() {
+    let cluster = TestCluster::start(3);
+    let nodes = cluster.clients();
+    cluster.wait_balanced().await;
+    let sfn = &nodes[0];
+    let activity = sfn.create_activity().name("cluster-items").send().await.unwrap().activity_arn().to_string();
+    let processor = format!(r#"{{"Work":{{"Type":"Task","Resource":"{activity}","End":true}}}}"#);
+    let machine = machine(sfn, "cluster-fan", &distributed("c", r#""MaxConcurrency":1,"#, &processor)).await;
+    let execution = start(sfn, &machine, &items(6)).await;
+    let map_run = loop {
+        if let Some(map_run) = map_runs(sfn, &execution).await.pop() {
+            break map_run;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+
+    tracing::info!("--- each node in turn raises maxConcurrency; the owner runs one more item each time");
+    for (index, node) in nodes.iter().enumerate() {
+        let limit = index as i32 + 2;
+        node.update_map_run().map_run_arn(&map_run).max_concurrency(limit).send().await.unwrap();
+        let running = |d: &DescribeMapRunOutput| {
+            d.max_concurrency() == limit && d.item_counts().unwrap().running() == i64::from(limit)
+        };
+        wait_map_run(node, &map_run, &format!("{limit} items running"), running).await;
+    }
+    sfn.stop_execution().execution_arn(&execution).send().await.unwrap();
+    let d = wait_map_run(sfn, &map_run, "aborted", |d| d.status() == &MapRunStatus::Aborted).await;
+    assert_eq!((d.item_counts().unwrap().aborted(), d.item_counts().unwrap().pending()), (4, 2));
 }
 
 #[tokio::test]
