@@ -149,9 +149,25 @@ async fn a_distributed_map_reports_its_map_run() {
     assert_eq!(sizes, [3, 3, 3, 1]);
     assert_eq!(output[0]["BatchInput"], serde_json::json!({"from": "batcher"}));
     let d = describe(&sfn, &map_runs(&sfn, &execution).await.remove(0)).await;
-    let (items, executions) = (d.item_counts().unwrap(), d.execution_counts().unwrap());
-    assert_eq!((items.total(), items.succeeded()), (10, 10));
-    assert_eq!((executions.total(), executions.succeeded()), (4, 4));
+    let (item_counts, execution_counts) = (d.item_counts().unwrap(), d.execution_counts().unwrap());
+    assert_eq!((item_counts.total(), item_counts.succeeded()), (10, 10));
+    assert_eq!((execution_counts.total(), execution_counts.succeeded()), (4, 4));
+
+    tracing::info!("--- an execution reads its own map run through aws-sdk:sfn:listMapRuns and describeMapRun");
+    let reader = format!(
+        r#"{{"StartAt":"Fan","States":{{
+            "Fan":{{"Type":"Map","Label":"own","ResultPath":null,"ItemsPath":"$.items","ItemProcessor":{{"ProcessorConfig":{{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"}},"StartAt":"Work","States":{pass}}},"Next":"List"}},
+            "List":{{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:listMapRuns",
+                "Parameters":{{"ExecutionArn.$":"$$.Execution.Id"}},"ResultSelector":{{"arn.$":"$.MapRuns[0].MapRunArn"}},"Next":"Describe"}},
+            "Describe":{{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:describeMapRun",
+                "Parameters":{{"MapRunArn.$":"$.arn"}},"ResultSelector":{{"status.$":"$.Status","total.$":"$.ItemCounts.Total"}},"End":true}}}}}}"#
+    );
+    let reader = self::machine(&sfn, "reader", &reader).await;
+    let execution = start(&sfn, &reader, &items(4)).await;
+    let done = wait_closed(&sfn, &execution).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
+    let output: serde_json::Value = serde_json::from_str(done.output().unwrap()).unwrap();
+    assert_eq!(output, serde_json::json!({"status": "SUCCEEDED", "total": 4}));
 
     tracing::info!("--- ListExecutions takes the map run's ARN");
     let children = sfn.list_executions().map_run_arn(first).send().await;
