@@ -398,6 +398,40 @@ expect "$C: error" "Smoke.Stopped" "$(j 'd["error"]')"
 expect "$C: cause" "stopped by cli-smoke" "$(j 'd["cause"]')"
 ok "$C aborts the waiting execution with its error and cause"
 
+# ---------------------------------------------------------------- map runs
+MAP_DEF='{"StartAt":"Fan","States":{"Fan":{"Type":"Map","Label":"fan","MaxConcurrency":2,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}'
+C="create-state-machine (Distributed Map)"
+sfn_ok "$C" create-state-machine --name smoke-map --definition "$MAP_DEF" --role-arn "$ROLE_ARN"
+MAP_SM=$(j 'd["stateMachineArn"]')
+sfn_ok "$C (start-execution)" start-execution --state-machine-arn "$MAP_SM" --name smoke-map-1 --input '[1,2,3]'
+MAP_EXEC=$(j 'd["executionArn"]')
+DEADLINE=$((SECONDS + 10))
+while :; do
+  sfn_ok "$C (describe-execution)" describe-execution --execution-arn "$MAP_EXEC"
+  STATUS=$(j 'd["status"]')
+  if [[ "$STATUS" != "RUNNING" ]] || ((SECONDS >= DEADLINE)); then break; fi
+  sleep 0.5
+done
+expect "$C: status (polled up to ~10 s)" "SUCCEEDED" "$STATUS"
+ok "$C runs a Distributed Map over 3 items"
+
+C="list-map-runs"
+sfn_ok "$C" list-map-runs --execution-arn "$MAP_EXEC"
+MAP_RUN=$(j 'd["mapRuns"][0]["mapRunArn"]')
+expect_match "$C: mapRunArn" "$ARN_PREFIX:mapRun:smoke-map/fan:*" "$MAP_RUN"
+expect "$C: executionArn" "$MAP_EXEC" "$(j 'd["mapRuns"][0]["executionArn"]')"
+ok "$C lists the execution's map run"
+
+C="describe-map-run"
+sfn_ok "$C" describe-map-run --map-run-arn "$MAP_RUN"
+expect "$C: status" "SUCCEEDED" "$(j 'd["status"]')"
+expect "$C: maxConcurrency" "2" "$(j 'd["maxConcurrency"]')"
+expect "$C: itemCounts total/succeeded" "3/3" "$(j 'str(d["itemCounts"]["total"]) + "/" + str(d["itemCounts"]["succeeded"])')"
+sfn_err "$C (unknown)" ResourceNotFound describe-map-run --map-run-arn "$ARN_PREFIX:mapRun:smoke-map/fan:00000000-0000-0000-0000-000000000000"
+sfn_err "$C (malformed)" InvalidArn describe-map-run --map-run-arn not-an-arn
+sfn_err "$C (update-map-run out of range)" ValidationException update-map-run --map-run-arn "$MAP_RUN" --tolerated-failure-percentage 101
+ok "$C shows the SUCCEEDED map run with its counts"
+
 # ---------------------------------------------------------------- start-sync-execution
 EXPRESS_DEF='{"StartAt":"Shape","States":{"Shape":{"Type":"Pass","Parameters":{"got.$":"$.a","kind":"express"},"End":true}}}'
 C="create-state-machine --type EXPRESS"

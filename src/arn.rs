@@ -9,6 +9,8 @@ pub enum ResourceKind {
     Activity,
     Execution,
     ExpressExecution,
+    /// `mapRun:<machine>/<label>:<id>`: a Distributed Map's map run.
+    MapRun,
 }
 
 impl ResourceKind {
@@ -18,6 +20,7 @@ impl ResourceKind {
             ResourceKind::Activity => "activity",
             ResourceKind::Execution => "execution",
             ResourceKind::ExpressExecution => "express",
+            ResourceKind::MapRun => "mapRun",
         }
     }
 }
@@ -72,6 +75,7 @@ impl<'a> Arn<'a> {
             ResourceKind::Activity,
             ResourceKind::Execution,
             ResourceKind::ExpressExecution,
+            ResourceKind::MapRun,
         ]
         .into_iter()
         .find(|k| k.as_str() == kind)
@@ -82,7 +86,7 @@ impl<'a> Arn<'a> {
         let parts: Vec<&str> = rest.split(':').collect();
         let arity = match kind {
             ResourceKind::StateMachine | ResourceKind::Activity => 1,
-            ResourceKind::Execution => 2,
+            ResourceKind::Execution | ResourceKind::MapRun => 2,
             ResourceKind::ExpressExecution => 3,
         };
         if region.is_empty() || account.is_empty() || parts.len() < arity || parts.iter().any(|p| p.is_empty()) {
@@ -152,6 +156,12 @@ mod tests {
             "Invalid Arn: 'Invalid ARN prefix: invalid_state_machine_arn'"
         );
         assert!(matches!(Arn::parse(&sm, &[ResourceKind::Activity]), Err(ArnError::ResourceType(_))));
+        let map_run = "arn:aws:states:us-east-1:123456789012:mapRun:m/label:0b4a3f4e";
+        assert_eq!(Arn::parse(map_run, &[ResourceKind::MapRun]).unwrap().parts, vec!["m/label", "0b4a3f4e"]);
+        assert!(matches!(
+            Arn::parse("arn:aws:states:us-east-1:1:mapRun:m/label", &[ResourceKind::MapRun]),
+            Err(ArnError::Malformed(_))
+        ));
         assert!(matches!(
             Arn::parse("arn:aws:states:us-east-1:1:execution:m", &[ResourceKind::Execution]),
             Err(ArnError::Malformed(_))

@@ -43,6 +43,7 @@ use crate::connectors::Pattern;
 use crate::decision::Changes;
 use crate::decision::Decision;
 use crate::decision::Runtime;
+use crate::engine::map_run::MapRunUpdate;
 use crate::engine::EventType;
 use crate::engine::ExecutionState;
 use crate::engine::Input;
@@ -156,6 +157,11 @@ pub struct Stop {
     pub error: Option<String>,
     pub cause: Option<String>,
 }
+
+/// UpdateMapRun: change the limits of a running map run of the execution.
+#[derive(Message)]
+#[rtype(result = "Result<(), AwsError>")]
+pub struct UpdateMapRun(pub MapRunUpdate);
 
 /// SendTaskSuccess/SendTaskFailure for an outstanding task.
 #[derive(Message)]
@@ -621,6 +627,19 @@ impl Handler<Stop> for ExecutionActor {
         }
         let (reply, answer) = oneshot::channel();
         self.submit(ctx, Input::Stop { error: stop.error, cause: stop.cause }, Some(Reply::Stop(reply)));
+        Box::pin(async move { answer.await.unwrap_or_else(|_| Err(moving())) })
+    }
+}
+
+impl Handler<UpdateMapRun> for ExecutionActor {
+    type Result = ResponseFuture<Result<(), AwsError>>;
+
+    fn handle(&mut self, update: UpdateMapRun, ctx: &mut Context<Self>) -> Self::Result {
+        if self.closed_at.is_some() {
+            return Box::pin(async { Ok(()) });
+        }
+        let (reply, answer) = oneshot::channel();
+        self.submit(ctx, Input::UpdateMapRun(update.0), Some(Reply::Report(reply)));
         Box::pin(async move { answer.await.unwrap_or_else(|_| Err(moving())) })
     }
 }

@@ -48,6 +48,7 @@ fn kind_of(input: &Input) -> &'static str {
         Input::TimersFired { .. } => "TimersFired",
         Input::Stop { .. } => "Stop",
         Input::Redrive => "Redrive",
+        Input::UpdateMapRun(_) => "UpdateMapRun",
         Input::Task { event, .. } => match event {
             TaskEvent::Scheduled => "Scheduled",
             TaskEvent::ScheduleFailed { .. } => "ScheduleFailed",

@@ -34,6 +34,7 @@ use super::execution::Relinquish;
 use super::execution::StartActivityTask;
 use super::execution::Stop;
 use super::execution::TaskReport;
+use super::execution::UpdateMapRun;
 use super::remote::call_owner;
 use super::remote::HeartbeatForwarder;
 use super::remote::ROUTED_TIMEOUT;
@@ -49,6 +50,7 @@ use crate::cluster::Routed;
 use crate::connectors::Connectors;
 use crate::decision::execution_info;
 use crate::decision::rebuild;
+use crate::engine::map_run::MapRunUpdate;
 use crate::engine::TaskEvent;
 use crate::engine::TaskSlot;
 use crate::engine::TimerId;
@@ -342,6 +344,9 @@ impl ExecutionSupervisor {
                 encode(&Ok::<_, AwsError>(answers))
             }
             Routed::Cancelled { token, arn, slot } if owned(&arn) => encode(&self.cancelled_here(&token, &arn, slot)),
+            Routed::UpdateMapRun { arn, update } if owned(&arn) => {
+                encode(&self.update_map_run_here(&arn, update).await)
+            }
             Routed::StartActivityTask { arn, slot, worker_name } if owned(&arn) => {
                 encode(&self.start_activity_task_here(&arn, slot, worker_name).await)
             }
@@ -457,6 +462,25 @@ impl ExecutionSupervisor {
                 Some(record) => record.stop_ms.ok_or_else(moving),
                 None => Err(AwsError::execution_does_not_exist(arn)),
             },
+        }
+    }
+
+    /// Changes the limits of a running map run of the execution `arn` (UpdateMapRun).
+    pub async fn update_map_run(self: &Arc<Self>, arn: &str, update: MapRunUpdate) -> Result<(), AwsError> {
+        match self.route(arn) {
+            Route::Here => self.update_map_run_here(arn, update).await,
+            Route::Owner(owner) => {
+                let routed = Routed::UpdateMapRun { arn: arn.to_string(), update };
+                call_owner(&self.node, owner, routed, ROUTED_TIMEOUT).await
+            }
+        }
+    }
+
+    async fn update_map_run_here(self: &Arc<Self>, arn: &str, update: MapRunUpdate) -> Result<(), AwsError> {
+        match self.execution(arn) {
+            Some(addr) => addr.send(UpdateMapRun(update)).await.unwrap_or_else(|_| Err(moving())),
+            // The execution ended while the update was on its way: its map runs ended with it.
+            None => Ok(()),
         }
     }
 

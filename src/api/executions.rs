@@ -286,7 +286,11 @@ pub async fn list(state: &AccountView<'_>, input: ListExecutionsInput) -> Result
     c.finish()?;
     let arn = match (&input.state_machine_arn, &input.map_run_arn) {
         (Some(arn), None) => arn.as_str(),
-        (None, Some(map_run)) => return Err(AwsError::resource_not_found(map_run)),
+        // A map run's items run inside its execution, not as executions of their own: there is nothing to list.
+        (None, Some(map_run)) => {
+            super::map_runs::load(state, map_run)?;
+            return Ok(json!({ "executions": [] }));
+        }
         _ => {
             return Err(AwsError::new(
                 ErrorCode::ValidationException,

@@ -120,7 +120,7 @@ async fn run(prepared: Prepared, connectors: Arc<Connectors>) -> Outcome {
                         inputs.push_back(Input::Task { slot, event: TaskEvent::Started { worker_name: None } });
                         inputs.push_back(Input::Task { slot, event });
                     }
-                    Effect::CloseTask { .. } | Effect::AbandonTask { .. } => {}
+                    Effect::CloseTask { .. } | Effect::AbandonTask { .. } | Effect::MapRun(_) => {}
                 }
             }
         }

@@ -12,6 +12,7 @@ mod express;
 mod heartbeats;
 mod history;
 mod in_process;
+mod map_runs;
 mod pagination;
 mod protocol;
 mod redrive;

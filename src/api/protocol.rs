@@ -19,6 +19,7 @@ use super::executions;
 use super::express;
 use super::heartbeats;
 use super::history;
+use super::map_runs;
 use super::redrive;
 use super::state_machines;
 use super::swf;
@@ -203,6 +204,9 @@ operations!(
     "ListExecutions" => executions::list [executions::ListExecutionsInput],
     "StopExecution" => executions::stop [executions::StopExecutionInput],
     "RedriveExecution" => redrive::redrive [redrive::RedriveExecutionInput],
+    "DescribeMapRun" => map_runs::describe [map_runs::DescribeMapRunInput],
+    "ListMapRuns" => map_runs::list [map_runs::ListMapRunsInput],
+    "UpdateMapRun" => map_runs::update [map_runs::UpdateMapRunInput],
     "StartSyncExecution" => express::start_sync [executions::StartExecutionInput],
     "GetExecutionHistory" => history::get [history::GetExecutionHistoryInput],
     "TagResource" => tags::tag [tags::TagResourceInput],

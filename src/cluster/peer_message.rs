@@ -58,6 +58,8 @@ pub enum Routed {
     Poll { activity: String, worker_name: Option<String>, wait_ms: u64 },
     /// RespondActivityTaskCanceled (owner of the execution): `()`.
     Cancelled { token: String, arn: String, slot: TaskSlot },
+    /// UpdateMapRun of a map run of the execution `arn` (owner of the execution): `()`.
+    UpdateMapRun { arn: String, update: crate::engine::map_run::MapRunUpdate },
 }
 
 /// A node's answer to [`PeerRequest::Ping`].

@@ -155,6 +155,10 @@ impl Decision {
                         }
                     }
                 }
+                Effect::MapRun(record) => match changes.map_runs.iter_mut().find(|r| r.arn == record.arn) {
+                    Some(earlier) => *earlier = *record,
+                    None => changes.map_runs.push(*record),
+                },
                 Effect::Finished { status, output, error, cause } => {
                     changes.close = Some(ExecutionClose {
                         status: ExecutionStatus::parse(status.as_str()).unwrap_or(ExecutionStatus::Failed),

@@ -21,6 +21,7 @@ pub use replay::RebuildError;
 pub use replay::Rebuilt;
 pub use runtime::Runtime;
 
+use crate::engine::map_run::MapRunRecord;
 use crate::engine::Input;
 use crate::engine::TaskSlot;
 use crate::engine::TimerId;
@@ -70,6 +71,8 @@ pub struct Changes {
     pub tasks_abandoned: Vec<TaskSlot>,
     /// Set when the decision ends the execution.
     pub close: Option<ExecutionClose>,
+    /// Map runs that started, progressed or closed: each one's record as the decision left it.
+    pub map_runs: Vec<MapRunRecord>,
 }
 
 impl Changes {

@@ -214,12 +214,15 @@ pub struct MapProgress {
     /// Set for a Distributed Map: the id of its `MapRunStarted` event.
     #[serde(default)]
     pub map_run_event: Option<u64>,
-    /// Failed iterations a Distributed Map tolerates so far.
+    /// How many failed items a Distributed Map tolerates (UpdateMapRun changes it while the map run runs).
     #[serde(default)]
     pub tolerance: Option<Tolerance>,
-    /// Failed iterations so far (Distributed Map).
+    /// Failed items so far (Distributed Map; a failed batch counts all its items).
     #[serde(default)]
     pub failures: u64,
+    /// Set for a Distributed Map: its map run.
+    #[serde(default)]
+    pub map_run: Option<crate::engine::map_run::MapRunTrack>,
 }
 
 /// How many failed items a Distributed Map tolerates.

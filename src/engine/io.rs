@@ -4,6 +4,8 @@ use serde::Deserialize;
 use serde::Serialize;
 
 use crate::engine::event::EventDraft;
+use crate::engine::map_run::MapRunRecord;
+use crate::engine::map_run::MapRunUpdate;
 
 /// Names a timer the engine asked the runtime to arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -50,6 +52,8 @@ pub enum Input {
     Task { slot: TaskSlot, event: TaskEvent },
     /// RedriveExecution of a closed execution that did not succeed (see `engine::redrive`).
     Redrive,
+    /// UpdateMapRun of a map run of this execution.
+    UpdateMapRun(MapRunUpdate),
 }
 
 /// How an execution closed.
@@ -113,6 +117,8 @@ pub enum Effect {
     /// Parallel branch or Map iteration was given up): its token closes, and the runtime asks the worker to
     /// cancel.
     AbandonTask { slot: TaskSlot },
+    /// A map run started, progressed, changed its limits or closed: the whole record as it stands now.
+    MapRun(Box<MapRunRecord>),
 }
 
 /// The result of one step: events to append (in order) and effects for the runtime.

@@ -1,5 +1,7 @@
-//! Inline Map states: one thread per item, started in item order up to the concurrency limit; the result is
-//! the array of iteration outputs in item order. A failing iteration fails the state.
+//! Map states: one thread per item, started in item order up to the concurrency limit; the result is the array
+//! of iteration outputs in item order. A failing iteration fails an inline Map. A Distributed Map runs the same
+//! way under a map run (see `map_run`): its iterations write no events into the history, each may run an
+//! `ItemBatcher` batch, and failed items fail it only beyond its tolerated failures.
 
 use serde_json::json;
 use serde_json::Value;
@@ -25,7 +27,12 @@ use crate::engine::execution::Position;
 use crate::engine::execution::ScopeStep;
 use crate::engine::execution::Thread;
 use crate::engine::execution::Tolerance;
+use crate::engine::item_batcher;
 use crate::engine::json::to_text;
+use crate::engine::map_run::report;
+use crate::engine::map_run::MapRunStatus;
+use crate::engine::map_run::MapRunTrack;
+use crate::engine::map_run::Outcome;
 use crate::engine::parallel::complete;
 use crate::engine::query;
 use crate::engine::query::States;
@@ -47,6 +54,8 @@ pub struct Prepared {
     negative_tolerance: bool,
     /// Set for a Distributed Map.
     tolerance: Option<Tolerance>,
+    /// Items in each iteration's batch (ItemBatcher); empty when each iteration runs one item.
+    batch_sizes: Vec<u64>,
 }
 
 fn shown(value: &Value) -> String {
@@ -117,7 +126,17 @@ pub fn prepare(state: &State, spec: &MapSpec, active: &Active, env: &Env<'_>) ->
             None => item.clone(),
         });
     }
-    Ok(Prepared { inputs, max_concurrency, negative_tolerance, tolerance })
+    let (inputs, batch_sizes) = match (&spec.item_batcher, spec.mode) {
+        (Some(batcher), ProcessorMode::Distributed) => item_batcher::batch(
+            batcher,
+            inputs,
+            item_batcher::Context::JsonPath { effective: &effective },
+            active,
+            env,
+        )?,
+        _ => (inputs, Vec::new()),
+    };
+    Ok(Prepared { inputs, max_concurrency, negative_tolerance, tolerance, batch_sizes })
 }
 
 /// The items, limits and iteration inputs of a JSONata Map.
@@ -167,7 +186,13 @@ fn prepare_jsonata(spec: &MapSpec, active: &Active, env: &Env<'_>) -> Result<Pre
         });
     }
     let negative_tolerance = count.is_some_and(|n| n < 0.0);
-    Ok(Prepared { inputs, max_concurrency, negative_tolerance, tolerance })
+    let (inputs, batch_sizes) = match (&spec.item_batcher, spec.mode) {
+        (Some(batcher), ProcessorMode::Distributed) => {
+            item_batcher::batch(batcher, inputs, item_batcher::Context::JsonAta { states }, active, env)?
+        }
+        _ => (inputs, Vec::new()),
+    };
+    Ok(Prepared { inputs, max_concurrency, negative_tolerance, tolerance, batch_sizes })
 }
 
 /// Emits MapStateStarted and begins iterating.
@@ -187,12 +212,16 @@ pub fn start(
         fail(run, thread, parent, state, active, Failure::after(error, started));
         return;
     }
+    let mut map_run = None;
     let map_run_event = prepared.tolerance.as_ref().map(|_| {
         let arn = map_run_arn(run, state);
-        run.emit(EventType::MapRunStarted, started, Some(json!({"mapRunArn": arn})))
+        let id = run.emit(EventType::MapRunStarted, started, Some(json!({"mapRunArn": arn})));
+        let batch_sizes = prepared.batch_sizes.clone();
+        map_run = Some(MapRunTrack { arn, start_ms: run.now_ms, batch_sizes, outcomes: Vec::new() });
+        id
     });
     let cursor = map_run_event.unwrap_or(started);
-    thread.position = Position::Map(Box::new(MapProgress {
+    let progress = MapProgress {
         active,
         inputs: prepared.inputs,
         max_concurrency: prepared.max_concurrency,
@@ -203,7 +232,10 @@ pub fn start(
         map_run_event,
         tolerance: prepared.tolerance,
         failures: 0,
-    }));
+        map_run,
+    };
+    report(run, &progress, MapRunStatus::Running);
+    thread.position = Position::Map(Box::new(progress));
 }
 
 /// Runs iterations as far as they go, starting new ones as earlier ones finish or wait. Each running
@@ -213,10 +245,15 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
     let StateKind::Map(spec) = &state.kind else {
         return Progress::Finished;
     };
-    let mut failed: Option<(StateError, u64)> = None;
+    let mut failed = threshold_exceeded(run, &p);
+    let finished_before = p.reported.iter().filter(|r| **r).count();
+    let started_before = p.iterations.len();
     {
         let scope = Scope { variables: &thread.variables, parent };
         for index in 0..p.iterations.len() {
+            if failed.is_some() {
+                break;
+            }
             if p.reported[index] {
                 continue;
             }
@@ -244,6 +281,9 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
             let start = Position::Enter { state: spec.processor.start_at.clone(), input: p.inputs[index].clone() };
             let mut child = Thread::new(child_scope, id, start);
             child.silent = p.map_run_event.is_some();
+            if let Some(track) = &mut p.map_run {
+                track.set(index, Outcome::Running);
+            }
             p.iterations.push(child);
             p.reported.push(false);
             advance_thread(run, &mut p.iterations[index], Some(&scope));
@@ -252,6 +292,7 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
     }
     if let Some((error, previous)) = failed {
         abort_iterations(run, &mut p, &state.name);
+        report(run, &p, MapRunStatus::Failed);
         let active = p.active.clone();
         let resume = Some(Position::Map(Box::new(p)));
         let failure = Failure { error, previous, failed_event: failed_event(state), from_task: false, resume };
@@ -259,11 +300,15 @@ pub fn advance(run: &mut Run<'_>, thread: &mut Thread, parent: Option<&Scope<'_>
         return Progress::Finished;
     }
     if p.iterations.len() < p.inputs.len() || p.reported.iter().any(|r| !r) {
+        if p.iterations.len() != started_before || p.reported.iter().filter(|r| **r).count() != finished_before {
+            report(run, &p, MapRunStatus::Running);
+        }
         thread.position = Position::Map(Box::new(p));
         return Progress::Blocked;
     }
     let last = match p.map_run_event {
         Some(run_event) => {
+            report(run, &p, MapRunStatus::Succeeded);
             let succeeded = run.emit(EventType::MapRunSucceeded, run_event, None);
             run.emit(EventType::MapStateSucceeded, succeeded, None);
             run_event
@@ -297,7 +342,12 @@ fn settle(run: &mut Run<'_>, p: &mut MapProgress, index: usize, name: &str) -> O
             p.last_iteration_event = id;
             p.reported[index] = true;
         }
-        Position::Done { .. } => p.reported[index] = true,
+        Position::Done { .. } => {
+            p.reported[index] = true;
+            if let Some(track) = &mut p.map_run {
+                track.set(index, Outcome::Succeeded);
+            }
+        }
         Position::Failed { error, .. } if !distributed => {
             run.emit(EventType::MapIterationFailed, iteration.last_event, Some(details));
             p.reported[index] = true;
@@ -305,20 +355,33 @@ fn settle(run: &mut Run<'_>, p: &mut MapProgress, index: usize, name: &str) -> O
         }
         Position::Failed { error, .. } => {
             p.reported[index] = true;
-            p.failures += 1;
-            let total = p.inputs.len() as u64;
-            if p.tolerance.as_ref().is_some_and(|t| t.exceeded(p.failures, total)) {
-                let cause = "The specified tolerated failure threshold was exceeded";
-                let error = StateError::new(names::EXCEED_TOLERATED_FAILURE_THRESHOLD, cause);
-                let run_event = p.map_run_event.unwrap_or(p.cursor);
-                let id = run.emit(EventType::MapRunFailed, run_event, Some(error.details()));
-                return Some((error, id));
+            match &mut p.map_run {
+                Some(track) => {
+                    p.failures += track.items_of(index);
+                    track.set(index, Outcome::Failed);
+                }
+                None => p.failures += 1,
             }
             iteration.position = Position::Done { output: error.output() };
+            return threshold_exceeded(run, p);
         }
         _ => {}
     }
     None
+}
+
+/// When the failed items of a Distributed Map exceed its tolerance: emits MapRunFailed and answers the error
+/// that fails the Map.
+fn threshold_exceeded(run: &mut Run<'_>, p: &MapProgress) -> Option<(StateError, u64)> {
+    let total = p.map_run.as_ref().map_or(p.inputs.len() as u64, |track| track.total_items(p.inputs.len()));
+    if p.failures == 0 || !p.tolerance.as_ref().is_some_and(|t| t.exceeded(p.failures, total)) {
+        return None;
+    }
+    let cause = "The specified tolerated failure threshold was exceeded";
+    let error = StateError::new(names::EXCEED_TOLERATED_FAILURE_THRESHOLD, cause);
+    let run_event = p.map_run_event.unwrap_or(p.cursor);
+    let id = run.emit(EventType::MapRunFailed, run_event, Some(error.details()));
+    Some((error, id))
 }
 
 /// The ARN of the Map Run a Distributed Map starts.
@@ -341,9 +404,15 @@ fn abort_iterations(run: &mut Run<'_>, p: &mut MapProgress, name: &str) {
     for index in 0..p.iterations.len() {
         if !p.reported[index] {
             abandon(run, &p.iterations[index]);
-            let previous = p.iterations[index].last_event;
-            run.emit(EventType::MapIterationAborted, previous, Some(json!({"index": index, "name": name})));
             p.reported[index] = true;
+            match &mut p.map_run {
+                // A Distributed Map's iterations write no events into the execution's history.
+                Some(track) => track.set(index, Outcome::Aborted),
+                None => {
+                    let previous = p.iterations[index].last_event;
+                    run.emit(EventType::MapIterationAborted, previous, Some(json!({"index": index, "name": name})));
+                }
+            }
         }
     }
 }

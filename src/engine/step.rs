@@ -18,6 +18,7 @@ use crate::engine::io::FinalStatus;
 use crate::engine::io::Input;
 use crate::engine::io::Step;
 use crate::engine::json::to_text;
+use crate::engine::map_run;
 use crate::engine::run::Run;
 use crate::engine::thread::advance;
 use crate::engine::thread::Progress;
@@ -73,6 +74,7 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
             let error = StateError { error: Some(names::TIMEOUT.to_string()), cause: None };
             let previous = run.events.last().map_or(root.last_event, |e| e.id);
             run.emit(EventType::ExecutionTimedOut, previous, Some(error.details()));
+            map_run::abort_all(&mut run, &root);
             run.effects.push(Effect::Finished {
                 status: FinalStatus::TimedOut,
                 output: None,
@@ -83,8 +85,12 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
         }
         Input::TimersFired { timers } => run.fired.extend(timers),
         Input::Task { slot, event } => run.task_events.push((slot, event)),
+        Input::UpdateMapRun(update) => {
+            map_run::apply_update(&mut run, &mut root, &update);
+        }
         Input::Stop { error, cause } => {
             let previous = abort(&mut run, &root);
+            map_run::abort_all(&mut run, &root);
             let details = StateError { error: error.clone(), cause: cause.clone() }.details();
             run.emit(EventType::ExecutionAborted, previous, Some(details));
             run.effects.push(Effect::Finished { status: FinalStatus::Aborted, output: None, error, cause });
@@ -96,6 +102,7 @@ pub fn step(definition: &Definition, state: &mut ExecutionState, input: Input, n
     }
     if run.next_event_id > HISTORY_LIMIT + 1 {
         status = Some(fail_at_history_limit(&mut run, state.next_event_id - 1));
+        map_run::abort_all(&mut run, &root);
     }
     state.next_event_id = run.next_event_id;
     state.next_timer_id = run.next_timer_id;

@@ -326,6 +326,7 @@ pub fn abandon(run: &mut Run<'_>, thread: &Thread) {
                     abandon(run, iteration);
                 }
             }
+            crate::engine::map_run::report(run, progress, crate::engine::map_run::MapRunStatus::Aborted);
         }
         _ => {}
     }

@@ -1,6 +1,7 @@
 //! Applying a committed proposal to the state: fence, validate, write, answer. Deterministic: every node
 //! reaches the same state and the same answer from the same log. A refusal changes nothing.
 
+mod map_runs;
 mod redrive;
 mod versions;
 
@@ -14,6 +15,7 @@ use super::Refusal;
 use super::StateMachineUpdate;
 use crate::cluster::ShardMap;
 use crate::decision::Changes;
+use crate::decision::Consumed;
 use crate::decision::Decision;
 use crate::store::decode;
 use crate::store::encode;
@@ -358,6 +360,7 @@ impl Writer<'_> {
             history.insert((arn, event.id), bytes.as_slice())?;
         }
         drop(history);
+        self.save_map_runs(arn, &decision.changes.map_runs)?;
         let next_event_id = decision.next_event_id(first_event_id);
         let closing = decision.changes.close.as_ref();
         if let Some(close) = closing.filter(|close| close.status == ExecutionStatus::Succeeded) {
@@ -378,9 +381,18 @@ impl Writer<'_> {
             }
             None if decision.inputs.is_empty() => {}
             None => {
-                let bytes = encode(&decision.inputs);
+                // Decisions that write no history event (a Distributed Map's items at work) start at the same
+                // event id: each one's inputs go after those of the decisions before it, never over them.
+                let mut decisions = self.txn.open_table(DECISIONS)?;
+                let mut inputs: Vec<Consumed> = match decisions.get((arn, first_event_id))? {
+                    Some(earlier) => decode(earlier.value())?,
+                    None => Vec::new(),
+                };
+                inputs.extend(decision.inputs.iter().cloned());
+                let bytes = encode(&inputs);
+                decisions.insert((arn, first_event_id), bytes.as_slice())?;
+                drop(decisions);
                 self.count(arn.len() + 8, bytes.len());
-                self.txn.open_table(DECISIONS)?.insert((arn, first_event_id), bytes.as_slice())?;
             }
         }
         match closing {
@@ -522,6 +534,7 @@ impl Writer<'_> {
             }
             self.txn.open_table(HISTORY)?.retain_in((arn, 0)..=(arn, u64::MAX), |_, _| false)?;
             self.forget_state(arn)?;
+            self.forget_map_runs(arn)?;
             self.txn.open_table(CLOSED_BY_TIME)?.remove((*stop, arn))?;
         }
         Ok(done(expired.len() as i64))

@@ -6,6 +6,7 @@ use openraft::storage::RaftStateMachine;
 use openraft::RaftSnapshotBuilder;
 
 use super::Command;
+use super::Proposal;
 use super::ProposeError;
 use super::RaftNode;
 use super::Refusal;
@@ -13,10 +14,22 @@ use super::SnapshotDir;
 use super::StateMachine;
 use super::StateMachineUpdate;
 use super::VersionPublish;
+use crate::cluster::Epoch;
+use crate::cluster::ShardId;
+use crate::decision::Consumed;
+use crate::decision::Decision;
+use crate::decision::ExecutionClose;
+use crate::engine::map_run::MapRunCounts;
+use crate::engine::map_run::MapRunStatus;
+use crate::engine::Input;
+use crate::engine::TimerId;
 use crate::store::tables::LAST_VERSION;
 use crate::store::ActivityRecord;
 use crate::store::AliasRecord;
 use crate::store::AliasRoute;
+use crate::store::ExecutionRecord;
+use crate::store::ExecutionStatus;
+use crate::store::MapRunRecord;
 use crate::store::StateMachineRecord;
 use crate::store::StateMachineStatus;
 use crate::store::StateMachineType;
@@ -197,5 +210,138 @@ async fn versions_aliases_and_the_version_counter_travel_in_snapshots() {
     assert_eq!(target_store.alias(arn, "live").unwrap().unwrap().routing, [AliasRoute { version: 1, weight: 100 }]);
     let counter = target_store.begin_read().unwrap().open_table(LAST_VERSION).unwrap().get(arn).unwrap();
     assert_eq!(counter.map(|v| v.value()), Some(2), "the counter remembers the deleted version 2");
+    node.shutdown().await;
+}
+
+/// A RUNNING execution of `machine` (revision r1) as StartExecution records it.
+fn running_execution(arn: &str, machine: &str) -> ExecutionRecord {
+    ExecutionRecord {
+        arn: arn.to_string(),
+        state_machine_arn: machine.to_string(),
+        name: arn.rsplit(':').next().unwrap_or_default().to_string(),
+        status: ExecutionStatus::Running,
+        start_ms: 1,
+        stop_ms: None,
+        input: "{}".to_string(),
+        output: None,
+        error: None,
+        cause: None,
+        trace_header: None,
+        revision_id: "r1".to_string(),
+        role_arn: "arn:aws:iam::123456789012:role/r".to_string(),
+        test_case: None,
+        wait_time_scale: Default::default(),
+        version_arn: None,
+        alias_arn: None,
+        redrive_count: 0,
+        redrive_ms: None,
+        redrive_tokens: Vec::new(),
+    }
+}
+
+fn map_run(status: MapRunStatus, stop_ms: Option<i64>) -> MapRunRecord {
+    MapRunRecord {
+        arn: "arn:aws:states:us-east-1:123456789012:mapRun:m/fan:1c4b".to_string(),
+        execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e".to_string(),
+        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".to_string(),
+        status,
+        start_ms: 2,
+        stop_ms,
+        max_concurrency: 3,
+        tolerated_failure_count: Some(1),
+        tolerated_failure_percentage: None,
+        items: MapRunCounts { total: 4, running: 3, pending: 1, ..Default::default() },
+        executions: MapRunCounts { total: 4, running: 3, pending: 1, ..Default::default() },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn map_runs_follow_decisions_travel_in_snapshots_and_expire_with_their_execution() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = RaftNode::start_single(1, "127.0.0.1:1", dir.path()).await.unwrap();
+    let machine = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
+    let create = Command::CreateStateMachine { machine: machine_record(machine, "r1"), tags: Vec::new() };
+    node.propose(machine, create).await.unwrap();
+    let running = map_run(MapRunStatus::Running, None);
+    let execution = running.execution_arn.clone();
+    let record = running_execution(&execution, machine);
+    let mut decision = Decision::default();
+    decision.changes.map_runs.push(running.clone());
+    let start = Command::StartExecution { execution: Box::new(record), decision, open_limit: 10 };
+    node.propose(&execution, start).await.unwrap();
+    assert_eq!(node.store.map_run(&running.arn).unwrap(), Some(running.clone()));
+
+    let closed = map_run(MapRunStatus::Succeeded, Some(5));
+    let mut decision = Decision::default();
+    decision.changes.map_runs.push(closed.clone());
+    decision.changes.close = Some(ExecutionClose {
+        status: ExecutionStatus::Succeeded,
+        stop_ms: 5,
+        output: Some("[]".to_string()),
+        error: None,
+        cause: None,
+    });
+    let decide = Command::Decide { execution_arn: execution.clone(), expected_next_event_id: 1, decision };
+    node.propose(&execution, decide).await.unwrap();
+    assert_eq!(node.store.map_run(&running.arn).unwrap(), Some(closed.clone()), "the closing decision's record");
+    assert_eq!(
+        node.store.list_map_runs(&execution, None, 10).unwrap().items,
+        std::slice::from_ref(&closed),
+        "listed once"
+    );
+
+    let mut source = StateMachine::new(
+        node.store.clone(),
+        SnapshotDir::open(&dir.path().join("snapshots")).unwrap(),
+        Default::default(),
+        tokio::sync::mpsc::unbounded_channel().0,
+        Default::default(),
+    );
+    let snapshot = source.build_snapshot().await.unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let target_store = std::sync::Arc::new(StateStore::open(&other.path().join("s.redb")).unwrap());
+    let mut target = StateMachine::new(
+        target_store.clone(),
+        SnapshotDir::open(&other.path().join("snap")).unwrap(),
+        Default::default(),
+        tokio::sync::mpsc::unbounded_channel().0,
+        Default::default(),
+    );
+    let mut received = target.begin_receiving_snapshot().await.unwrap();
+    let mut sent = snapshot.snapshot;
+    tokio::io::copy(&mut sent, &mut *received).await.unwrap();
+    target.install_snapshot(&snapshot.meta, received).await.unwrap();
+    assert_eq!(target_store.map_run(&closed.arn).unwrap(), Some(closed.clone()));
+    assert_eq!(target_store.list_map_runs(&execution, None, 10).unwrap().items, std::slice::from_ref(&closed));
+
+    let expire =
+        Proposal { shard: ShardId(0), epoch: Epoch(0), command: Command::ExpireClosed { before_ms: 10, limit: 10 } };
+    node.propose_raw(expire).await.unwrap();
+    assert_eq!(node.store.map_run(&closed.arn).unwrap(), None, "retention deletes the map run");
+    assert!(node.store.list_map_runs(&execution, None, 10).unwrap().items.is_empty());
+    node.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_without_events_keep_each_others_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = RaftNode::start_single(1, "127.0.0.1:1", dir.path()).await.unwrap();
+    let machine = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
+    let create = Command::CreateStateMachine { machine: machine_record(machine, "r1"), tags: Vec::new() };
+    node.propose(machine, create).await.unwrap();
+    let execution = "arn:aws:states:us-east-1:123456789012:execution:m:quiet".to_string();
+    let record = running_execution(&execution, machine);
+    let start = Command::StartExecution { execution: Box::new(record), decision: Decision::default(), open_limit: 10 };
+    node.propose(&execution, start).await.unwrap();
+    let consumed = |at_ms: i64| Consumed { at_ms, input: Input::TimersFired { timers: vec![TimerId(at_ms as u64)] } };
+    for at_ms in [10, 20] {
+        let decision = Decision { inputs: vec![consumed(at_ms)], ..Default::default() };
+        let decide = Command::Decide { execution_arn: execution.clone(), expected_next_event_id: 1, decision };
+        node.propose(&execution, decide).await.unwrap();
+    }
+    let tail = node.store.execution_tail(&execution).unwrap().expect("running");
+    let replayed: Vec<Consumed> =
+        tail.decisions.iter().flat_map(|d| crate::store::decode::<Vec<Consumed>>(d).unwrap()).collect();
+    assert_eq!(replayed, [consumed(10), consumed(20)], "both decisions are replayed, in order");
     node.shutdown().await;
 }

@@ -21,6 +21,7 @@ pub use records::AliasRecord;
 pub use records::AliasRoute;
 pub use records::ExecutionRecord;
 pub use records::ExecutionStatus;
+pub use records::MapRunRecord;
 pub use records::OpenTask;
 pub use records::RedriveToken;
 pub use records::RevisionRecord;

@@ -3,6 +3,9 @@
 use serde::Deserialize;
 use serde::Serialize;
 
+/// A Distributed Map's map run (the engine reports it whole; see `engine::map_run`).
+pub use crate::engine::map_run::MapRunRecord;
+
 /// STANDARD or EXPRESS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StateMachineType {

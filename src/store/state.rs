@@ -18,6 +18,7 @@ use super::tables::*;
 use super::ActivityRecord;
 use super::AliasRecord;
 use super::ExecutionRecord;
+use super::MapRunRecord;
 use super::OpenTask;
 use super::RevisionRecord;
 use super::StateMachineRecord;
@@ -179,6 +180,35 @@ impl StateStore {
 
     pub fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError> {
         self.get(EXECUTIONS, arn)
+    }
+
+    pub fn map_run(&self, arn: &str) -> Result<Option<MapRunRecord>, StoreError> {
+        self.get(MAP_RUNS, arn)
+    }
+
+    /// The map runs of an execution, oldest first, from `from` (start ms, map run ARN) on.
+    pub fn list_map_runs(
+        &self,
+        execution_arn: &str,
+        from: Option<(u64, String)>,
+        limit: usize,
+    ) -> Result<Page<MapRunRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let index = txn.open_table(MAP_RUNS_BY_EXECUTION)?;
+        let map_runs = txn.open_table(MAP_RUNS)?;
+        let (start_ms, start_arn) = from.unwrap_or((0, String::new()));
+        let mut items = Vec::new();
+        let range = (execution_arn, start_ms, start_arn.as_str())..=(execution_arn, u64::MAX, "\u{10ffff}");
+        for row in index.range(range)? {
+            let (key, _) = row?;
+            let (_, start_ms, arn) = key.value();
+            let Some(record) = map_runs.get(arn)? else { continue };
+            if items.len() == limit {
+                return Ok(Page { items, next: Some(encode(&(start_ms, arn.to_string()))) });
+            }
+            items.push(decode(record.value())?);
+        }
+        Ok(Page { items, next: None })
     }
 
     pub fn tags(&self, arn: &str) -> Result<Vec<Tag>, StoreError> {

@@ -41,6 +41,10 @@ pub const ALIASES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("
 /// State machine ARN -> the number of its last published version (kept when that version is deleted, so
 /// numbers are never reused).
 pub const LAST_VERSION: TableDefinition<&str, u64> = TableDefinition::new("state_machine_last_version");
+/// Map run ARN -> MapRunRecord.
+pub const MAP_RUNS: TableDefinition<&str, &[u8]> = TableDefinition::new("map_runs");
+/// (execution ARN, start ms, map run ARN): the map runs of each execution, oldest first.
+pub const MAP_RUNS_BY_EXECUTION: TableDefinition<(&str, u64, &str), ()> = TableDefinition::new("map_runs_by_execution");
 /// (execution ARN, event id) -> StoredEvent.
 pub const HISTORY: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("history");
 
@@ -55,8 +59,9 @@ pub const META_FORMAT: &str = "format";
 /// record their mock test case and wait time scale; the engine state counts each Task state's calls. Format 4:
 /// state machine versions and aliases (tables 18-20); executions record the version and alias they ran through.
 /// Format 5: executions record their redrives; a failed thread remembers where a redrive resumes it; an execution
-/// that closes without succeeding keeps its checkpoint and recorded inputs.
-pub const FORMAT_VERSION: u64 = 5;
+/// that closes without succeeding keeps its checkpoint and recorded inputs. Format 6: map runs (tables 21-22); the
+/// engine state of a Distributed Map tracks its map run, and decisions carry map-run records.
+pub const FORMAT_VERSION: u64 = 6;
 
 /// Calls `$apply!` with every table of the replicated state and its one-byte tag in snapshot files. Every
 /// table must be listed here, or snapshots would leave it out; tags are never reused.
@@ -82,7 +87,9 @@ macro_rules! for_every_table {
             17 => CLOSED_BY_TIME,
             18 => VERSIONS,
             19 => ALIASES,
-            20 => LAST_VERSION
+            20 => LAST_VERSION,
+            21 => MAP_RUNS,
+            22 => MAP_RUNS_BY_EXECUTION
         )
     };
 }

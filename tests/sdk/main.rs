@@ -10,6 +10,7 @@ mod t10_tags;
 mod t12_versions;
 mod t20_executions;
 mod t24_redrive;
+mod t26_map_runs;
 mod t30_language;
 mod t32_jsonata;
 mod t36_mocks;

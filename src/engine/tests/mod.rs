@@ -421,6 +421,7 @@ fn distributed_map_records_a_map_run_and_keeps_child_events_out() {
 }
 
 mod jsonata;
+mod map_runs;
 mod redrive;
 mod tasks;
 
