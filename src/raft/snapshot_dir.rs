@@ -76,11 +76,11 @@ impl SnapshotDir {
         };
         let meta = Meta { last_log_id, last_membership, snapshot_id };
         let building = self.path.join(format!("building-{}.part", uuid::Uuid::new_v4().simple()));
-        let file = File::create(&building)?;
+        let file = SyncedAsWritten { file: File::create(&building)?, unsynced: 0 };
         let mut out = BufWriter::with_capacity(1 << 20, file);
         let stats = write_snapshot_stream(&view, &encode(&meta), &mut out)?;
         drop(view);
-        let file = out.into_inner().map_err(|e| e.into_error())?;
+        let file = out.into_inner().map_err(|e| e.into_error())?.file;
         file.sync_all()?;
         let snapshot = self.keep(&building, meta)?;
         Ok((snapshot, stats))
@@ -156,6 +156,34 @@ impl SnapshotDir {
             }
         }
         Ok(SnapshotFile { meta, path })
+    }
+}
+
+/// Dirty bytes a snapshot being written may leave in the page cache before they are written out.
+const SYNC_EVERY_BYTES: u64 = 32 << 20;
+
+/// A snapshot file that is made durable every [`SYNC_EVERY_BYTES`] as it is written. Left to the kernel,
+/// gigabytes of a snapshot stay dirty in the page cache until the final sync, and every fsync of the Raft
+/// log meanwhile waits behind them on the filesystem journal: followers answer appends late, the leader's
+/// appends time out and are sent again.
+struct SyncedAsWritten {
+    file: File,
+    unsynced: u64,
+}
+
+impl std::io::Write for SyncedAsWritten {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.file.write(bytes)?;
+        self.unsynced += written as u64;
+        if self.unsynced >= SYNC_EVERY_BYTES {
+            self.file.sync_data()?;
+            self.unsynced = 0;
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
     }
 }
 
