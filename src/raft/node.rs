@@ -559,8 +559,6 @@ async fn run_batcher(committer: Committer, mut queue: mpsc::Receiver<Pending>) {
     }
 }
 
-/// Asks for a snapshot whenever more than `limit` log bytes were appended since the last one, so that large
-/// entries cannot grow the log without bound between snapshots counted in entries. Ends with the group.
 /// Why a proposal was not applied.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProposeError {

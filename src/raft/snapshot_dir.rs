@@ -76,7 +76,7 @@ impl SnapshotDir {
         };
         let meta = Meta { last_log_id, last_membership, snapshot_id };
         let building = self.path.join(format!("building-{}.part", uuid::Uuid::new_v4().simple()));
-        let file = SyncedAsWritten { file: File::create(&building)?, unsynced: 0 };
+        let file = PacedFile::new(File::create(&building)?);
         let mut out = BufWriter::with_capacity(1 << 20, file);
         let stats = write_snapshot_stream(&view, &encode(&meta), &mut out)?;
         drop(view);
@@ -162,22 +162,37 @@ impl SnapshotDir {
 /// Dirty bytes a snapshot being written may leave in the page cache before they are written out.
 const SYNC_EVERY_BYTES: u64 = 32 << 20;
 
-/// A snapshot file that is made durable every [`SYNC_EVERY_BYTES`] as it is written. Left to the kernel,
-/// gigabytes of a snapshot stay dirty in the page cache until the final sync, and every fsync of the Raft
-/// log meanwhile waits behind them on the filesystem journal: followers answer appends late, the leader's
-/// appends time out and are sent again.
-struct SyncedAsWritten {
+/// The pace a snapshot is written at, in bytes per second: a fraction of what the disks statehouse runs on
+/// write, so that the fsyncs of the Raft log and of the state are never queued behind a snapshot.
+const WRITE_BYTES_PER_SECOND: u64 = 64 << 20;
+
+/// A snapshot file written at [`WRITE_BYTES_PER_SECOND`] and made durable every [`SYNC_EVERY_BYTES`]. Left
+/// to the kernel, a snapshot of a gigabyte or more stays dirty in the page cache and then saturates the disk
+/// for seconds; every node of a cluster builds one at about the same time, their Raft log fsyncs wait
+/// behind it, a follower falls seconds behind and reads through it fail.
+struct PacedFile {
     file: File,
+    started: std::time::Instant,
+    written: u64,
     unsynced: u64,
 }
 
-impl std::io::Write for SyncedAsWritten {
+impl PacedFile {
+    fn new(file: File) -> PacedFile {
+        PacedFile { file, started: std::time::Instant::now(), written: 0, unsynced: 0 }
+    }
+}
+
+impl std::io::Write for PacedFile {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         let written = self.file.write(bytes)?;
+        self.written += written as u64;
         self.unsynced += written as u64;
         if self.unsynced >= SYNC_EVERY_BYTES {
             self.file.sync_data()?;
             self.unsynced = 0;
+            let due = std::time::Duration::from_secs_f64(self.written as f64 / WRITE_BYTES_PER_SECOND as f64);
+            std::thread::sleep(due.saturating_sub(self.started.elapsed()));
         }
         Ok(written)
     }
