@@ -39,6 +39,9 @@ const VOTE: &str = "vote";
 const COMMITTED: &str = "committed";
 const LAST_PURGED: &str = "last_purged";
 
+/// Entries the purger removes per write transaction, so that appends wait for it at most this long.
+const PURGE_CHUNK: u64 = 1_024;
+
 /// Memory redb may use to cache pages of the log (its default is 1 GiB); recent entries are read from it.
 const LOG_CACHE_BYTES: usize = 32 << 20;
 
@@ -49,6 +52,8 @@ pub struct LogStore {
     /// Bytes appended since the last snapshot was built (the state machine resets it).
     appended: Arc<AtomicU64>,
     flusher: mpsc::Sender<LogFlushed<TypeConfig>>,
+    /// Log indexes up to which the purger thread removes entries.
+    purger: mpsc::Sender<u64>,
 }
 
 fn io_err(e: impl std::error::Error + 'static) -> StorageError<u64> {
@@ -69,7 +74,17 @@ impl LogStore {
             .name("raft-log-flush".into())
             .spawn(move || flush_loop(&flush_db, &pending))
             .map_err(io_err)?;
-        Ok(LogStore { db, flusher, appended: Arc::new(AtomicU64::new(0)) })
+        let (purger, purges) = mpsc::channel::<u64>();
+        let purge_db = db.clone();
+        std::thread::Builder::new()
+            .name("raft-log-purge".into())
+            .spawn(move || purge_loop(&purge_db, &purges))
+            .map_err(io_err)?;
+        let store = LogStore { db, flusher, purger, appended: Arc::new(AtomicU64::new(0)) };
+        if let Some(purged) = store.read_meta::<LogId<u64>>(LAST_PURGED)? {
+            store.purger.send(purged.index).map_err(|_| io_err(std::io::Error::other("log purger stopped")))?;
+        }
+        Ok(store)
     }
 
     /// The count of bytes appended since the last snapshot, shared with the state machine that resets it.
@@ -117,6 +132,39 @@ fn flush_loop(db: &Database, pending: &mpsc::Receiver<LogFlushed<TypeConfig>>) {
     }
 }
 
+/// Removes the entries up to each index it is sent, a chunk per transaction: a purge after a snapshot can
+/// cover a gigabyte of log, and removing it in one transaction would hold back every append meanwhile.
+fn purge_loop(db: &Database, purges: &mpsc::Receiver<u64>) {
+    while let Ok(first) = purges.recv() {
+        let through = purges.try_iter().fold(first, u64::max);
+        loop {
+            let removed = (|| -> Result<bool, redb::Error> {
+                let mut txn = db.begin_write()?;
+                txn.set_durability(Durability::None)?;
+                let more = {
+                    let mut table = txn.open_table(LOG)?;
+                    let oldest = match table.first()? {
+                        Some((index, _)) if index.value() <= through => index.value(),
+                        _ => return Ok(false),
+                    };
+                    table.retain_in(oldest..=through.min(oldest + PURGE_CHUNK - 1), |_, _| false)?;
+                    true
+                };
+                txn.commit()?;
+                Ok(more)
+            })();
+            match removed {
+                Ok(true) => continue,
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot remove purged log entries yet");
+                    break;
+                }
+            }
+        }
+    }
+}
+
 fn metrics_batch(appends: usize) {
     tracing::trace!(appends, "raft log fsync");
     metrics::counter!(crate::metrics::LOG_FSYNCS).increment(1);
@@ -148,8 +196,10 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let table = txn.open_table(LOG).map_err(io_err)?;
         let last = match table.last().map_err(io_err)? {
             Some((_, v)) => Some(decode::<Entry>(v.value()).map_err(io_err)?.log_id),
-            None => last_purged,
+            None => None,
         };
+        // Entries the purger has not removed yet may all be older than the last purged one.
+        let last = last.max(last_purged);
         Ok(LogState { last_purged_log_id: last_purged, last_log_id: last })
     }
 
@@ -212,9 +262,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let bytes = encode(&log_id);
         self.write(Durability::None, |txn| {
             txn.open_table(META)?.insert(LAST_PURGED, bytes.as_slice())?;
-            let mut table = txn.open_table(LOG)?;
-            table.retain_in(..=log_id.index, |_, _| false)?;
             Ok(())
-        })
+        })?;
+        self.purger.send(log_id.index).map_err(|_| io_err(std::io::Error::other("log purger stopped")))
     }
 }

@@ -53,6 +53,17 @@ async fn wait_map_run(
     panic!("map run {map_run}: {what} did not happen in 10 s: {:?}", describe(sfn, map_run).await);
 }
 
+/// The first map run of `execution`, once it has one.
+async fn first_map_run(sfn: &aws_sdk_sfn::Client, execution: &str) -> String {
+    for _ in 0..400 {
+        if let Some(map_run) = map_runs(sfn, execution).await.pop() {
+            return map_run;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{execution} started no map run in 10 s");
+}
+
 /// A Distributed Map over `$.items` whose items run `processor` (a `States` object starting at "Work").
 fn distributed(label: &str, limits: &str, processor: &str) -> String {
     format!(
@@ -230,12 +241,7 @@ async fn update_map_run_changes_a_running_map_run() {
 
     tracing::info!("--- MaxConcurrency 1: one of 4 items runs, 3 wait");
     let execution = start(&sfn, &machine, &items(4)).await;
-    let map_run = loop {
-        if let Some(map_run) = map_runs(&sfn, &execution).await.pop() {
-            break map_run;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    };
+    let map_run = first_map_run(&sfn, &execution).await;
     let d = wait_map_run(&sfn, &map_run, "one item running", |d| d.item_counts().unwrap().running() == 1).await;
     assert_eq!(d.status(), &MapRunStatus::Running);
     assert_eq!(d.item_counts().unwrap().pending(), 3);
@@ -279,12 +285,7 @@ async fn update_map_run_changes_a_running_map_run() {
 
     tracing::info!("--- stopping the execution aborts its running map run");
     let execution = start(&sfn, &machine, &items(4)).await;
-    let map_run = loop {
-        if let Some(map_run) = map_runs(&sfn, &execution).await.pop() {
-            break map_run;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    };
+    let map_run = first_map_run(&sfn, &execution).await;
     wait_map_run(&sfn, &map_run, "one item running", |d| d.item_counts().unwrap().running() == 1).await;
     sfn.stop_execution().execution_arn(&execution).send().await.unwrap();
     let d = wait_map_run(&sfn, &map_run, "aborted", |d| d.status() == &MapRunStatus::Aborted).await;
@@ -302,12 +303,7 @@ async fn a_thousand_items_run_faster_when_update_map_run_raises_the_concurrency(
 
     tracing::info!("--- 1,000 items that wait one second each, 50 at a time");
     let execution = start(&sfn, &machine, &items(1000)).await;
-    let map_run = loop {
-        if let Some(map_run) = map_runs(&sfn, &execution).await.pop() {
-            break map_run;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    };
+    let map_run = first_map_run(&sfn, &execution).await;
     let d = wait_map_run(&sfn, &map_run, "50 items running", |d| d.item_counts().unwrap().running() == 50).await;
     assert_eq!(d.item_counts().unwrap().total(), 1000);
     assert!(d.item_counts().unwrap().pending() >= 900, "{:?}", d.item_counts());
@@ -333,12 +329,7 @@ async fn update_map_run_reaches_the_owner_through_every_node() {
     let processor = format!(r#"{{"Work":{{"Type":"Task","Resource":"{activity}","End":true}}}}"#);
     let machine = machine(sfn, "cluster-fan", &distributed("c", r#""MaxConcurrency":1,"#, &processor)).await;
     let execution = start(sfn, &machine, &items(6)).await;
-    let map_run = loop {
-        if let Some(map_run) = map_runs(sfn, &execution).await.pop() {
-            break map_run;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    };
+    let map_run = first_map_run(sfn, &execution).await;
 
     tracing::info!("--- each node in turn raises maxConcurrency; the owner runs one more item each time");
     for (index, node) in nodes.iter().enumerate() {
